@@ -1,0 +1,136 @@
+// Files: read-only mappings for inputs, buffered writers for outputs, and
+// StagedOutput, which makes a set of output files appear all-or-nothing.
+//
+// Inputs are never opened for writing: surgeon's contract is that the source
+// checkpoint is never modified.
+#ifndef SURGEON_BASE_FILE_H_
+#define SURGEON_BASE_FILE_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "surgeon/base/status.h"
+
+namespace surgeon {
+
+using ByteSpan = std::span<const uint8_t>;
+
+inline std::string_view AsStringView(ByteSpan s) {
+  return {reinterpret_cast<const char*>(s.data()), s.size()};
+}
+inline ByteSpan AsBytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// A whole file mapped read-only. The bytes stay valid for the lifetime of the
+// MappedFile. An empty file maps to an empty span.
+class MappedFile {
+ public:
+  static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint64_t size() const { return size_; }
+  ByteSpan bytes() const { return {data_, size_}; }
+  // REQUIRES: offset + n <= size() (callers validate against size() first).
+  ByteSpan bytes(uint64_t offset, uint64_t n) const { return {data_ + offset, n}; }
+
+  // Hints that [offset, offset+n) will be read soon / sequentially.
+  void WillNeed(uint64_t offset, uint64_t n) const;
+
+ private:
+  MappedFile(std::string path, const uint8_t* data, uint64_t size)
+      : path_(std::move(path)), data_(data), size_(size) {}
+  std::string path_;
+  const uint8_t* data_;
+  uint64_t size_;
+};
+
+Result<std::string> ReadFileToString(const std::string& path);
+
+// A file being written through a buffer. Append() of a span larger than the
+// buffer bypasses it (no extra copy). Close() flushes; Sync() fsyncs.
+class WritableFile {
+ public:
+  static Result<std::unique_ptr<WritableFile>> Create(const std::string& path);
+  ~WritableFile();  // Closes (ignoring errors) if Close() was not called.
+  WritableFile(const WritableFile&) = delete;
+  WritableFile& operator=(const WritableFile&) = delete;
+
+  Status Append(ByteSpan data);
+  Status Append(std::string_view data) { return Append(AsBytes(data)); }
+  Status Flush();
+  Status Sync();
+  Status Close();
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  WritableFile(std::string path, int fd);
+  Status WriteRaw(const uint8_t* p, size_t n);
+  std::string path_;
+  int fd_;
+  uint64_t size_ = 0;
+  std::vector<uint8_t> buf_;
+  size_t buf_used_ = 0;
+};
+
+// A group of output files written under temporary names in their final
+// directories and renamed into place, in the order they were added, only by
+// Commit(). If the StagedOutput is destroyed without Commit() (an error, an
+// exception), every temporary file is removed. A SIGKILL can leave temporary
+// files (named "<final>.tempstate<random>", TF's convention), never a final
+// name holding partial content.
+class StagedOutput {
+ public:
+  StagedOutput() = default;
+  ~StagedOutput();
+  StagedOutput(const StagedOutput&) = delete;
+  StagedOutput& operator=(const StagedOutput&) = delete;
+
+  // Creates "<final_path>.tempstate<random>" (creating parent directories) and
+  // returns a writer for it. The returned pointer is owned by this object and
+  // lives until Commit() or destruction.
+  Result<WritableFile*> Add(const std::string& final_path);
+
+  // Files to remove just before the first rename (e.g. the old `.index` of a
+  // checkpoint being replaced with --force, so that a crash mid-commit leaves
+  // "no checkpoint" rather than an old index over new data).
+  void RemoveBeforeCommit(const std::string& path) { remove_first_.push_back(path); }
+
+  // Closes all writers (fsync each first when `sync`), then renames in order.
+  Status Commit(bool sync = false);
+
+  std::vector<std::string> final_paths() const;
+
+ private:
+  struct Item {
+    std::string final_path;
+    std::string temp_path;
+    std::unique_ptr<WritableFile> file;
+  };
+  std::vector<Item> items_;
+  std::vector<std::string> remove_first_;
+  bool committed_ = false;
+};
+
+// Path helpers.
+bool FileExists(const std::string& path);
+bool IsDirectory(const std::string& path);
+std::string JoinPath(std::string_view dir, std::string_view name);
+std::string Dirname(std::string_view path);   // "" -> ".", "a" -> ".", "a/b" -> "a"
+std::string Basename(std::string_view path);
+// Absolute, symlink-free path of an existing file, or the lexically normalized
+// absolute path when it does not exist yet (its parent resolved if it exists).
+std::string CanonicalPath(const std::string& path);
+Status CreateDirectories(const std::string& dir);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_BASE_FILE_H_

@@ -1,0 +1,115 @@
+// The V2 checkpoint format ("tensor bundle",
+// tensorflow/core/util/tensor_bundle/tensor_bundle.h):
+//
+//   <prefix>.index                    SSTable: "" -> BundleHeaderProto,
+//                                     key -> BundleEntryProto, keys sorted
+//   <prefix>.data-00000-of-00002      tensor bytes, concatenated in Add order
+//   <prefix>.data-00001-of-00002
+//
+// Numeric tensors are stored as their row-major little-endian bytes with
+// entry.crc32c = Mask(crc32c(bytes)). DT_STRING tensors are stored as
+// varint64 lengths, a 4-byte masked crc of the lengths (as uint32 LE), then
+// the bytes; see string_tensor.h.
+#ifndef SURGEON_FORMAT_BUNDLE_H_
+#define SURGEON_FORMAT_BUNDLE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "surgeon/base/file.h"
+#include "surgeon/base/status.h"
+#include "surgeon/format/checkpoint.h"
+#include "surgeon/format/table.h"
+
+namespace surgeon {
+
+struct BundleHeader {
+  int32_t num_shards = 1;
+  bool big_endian = false;
+  int32_t version_producer = 1;
+  int32_t version_min_consumer = 0;
+  std::vector<int32_t> version_bad_consumers;
+};
+
+// Reads a V2 bundle. Opening parses and validates the whole index (header,
+// every entry's dtype/shape/size/bounds against the shard sizes) and maps the
+// data shards; tensor bytes are read only by Read().
+class BundleReader : public CheckpointReader {
+ public:
+  static Result<std::unique_ptr<BundleReader>> Open(const std::string& prefix);
+  ~BundleReader() override;
+
+  CheckpointFormat format() const override { return CheckpointFormat::kV2; }
+  const std::string& path() const override { return prefix_; }
+  const std::vector<TensorEntry>& entries() const override { return entries_; }
+  Result<TensorData> Read(const TensorEntry& entry) const override;
+  std::vector<std::pair<std::string, std::string>> Describe() const override;
+
+  const BundleHeader& header() const { return header_; }
+  const TableStats& index_stats() const { return index_stats_; }
+  // Slice entries of partitioned tensors, keyed by their binary slice key.
+  const std::vector<TensorEntry>& slice_entries() const { return slice_entries_; }
+  const MappedFile& shard(int i) const { return *shards_[i]; }
+  int num_shards() const { return static_cast<int>(shards_.size()); }
+
+ private:
+  BundleReader() = default;
+  Status Load();
+  Result<TensorData> ReadWhole(const TensorEntry& entry) const;
+  Result<TensorData> ReadPartitioned(const TensorEntry& entry) const;
+
+  std::string prefix_;
+  std::unique_ptr<MappedFile> index_file_;
+  BundleHeader header_;
+  TableStats index_stats_;
+  std::vector<std::unique_ptr<MappedFile>> shards_;
+  std::vector<TensorEntry> entries_;
+  std::vector<TensorEntry> slice_entries_;
+};
+
+// Writes a single-shard V2 bundle into a StagedOutput: the data file is
+// staged at Create(), the index when Finish() is called, so the data file is
+// renamed into place before the index (TF's order: an .index means complete).
+//
+//   StagedOutput out;
+//   SURGEON_ASSIGN_OR_RETURN(auto w, BundleWriter::Create(&out, "out/model.ckpt-0"));
+//   SURGEON_RETURN_IF_ERROR(w->Add("w", DataType::kFloat, {2}, bytes));
+//   SURGEON_RETURN_IF_ERROR(w->Finish());
+//   SURGEON_RETURN_IF_ERROR(out.Commit());
+class BundleWriter {
+ public:
+  static Result<std::unique_ptr<BundleWriter>> Create(StagedOutput* out, const std::string& prefix);
+  ~BundleWriter();
+
+  // Appends a tensor given in V2 data layout and computes its crc32c.
+  // Checks that `bytes` has the size dtype × shape requires (numeric types)
+  // or is a well-formed string tensor (DT_STRING). Keys must be unique and
+  // non-empty; data order is call order.
+  Status Add(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes);
+  // Same, for bytes whose masked crc32c is already known and verified (a
+  // tensor copied from a checkpoint): the crc is stored without a second pass.
+  Status AddVerified(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
+                     uint32_t masked_crc32c);
+  // Writes one slice of a partitioned tensor: a data entry under the binary
+  // slice key and a slice record under `key` (full shape). Calls for the same
+  // key must agree on dtype and full shape.
+  Status AddSlice(const std::string& key, DataType dtype, const Shape& full_shape,
+                  const TensorSlice& slice, ByteSpan bytes);
+
+  // Writes the index into the StagedOutput. The caller then commits.
+  Status Finish();
+
+  uint64_t data_bytes() const;
+  const std::string& prefix() const;
+
+ private:
+  struct Rep;
+  explicit BundleWriter(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace surgeon
+
+#endif  // SURGEON_FORMAT_BUNDLE_H_

@@ -1,0 +1,37 @@
+// Resolving what a user typed into a checkpoint on disk, the way TF does.
+//
+// Accepted: a V2 prefix ("model.ckpt-200"), any file of a V2 checkpoint
+// ("model.ckpt-200.index", "...data-00000-of-00001", "....meta"), a V1 file
+// ("vgg_16.ckpt"), a directory with a `checkpoint` state file (its
+// model_checkpoint_path, i.e. the latest checkpoint), a SavedModel directory
+// (variables/variables) or its variables/ directory.
+// V2 wins when "<prefix>.index" exists (TF's rule, RestoreV2); otherwise the
+// path must be a V1 table file.
+#ifndef SURGEON_FORMAT_CHECKPOINT_PATH_H_
+#define SURGEON_FORMAT_CHECKPOINT_PATH_H_
+
+#include <string>
+
+#include "surgeon/base/status.h"
+#include "surgeon/format/checkpoint.h"
+
+namespace surgeon {
+
+struct CheckpointLocation {
+  CheckpointFormat format = CheckpointFormat::kV2;
+  std::string prefix;      // V2 prefix or V1 file path.
+  std::string meta_graph;  // "<prefix>.meta" or "<saved_model>/saved_model.pb" if it exists, else "".
+  bool saved_model = false;
+};
+
+Result<CheckpointLocation> ResolveCheckpoint(const std::string& path);
+
+// TF's file names.
+std::string IndexFilename(const std::string& prefix);                           // <prefix>.index
+std::string DataFilename(const std::string& prefix, int shard, int num_shards);  // <prefix>.data-00000-of-00001
+// Removes a trailing "-<digits or ?>-of-<digits>" (sharded V1) and appends ".meta".
+std::string MetaGraphFilename(const std::string& prefix);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_FORMAT_CHECKPOINT_PATH_H_

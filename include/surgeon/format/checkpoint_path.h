@@ -22,6 +22,9 @@ struct CheckpointLocation {
   std::string prefix;      // V2 prefix or V1 file path.
   std::string meta_graph;  // "<prefix>.meta" or "<saved_model>/saved_model.pb" if it exists, else "".
   bool saved_model = false;
+  // Non-empty when resolution had to guess (e.g. the `checkpoint` state file
+  // names a checkpoint that is not there); callers show it as a warning.
+  std::string note;
 };
 
 Result<CheckpointLocation> ResolveCheckpoint(const std::string& path);

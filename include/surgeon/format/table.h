@@ -27,7 +27,7 @@ namespace surgeon {
 inline constexpr uint64_t kTableMagicNumber = 0xdb4775248b80fb57ull;
 
 struct TableStats {
-  int blocks = 0;             // data + metaindex + index blocks read
+  int blocks = 0;             // data + index blocks read (the metaindex is checked, not counted)
   int compressed_blocks = 0;  // of which snappy
   int entries = 0;            // data entries
 };

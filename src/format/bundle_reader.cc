@@ -1,0 +1,170 @@
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "format/bundle_entry_codec.h"
+#include "surgeon/base/crc32c.h"
+#include "surgeon/format/bundle.h"
+#include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/string_tensor.h"
+
+namespace surgeon {
+namespace {
+
+// tensor_bundle.cc: kTensorBundleVersion / MinConsumer / MinProducer.
+constexpr int kReaderVersion = 1;
+constexpr int kMinProducer = 0;
+// No real checkpoint has this many shards; reject before opening files.
+constexpr int kMaxShards = 1 << 16;
+
+std::string Hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+}  // namespace
+
+BundleReader::~BundleReader() = default;
+
+Result<std::unique_ptr<BundleReader>> BundleReader::Open(const std::string& prefix) {
+  std::unique_ptr<BundleReader> r(new BundleReader());
+  r->prefix_ = prefix;
+  SURGEON_RETURN_IF_ERROR(r->Load());
+  return r;
+}
+
+Status BundleReader::Load() {
+  const std::string index_path = IndexFilename(prefix_);
+  SURGEON_ASSIGN_OR_RETURN(index_file_, MappedFile::Open(index_path));
+  SURGEON_ASSIGN_OR_RETURN(auto table, TableReader::Open(index_file_.get()));
+  index_stats_ = table->stats();
+  const auto& all = table->entries();
+  if (all.empty() || !all.front().key.empty()) {
+    return Status::DataLoss(index_path + ": no bundle header (\"\" entry): not a V2 checkpoint index");
+  }
+  auto header = DecodeBundleHeader(all.front().value);
+  if (!header.ok()) return header.status().WithContext(index_path);
+  header_ = *header;
+  if (header_.big_endian) {
+    return Status::Unimplemented(index_path + ": checkpoint was written on a big-endian machine; surgeon reads little-endian bundles only");
+  }
+  // CheckVersions (core/framework/versions.cc) as BundleReader calls it.
+  if (header_.version_producer < kMinProducer) {
+    return Status::FailedPrecondition(index_path + ": bundle producer version " + std::to_string(header_.version_producer) +
+                                      " is older than the minimum " + std::to_string(kMinProducer));
+  }
+  if (header_.version_min_consumer > kReaderVersion) {
+    return Status::FailedPrecondition(index_path + ": bundle requires reader version " +
+                                      std::to_string(header_.version_min_consumer) + " or newer; surgeon implements " +
+                                      std::to_string(kReaderVersion));
+  }
+  for (int32_t bad : header_.version_bad_consumers) {
+    if (bad == kReaderVersion) {
+      return Status::FailedPrecondition(index_path + ": bundle marks reader version " + std::to_string(kReaderVersion) +
+                                        " as unable to read it");
+    }
+  }
+  if (header_.num_shards < 1 || header_.num_shards > kMaxShards) {
+    return Status::DataLoss(index_path + ": header says num_shards = " + std::to_string(header_.num_shards));
+  }
+  for (int i = 0; i < header_.num_shards; ++i) {
+    const std::string data_path = DataFilename(prefix_, i, header_.num_shards);
+    auto shard = MappedFile::Open(data_path);
+    if (!shard.ok()) {
+      if (shard.status().code() == StatusCode::kNotFound) {
+        return Status::NotFound(data_path + ": data shard " + std::to_string(i) + " of " +
+                                std::to_string(header_.num_shards) + " is missing (named by " + index_path + ")");
+      }
+      return shard.status();
+    }
+    shards_.push_back(std::move(shard).value());
+  }
+  for (size_t i = 1; i < all.size(); ++i) {
+    auto e = DecodeBundleEntry(all[i].key, all[i].value);
+    if (!e.ok()) return e.status().WithContext(index_path);
+    TensorEntry& entry = *e;
+    const std::string name = PrintableKey(entry.key);
+    if (entry.shard_id >= 0) {
+      if (entry.shard_id >= header_.num_shards) {
+        return Status::DataLoss(index_path + ": tensor '" + name + "': shard_id " + std::to_string(entry.shard_id) +
+                                " but the header says there are " + std::to_string(header_.num_shards) + " shards");
+      }
+      uint64_t shard_size = shards_[entry.shard_id]->size();
+      if (entry.offset > shard_size || entry.size > shard_size - entry.offset) {
+        return Status::DataLoss(index_path + ": tensor '" + name + "': bytes [" + std::to_string(entry.offset) + ", " +
+                                std::to_string(entry.offset + entry.size) + ") lie outside " +
+                                shards_[entry.shard_id]->path() + " (" + std::to_string(shard_size) +
+                                " bytes): truncated data file or corrupt index");
+      }
+      if (int elem = DataTypeSize(entry.dtype); elem > 0) {
+        uint64_t expected = FixedTensorBytes(entry.dtype, entry.shape).value();
+        if (entry.size != expected) {
+          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
+                                  " bytes does not match " + DataTypeName(entry.dtype) + " " +
+                                  ShapeToString(entry.shape) + " (" + std::to_string(expected) + " bytes)");
+        }
+      } else if (entry.dtype == DataType::kString) {
+        uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
+        if (entry.size < n + 4 && n > 0) {
+          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
+                                  " bytes is too small for " + std::to_string(n) + " strings");
+        }
+      }
+    }
+    if (!entry.key.empty() && entry.key[0] == '\0') {
+      slice_entries_.push_back(std::move(entry));
+    } else {
+      entries_.push_back(std::move(entry));
+    }
+  }
+  return Status::OK();
+}
+
+Result<TensorData> BundleReader::Read(const TensorEntry& entry) const {
+  if (!entry.slices.empty()) return ReadPartitioned(entry);
+  return ReadWhole(entry);
+}
+
+Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
+  const std::string name = PrintableKey(entry.key);
+  if (entry.shard_id < 0 || entry.shard_id >= num_shards()) {
+    return Status::Internal("tensor '" + name + "' has no data location");
+  }
+  if (entry.dtype == DataType::kVariant || entry.dtype == DataType::kResource) {
+    return Status::Unimplemented(prefix_ + ": tensor '" + name + "' has dtype " + DataTypeName(entry.dtype) +
+                                 ", which surgeon cannot copy or verify; drop it in the config (drop: [\"" + name + "\"])");
+  }
+  const MappedFile& shard = *shards_[entry.shard_id];
+  ByteSpan bytes = shard.bytes(entry.offset, entry.size);
+  uint32_t masked;
+  if (entry.dtype == DataType::kString) {
+    uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
+    auto decoded = DecodeStringTensor(bytes, n, &masked);
+    if (!decoded.ok()) return decoded.status().WithContext(shard.path() + ": tensor '" + name + "'");
+  } else {
+    masked = crc32c::Mask(crc32c::Value(bytes.data(), bytes.size()));
+  }
+  if (masked != entry.masked_crc32c) {
+    return Status::DataLoss(shard.path() + ": tensor '" + name + "': checksum mismatch (index says " +
+                            Hex32(entry.masked_crc32c) + ", data gives " + Hex32(masked) +
+                            "): the data file is corrupt");
+  }
+  return TensorData::View(bytes, masked);
+}
+
+std::vector<std::pair<std::string, std::string>> BundleReader::Describe() const {
+  std::string bad;
+  for (int32_t b : header_.version_bad_consumers) bad += (bad.empty() ? "" : ",") + std::to_string(b);
+  return {
+      {"num_shards", std::to_string(header_.num_shards)},
+      {"endianness", header_.big_endian ? "BIG" : "LITTLE"},
+      {"version", "producer " + std::to_string(header_.version_producer) + ", min_consumer " +
+                      std::to_string(header_.version_min_consumer) + (bad.empty() ? "" : ", bad_consumers " + bad)},
+      {"index_blocks", std::to_string(index_stats_.blocks)},
+      {"index_compressed_blocks", std::to_string(index_stats_.compressed_blocks)},
+      {"index_entries", std::to_string(index_stats_.entries)},
+  };
+}
+
+}  // namespace surgeon

@@ -1,0 +1,87 @@
+// Writes a single-shard V2 bundle byte-identical to TF's BundleWriter
+// (tensor_bundle.cc) for the same tensors added in the same order:
+//   data file: tensor bytes back to back in Add order, no padding
+//              (data_alignment 1, as SaveV2 uses)
+//   index:     "" -> BundleHeaderProto{num_shards: 1, version{producer: 1}},
+//              then key -> BundleEntryProto{dtype, shape, [shard_id 0], offset, size, crc32c}
+//              in key order, built by TableBuilder with TF's options.
+#include "format/bundle_entry_codec.h"
+#include "format/bundle_writer_rep.h"
+#include "surgeon/base/crc32c.h"
+#include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/string_tensor.h"
+
+namespace surgeon {
+
+Status BundleWriter::Rep::Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
+                                 uint32_t masked_crc32c) {
+  if (finished) return Status::Internal("BundleWriter: Add after Finish");
+  if (key.empty()) return Status::InvalidArgument("tensor name must not be empty (the empty key holds the bundle header)");
+  if (entries.count(key)) return Status::InvalidArgument("tensor '" + key + "' added twice to " + prefix);
+  SURGEON_RETURN_IF_ERROR(data->Append(bytes));
+  tensorflow::BundleEntryProto e;
+  e.set_dtype(static_cast<tensorflow::DataType>(dtype));
+  *e.mutable_shape() = ShapeToProto(shape);
+  e.set_shard_id(0);
+  e.set_offset(static_cast<int64_t>(offset));
+  e.set_size(static_cast<int64_t>(bytes.size()));
+  e.set_crc32c(masked_crc32c);
+  entries.emplace(key, std::move(e));
+  offset += bytes.size();
+  return Status::OK();
+}
+
+BundleWriter::BundleWriter(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+BundleWriter::~BundleWriter() = default;
+
+Result<std::unique_ptr<BundleWriter>> BundleWriter::Create(StagedOutput* out, const std::string& prefix) {
+  auto rep = std::make_unique<Rep>();
+  rep->out = out;
+  rep->prefix = prefix;
+  SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, 0, 1)));
+  return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(rep)));
+}
+
+Status BundleWriter::Add(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes) {
+  SURGEON_ASSIGN_OR_RETURN(int64_t n, NumElements(shape));
+  uint32_t masked;
+  if (dtype == DataType::kString) {
+    auto decoded = DecodeStringTensor(bytes, static_cast<uint64_t>(n), &masked);
+    if (!decoded.ok()) return Status::InvalidArgument("tensor '" + key + "': " + decoded.status().message());
+  } else if (DataTypeSize(dtype) > 0) {
+    SURGEON_ASSIGN_OR_RETURN(uint64_t expected, FixedTensorBytes(dtype, shape));
+    if (bytes.size() != expected) {
+      return Status::InvalidArgument("tensor '" + key + "': " + std::to_string(bytes.size()) + " bytes given for " +
+                                     DataTypeName(dtype) + " " + ShapeToString(shape) + ", which needs " +
+                                     std::to_string(expected));
+    }
+    masked = crc32c::Mask(crc32c::Value(bytes.data(), bytes.size()));
+  } else {
+    return Status::Unimplemented("tensor '" + key + "': cannot write dtype " + DataTypeName(dtype));
+  }
+  return rep_->Append(key, dtype, shape, bytes, masked);
+}
+
+Status BundleWriter::AddVerified(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
+                                 uint32_t masked_crc32c) {
+  return rep_->Append(key, dtype, shape, bytes, masked_crc32c);
+}
+
+Status BundleWriter::Finish() {
+  Rep& r = *rep_;
+  if (r.finished) return Status::Internal("BundleWriter: Finish called twice");
+  r.finished = true;
+  BundleHeader header;  // num_shards 1, little-endian, version {producer 1}.
+  TableBuilder table;
+  SURGEON_RETURN_IF_ERROR(table.Add("", HeaderToProto(header).SerializeAsString()));
+  for (const auto& [key, entry] : r.entries) {
+    SURGEON_RETURN_IF_ERROR(table.Add(key, entry.SerializeAsString()));
+  }
+  SURGEON_ASSIGN_OR_RETURN(WritableFile * index, r.out->Add(IndexFilename(r.prefix)));
+  return index->Append(table.Finish());
+}
+
+uint64_t BundleWriter::data_bytes() const { return rep_->offset; }
+const std::string& BundleWriter::prefix() const { return rep_->prefix; }
+
+}  // namespace surgeon

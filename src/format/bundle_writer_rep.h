@@ -1,0 +1,28 @@
+// BundleWriter's state, shared by bundle_writer.cc and bundle_slices.cc.
+#ifndef SURGEON_FORMAT_BUNDLE_WRITER_REP_H_
+#define SURGEON_FORMAT_BUNDLE_WRITER_REP_H_
+
+#include <map>
+#include <string>
+
+#include "proto/tensor_bundle.pb.h"
+#include "surgeon/format/bundle.h"
+
+namespace surgeon {
+
+struct BundleWriter::Rep {
+  StagedOutput* out = nullptr;  // Not owned.
+  std::string prefix;
+  WritableFile* data = nullptr;  // Owned by `out`.
+  uint64_t offset = 0;
+  // Sorted by key: the index is written in key order whatever the data order.
+  std::map<std::string, tensorflow::BundleEntryProto> entries;
+  bool finished = false;
+
+  // Appends bytes to the data file and records the entry.
+  Status Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes, uint32_t masked_crc32c);
+};
+
+}  // namespace surgeon
+
+#endif  // SURGEON_FORMAT_BUNDLE_WRITER_REP_H_

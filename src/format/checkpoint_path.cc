@@ -1,0 +1,155 @@
+#include "surgeon/format/checkpoint_path.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+
+#include "surgeon/format/checkpoint_state.h"
+
+namespace surgeon {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string MetaIfExists(const std::string& prefix) {
+  std::string meta = MetaGraphFilename(prefix);
+  return FileExists(meta) ? meta : "";
+}
+
+// Names in the directory of `path` that start with its basename: what the
+// user probably meant.
+std::string Suggestions(const std::string& path) {
+  std::string dir = Dirname(path), base = Basename(path), out;
+  std::error_code ec;
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (EndsWith(name, ".index") && (base.empty() || name.rfind(base.substr(0, std::min<size_t>(base.size(), 4)), 0) == 0)) {
+      out += (n++ ? ", " : "") + JoinPath(dir, name.substr(0, name.size() - 6));
+      if (n == 5) break;
+    }
+  }
+  return out.empty() ? "" : " (checkpoints nearby: " + out + ")";
+}
+
+Result<CheckpointLocation> ResolvePrefix(const std::string& p) {
+  CheckpointLocation loc;
+  if (FileExists(IndexFilename(p))) {
+    loc.format = CheckpointFormat::kV2;
+    loc.prefix = p;
+    loc.meta_graph = MetaIfExists(p);
+    return loc;
+  }
+  if (FileExists(p)) {
+    loc.format = CheckpointFormat::kV1;
+    loc.prefix = p;
+    loc.meta_graph = MetaIfExists(p);
+    return loc;
+  }
+  return Status::NotFound(p + ": no checkpoint here: neither " + IndexFilename(p) + " (V2) nor a V1 file " + p +
+                          " exists" + Suggestions(p));
+}
+
+Result<CheckpointLocation> ResolveSingleIndex(const std::string& dir);
+
+Result<CheckpointLocation> ResolveDirectory(const std::string& dir) {
+  const std::string state_path = JoinPath(dir, "checkpoint");
+  if (FileExists(state_path)) {
+    SURGEON_ASSIGN_OR_RETURN(std::string text, ReadFileToString(state_path));
+    SURGEON_ASSIGN_OR_RETURN(CheckpointState state, ParseCheckpointState(text, state_path));
+    std::string p = state.model_checkpoint_path;
+    if (p.empty() || p[0] != '/') p = JoinPath(dir, p);
+    auto loc = ResolvePrefix(p);
+    if (loc.ok()) return loc;
+    // The state file often outlives a move of its directory (or names a
+    // Windows path): try the same file name here before giving up.
+    std::string name = state.model_checkpoint_path;
+    if (auto pos = name.find_last_of("/\\"); pos != std::string::npos) name = name.substr(pos + 1);
+    auto moved = ResolvePrefix(JoinPath(dir, name));
+    if (moved.ok()) {
+      moved->note = state_path + " names " + state.model_checkpoint_path + "; using " + moved->prefix;
+      return moved;
+    }
+    auto only = ResolveSingleIndex(dir);
+    if (only.ok()) {
+      only->note = state_path + " names " + state.model_checkpoint_path + ", which does not exist; using the only checkpoint in the directory, " + only->prefix;
+      return only;
+    }
+    return loc.status().WithContext(state_path + " names a checkpoint that does not exist");
+  }
+  // A SavedModel, or its variables/ folder.
+  std::string variables = JoinPath(JoinPath(dir, "variables"), "variables");
+  if (FileExists(IndexFilename(variables))) {
+    CheckpointLocation loc;
+    loc.prefix = variables;
+    loc.saved_model = true;
+    std::string pb = JoinPath(dir, "saved_model.pb");
+    loc.meta_graph = FileExists(pb) ? pb : "";
+    return loc;
+  }
+  std::string inner = JoinPath(dir, "variables");
+  if (FileExists(IndexFilename(inner))) {
+    CheckpointLocation loc;
+    loc.prefix = inner;
+    loc.saved_model = true;
+    std::string pb = JoinPath(Dirname(fs::path(dir).lexically_normal().string()), "saved_model.pb");
+    loc.meta_graph = FileExists(pb) ? pb : "";
+    return loc;
+  }
+  return ResolveSingleIndex(dir);
+}
+
+// A directory holding exactly one V2 checkpoint.
+Result<CheckpointLocation> ResolveSingleIndex(const std::string& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (EndsWith(name, ".index")) found.push_back(JoinPath(dir, name.substr(0, name.size() - 6)));
+  }
+  if (found.size() == 1) return ResolvePrefix(found[0]);
+  if (found.empty()) {
+    return Status::NotFound(dir + ": directory has no `checkpoint` state file, no SavedModel variables and no .index file");
+  }
+  std::sort(found.begin(), found.end());
+  std::string list;
+  for (const auto& f : found) list += "\n  " + f;
+  return Status::InvalidArgument(dir + ": directory holds several checkpoints and no `checkpoint` state file; name one:" + list);
+}
+
+}  // namespace
+
+std::string IndexFilename(const std::string& prefix) { return prefix + ".index"; }
+
+std::string DataFilename(const std::string& prefix, int shard, int num_shards) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, ".data-%05d-of-%05d", shard, num_shards);
+  return prefix + buf;
+}
+
+std::string MetaGraphFilename(const std::string& prefix) {
+  static const std::regex kShardSuffix("-[\\d\\?]+-of-\\d+$");
+  return std::regex_replace(prefix, kShardSuffix, "") + ".meta";
+}
+
+Result<CheckpointLocation> ResolveCheckpoint(const std::string& path) {
+  if (path.empty()) return Status::InvalidArgument("empty checkpoint path");
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (IsDirectory(p)) return ResolveDirectory(p);
+  static const std::regex kDataSuffix("\\.data-\\d{5}-of-\\d{5}$");
+  if (EndsWith(p, ".index")) {
+    p.resize(p.size() - 6);
+  } else if (std::regex_search(p, kDataSuffix)) {
+    p = std::regex_replace(p, kDataSuffix, "");
+  } else if (EndsWith(p, ".meta") && !FileExists(IndexFilename(p))) {
+    p.resize(p.size() - 5);
+  }
+  return ResolvePrefix(p);
+}
+
+}  // namespace surgeon

@@ -1,0 +1,168 @@
+// PlanConfig: everything a surgery YAML file says, as plain data, each item
+// carrying the file:line:col it came from so that the planner's messages can
+// point at the config line responsible.
+//
+//   source:   {checkpoint: pretrained/vgg_16.ckpt, meta_graph: pretrained/vgg_16.ckpt.meta}
+//   target:   {checkpoint: out/mycls/model.ckpt-0, meta_graph: true}   # true | false | {from: source}
+//   seed: 1234
+//   keep:     ["vgg_16/conv*", "vgg_16/fc6/*", "vgg_16/fc7/*"]          # default: all
+//   drop:     ["*/Momentum", "global_step"]
+//   drop_optimizer_slots: true
+//   global_step: keep | drop | reset
+//   rename:
+//     - {from: "vgg_16/", to: "mycls/"}                     # prefix
+//     - {regex: "^mycls/fc(6|7)/", to: "mycls/dense\\1/"}   # regex_search, first match replaced, \1..\9
+//     - {scope: "vgg_16/", to: "mycls/"}                    # init_from_checkpoint scope; "/" is the root
+//   new:
+//     - {name: mycls/fc8/weights, shape: [1,1,4096,10], dtype: float32,
+//        initializer: {type: truncated_normal, stddev: 0.01}, feeds_from: mycls/dense7/weights}
+//     - {name: mycls/fc8/biases, shape: [10], initializer: zeros}
+//   freeze: ["mycls/conv*"]
+//   cast: [{match: "*", to: float16}]
+//   allow_shape_change: ["mycls/fc8/*"]
+//
+// Patterns: see pattern.h. keep/drop/rename/cast see source names (the key,
+// or the TF2 object name); freeze and allow_shape_change see target names.
+//
+// Rename rules are tried in order on the name the earlier rules produced:
+// the first rule that matches rewrites the name and the remaining rules see
+// the rewritten name (so the regex rule above refines the prefix rule's
+// output). Each rule applies at most once per name. A TF2 tensor is renamed
+// through its object name when no rule matches its key; the result becomes
+// the target key ("dense/kernel" -> "head/kernel").
+//
+// Errors are InvalidArgument "<file>:<line>:<col>: <key path>: <what>", e.g.
+//   vgg.yaml:14:5: new[0].shape: expected a list of integers, got 'abc'
+// yaml-cpp exceptions never leave this file.
+#ifndef SURGEON_PLAN_CONFIG_H_
+#define SURGEON_PLAN_CONFIG_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "surgeon/base/status.h"
+#include "surgeon/format/dtype.h"
+#include "surgeon/format/tensor_entry.h"
+#include "surgeon/plan/initializer.h"
+#include "surgeon/plan/pattern.h"
+
+namespace surgeon {
+
+// Where in the config an item was written. line/column are 1-based; 0 means
+// "not from a file" (a config built in code).
+struct ConfigPos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  // "vgg.yaml:14:5"; "vgg.yaml" without a line; "<config>" without a file.
+  std::string ToString() const;
+};
+
+// One entry of keep / drop / freeze / allow_shape_change.
+struct PatternRule {
+  Pattern pattern;
+  std::string key_path;  // "keep[0]"
+  ConfigPos pos;
+};
+
+struct RenameRule {
+  enum class Kind { kPrefix, kRegex, kScope };
+  Kind kind = Kind::kPrefix;
+  std::string from;  // prefix, regex text, or scope ("" for the root scope "/")
+  std::string to;    // replacement; for kScope "" means the root
+  std::shared_ptr<const std::regex> regex;  // kRegex only
+  std::string key_path;  // "rename[1]"
+  ConfigPos pos;
+};
+
+struct NewVariableConfig {
+  std::string name;
+  Shape shape;
+  DataType dtype = DataType::kFloat;
+  InitializerSpec initializer;
+  std::optional<std::string> feeds_from;  // target name of the producer variable
+  std::optional<bool> trainable;          // default: true unless frozen
+  std::string key_path;                   // "new[0]"
+  ConfigPos pos;                          // the entry
+  ConfigPos shape_pos, initializer_pos, feeds_from_pos;
+};
+
+struct CastRule {
+  Pattern match;
+  DataType to = DataType::kFloat;
+  std::string key_path;  // "cast[0]"
+  ConfigPos pos;
+};
+
+enum class MetaGraphMode {
+  kNone,        // target.meta_graph: false
+  kFresh,       // true (default): build a new graph for the target variables
+  kFromSource,  // {from: source}: rewrite the source graph
+};
+
+enum class GlobalStepMode {
+  kDefault,  // not set: global_step follows keep/drop like any variable
+  kKeep,     // copied even if keep/drop would remove it
+  kDrop,
+  kReset,    // written as 0 with the source dtype (int64 if the source has none)
+};
+
+struct PlanConfig {
+  std::string path;  // The config file as given ("" for a config built in code).
+
+  // Paths are resolved relative to the config file's directory.
+  std::string source_checkpoint;
+  std::optional<std::string> source_meta_graph;  // nullopt: caller may default to <ckpt>.meta
+  ConfigPos source_pos;
+  std::string target_checkpoint;
+  MetaGraphMode target_meta_graph = MetaGraphMode::kFresh;
+  ConfigPos target_pos;
+  // CanonicalPath() of both prefixes (symlinks and ".." resolved), computed
+  // by LoadConfig so that BuildPlan can refuse target == source without I/O.
+  // Empty for configs built in code; BuildPlan then compares the plain paths.
+  std::string source_canonical;
+  std::string target_canonical;
+
+  uint64_t seed = 0;
+  bool has_seed = false;
+
+  std::optional<std::vector<PatternRule>> keep;  // nullopt: keep everything
+  ConfigPos keep_pos;
+  std::vector<PatternRule> drop;
+  bool drop_optimizer_slots = false;
+  ConfigPos drop_optimizer_slots_pos;
+  GlobalStepMode global_step = GlobalStepMode::kDefault;
+  ConfigPos global_step_pos;
+  std::vector<RenameRule> rename;
+  std::vector<NewVariableConfig> new_variables;
+  std::vector<PatternRule> freeze;
+  std::vector<CastRule> cast;
+  std::vector<PatternRule> allow_shape_change;
+};
+
+// Reads and validates the YAML file (syntax, keys, types; not the
+// checkpoint). Relative paths in it are resolved against its directory.
+Result<PlanConfig> LoadConfig(const std::string& yaml_path);
+
+// The same on text already in memory; `display_name` prefixes messages and
+// `base_dir` anchors relative paths. No file is read; CanonicalPath() is
+// consulted for source_canonical/target_canonical.
+Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& display_name,
+                               const std::string& base_dir);
+
+// Applies the rename rules to `name` (see the file comment). Returns the new
+// name and sets *rules_applied to the indices of the rules that fired.
+std::string ApplyRenameRules(const std::vector<RenameRule>& rules, const std::string& name,
+                             std::vector<size_t>* rules_applied);
+
+std::string_view GlobalStepModeName(GlobalStepMode mode);  // "keep", "drop", "reset", "default"
+std::string_view MetaGraphModeName(MetaGraphMode mode);    // "none", "fresh", "from_source"
+
+}  // namespace surgeon
+
+#endif  // SURGEON_PLAN_CONFIG_H_

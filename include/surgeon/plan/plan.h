@@ -1,0 +1,77 @@
+// Plan: the validated, flat result of planning — what the executor does,
+// one action per target variable, with every decision already made.
+//
+// A Plan is plain data: it can be printed (FormatPlanTable), serialized
+// (PlanToJson), diffed and tested without any file. The executor must not
+// make decisions the plan did not make; in particular only kInitialize
+// actions create values, and those come only from the config's `new`
+// entries and `global_step: reset`.
+#ifndef SURGEON_PLAN_PLAN_H_
+#define SURGEON_PLAN_PLAN_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "surgeon/format/dtype.h"
+#include "surgeon/format/tensor_entry.h"
+#include "surgeon/plan/config.h"
+#include "surgeon/plan/initializer.h"
+
+namespace surgeon {
+
+struct PlanAction {
+  enum class Kind { kCopy, kInitialize };
+  Kind kind = Kind::kCopy;
+  std::string target;        // Key written to the target checkpoint.
+  std::string source;        // kCopy: the source checkpoint key. Empty for kInitialize.
+  std::string source_object_name;  // kCopy from a TF2 checkpoint: the object path, else "".
+  DataType dtype = DataType::kFloat;         // Written dtype.
+  Shape shape;
+  DataType source_dtype = DataType::kFloat;  // kCopy: != dtype means a cast (float types only).
+  InitializerSpec initializer;               // kInitialize only.
+  // Per-variable seed, VariableSeed(plan.seed, target): pass it with `target`
+  // to GenerateInitialValue. Stable: depends only on the global seed and
+  // this variable's name.
+  uint64_t seed = 0;
+  bool trainable = true;
+  bool frozen = false;       // Named by a `freeze` rule (implies !trainable).
+  uint64_t bytes = 0;        // Bytes in the target's data file (for DT_STRING: the source's size).
+  std::string replaces;      // kInitialize: the source variable it takes the place of, if any.
+  // Human text: which config rule(s) decided this, with file:line:col.
+  std::string rule;
+};
+
+struct DroppedTensor {
+  std::string source;
+  std::string rule;  // e.g. "drop[0] '*/Momentum' (vgg.yaml:6:8)"
+};
+
+struct Plan {
+  std::string config_path;
+  std::string source_checkpoint;
+  std::string source_meta_graph;  // "" when none was given.
+  std::string target_prefix;
+  using MetaMode = MetaGraphMode;  // kNone, kFresh, kFromSource
+  MetaMode meta_mode = MetaMode::kFresh;
+  uint64_t seed = 0;
+  std::vector<PlanAction> actions;     // Sorted by target.
+  std::vector<DroppedTensor> dropped;  // Sorted by source.
+  std::vector<std::string> warnings;
+  std::map<std::string, std::string> renames;  // source -> target, for every kCopy
+
+  // Target names of frozen variables, sorted (for <prefix>.frozen.txt).
+  std::vector<std::string> FrozenNames() const;
+  const PlanAction* FindTarget(std::string_view target) const;
+};
+
+std::string_view ActionKindName(PlanAction::Kind kind);  // "copy", "init"
+
+// splitmix64(seed ^ fnv1a64(name)): a stable per-variable seed.
+uint64_t VariableSeed(uint64_t global_seed, std::string_view name);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_PLAN_PLAN_H_

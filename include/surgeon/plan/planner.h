@@ -1,0 +1,74 @@
+// BuildPlan: PlanConfig + the source checkpoint's metadata -> a validated
+// Plan. Pure: reads no file, so every problem is found before a byte is
+// written, and the planner can be tested on synthetic inventories.
+//
+//   SURGEON_ASSIGN_OR_RETURN(PlanConfig config, LoadConfig("vgg16_to_mycls.yaml"));
+//   SURGEON_ASSIGN_OR_RETURN(auto ckpt, OpenCheckpoint(config.source_checkpoint));
+//   Inventory inventory{ckpt->entries(), /*graph_variables=*/{}, /*feeds=*/{}};
+//   SURGEON_ASSIGN_OR_RETURN(Plan plan, BuildPlan(config, inventory));
+//
+// Checks (InvalidArgument; FailedPrecondition for target == source). Every
+// problem found is reported, one per line, each naming the config position,
+// the rule and the variables, and saying how to fix it:
+//   - a keep/drop/rename/freeze/cast/allow_shape_change rule matching
+//     nothing, with "did you mean" suggestions;
+//   - two sources for one target; a `new` name also produced by a carried
+//     variable, or given twice;
+//   - a `new` variable replacing a source variable that maps (through the
+//     rename rules, kept or not) to its name may change only the last
+//     dimension unless allow_shape_change names it;
+//   - a new kernel's input dimension (shape[-2]) must equal its producer's
+//     output dimension (shape[-1]); the producer comes from `feeds_from` or
+//     Inventory::feeds; a new bias must match its kernel's last dimension;
+//   - an initializer that does not fit its dtype/shape (ResolveInitializer);
+//   - a target prefix that is the source checkpoint.
+#ifndef SURGEON_PLAN_PLANNER_H_
+#define SURGEON_PLAN_PLANNER_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "surgeon/base/status.h"
+#include "surgeon/format/tensor_entry.h"
+#include "surgeon/plan/config.h"
+#include "surgeon/plan/plan.h"
+
+namespace surgeon {
+
+// A variable as the source meta graph declares it.
+struct GraphVariableInfo {
+  std::string name;  // Variable name without ":0", as saved (the checkpoint key).
+  DataType dtype = DataType::kFloat;
+  Shape shape;
+  bool trainable = true;
+};
+
+// What the planner knows about the source: metadata only.
+struct Inventory {
+  std::vector<TensorEntry> tensors;
+  // Optional, from the source .meta. When given, a copied variable's
+  // `trainable` default comes from here (variables absent from it: true).
+  std::vector<GraphVariableInfo> graph_variables;
+  // Optional producer -> consumer links between source variables, e.g.
+  // {"vgg_16/fc7/weights", "vgg_16/fc8/weights"} (fc7's output feeds fc8) and
+  // {"vgg_16/fc8/weights", "vgg_16/fc8/biases"}.
+  std::vector<std::pair<std::string, std::string>> feeds;
+};
+
+Result<Plan> BuildPlan(const PlanConfig& config, const Inventory& inventory);
+
+// True for optimizer state that `drop_optimizer_slots` removes: slots named
+// Adam, Adam_1, Momentum, RMSProp(_1), Ftrl(_1), Adagrad, Adadelta(_1), ...
+// (as the last name component, optionally with a _N suffix), beta1_power /
+// beta2_power, Keras' training/... and <Optimizer>/{iterations,lr,...}
+// variables, and TF2's optimizer/... and .OPTIMIZER_SLOT keys (accumulator,
+// linear, m, v, ...).
+bool IsOptimizerSlot(std::string_view name);
+
+// True for "global_step" or ".../global_step".
+bool IsGlobalStep(std::string_view name);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_PLAN_PLANNER_H_

@@ -1,0 +1,547 @@
+// LoadConfig: YAML -> PlanConfig. The only place yaml-cpp is used; its
+// exceptions are caught here and become InvalidArgument with file:line:col.
+#include "surgeon/plan/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "plan/suggest.h"
+#include "surgeon/base/file.h"
+
+namespace surgeon {
+
+std::string ConfigPos::ToString() const {
+  std::string f = file.empty() ? "<config>" : file;
+  if (line <= 0) return f;
+  return f + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::string_view GlobalStepModeName(GlobalStepMode mode) {
+  switch (mode) {
+    case GlobalStepMode::kDefault: return "default";
+    case GlobalStepMode::kKeep: return "keep";
+    case GlobalStepMode::kDrop: return "drop";
+    case GlobalStepMode::kReset: return "reset";
+  }
+  return "?";
+}
+
+std::string_view MetaGraphModeName(MetaGraphMode mode) {
+  switch (mode) {
+    case MetaGraphMode::kNone: return "none";
+    case MetaGraphMode::kFresh: return "fresh";
+    case MetaGraphMode::kFromSource: return "from_source";
+  }
+  return "?";
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Keys each initializer type accepts besides `type`.
+const std::map<InitializerKind, std::vector<std::string>>& InitializerParams() {
+  static const auto* m = new std::map<InitializerKind, std::vector<std::string>>{
+      {InitializerKind::kZeros, {}},
+      {InitializerKind::kOnes, {}},
+      {InitializerKind::kConstant, {"value"}},
+      {InitializerKind::kRandomNormal, {"mean", "stddev"}},
+      {InitializerKind::kTruncatedNormal, {"mean", "stddev"}},
+      {InitializerKind::kRandomUniform, {"minval", "maxval"}},
+      {InitializerKind::kGlorotUniform, {}},
+      {InitializerKind::kGlorotNormal, {}},
+      {InitializerKind::kHeUniform, {}},
+      {InitializerKind::kHeNormal, {}},
+      {InitializerKind::kLecunUniform, {}},
+      {InitializerKind::kLecunNormal, {}},
+      {InitializerKind::kVarianceScaling, {"scale", "mode", "distribution"}},
+      {InitializerKind::kOrthogonal, {"gain"}},
+  };
+  return *m;
+}
+
+const std::vector<std::string>& InitializerNames() {
+  static const auto* v = [] {
+    auto* names = new std::vector<std::string>;
+    for (const auto& [kind, params] : InitializerParams()) names->emplace_back(InitializerKindName(kind));
+    return names;
+  }();
+  return *v;
+}
+
+std::string Join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+// Walks the YAML tree. Every method reports errors as
+// "<file>:<line>:<col>: <key path>: <what>" at the offending node.
+class ConfigParser {
+ public:
+  ConfigParser(std::string file, std::string base_dir) : file_(std::move(file)), base_dir_(std::move(base_dir)) {}
+
+  Status Parse(const YAML::Node& root, PlanConfig* config);
+
+ private:
+  ConfigPos Pos(const YAML::Node& node) const {
+    ConfigPos pos{file_, 0, 0};
+    YAML::Mark m = node.Mark();
+    if (m.line >= 0) {
+      pos.line = m.line + 1;
+      pos.column = m.column + 1;
+    }
+    return pos;
+  }
+  Status Error(const YAML::Node& node, const std::string& path, const std::string& what) const {
+    return Status::InvalidArgument(Pos(node).ToString() + ": " + path + ": " + what);
+  }
+  static std::string Describe(const YAML::Node& node) {
+    switch (node.Type()) {
+      case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+      case YAML::NodeType::Sequence: return "a list";
+      case YAML::NodeType::Map: return "a map";
+      default: return "nothing";
+    }
+  }
+
+  // Calls `handle(key, value, path)` for each entry of a map after checking
+  // that it is a map, that each key is known and that none repeats.
+  using Handler = std::function<Status(const std::string& key, const YAML::Node& value, const std::string& path)>;
+  Status ForEachKey(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed,
+                    const Handler& handle) const {
+    if (!map.IsMap()) return Error(map, path.empty() ? "config" : path, "expected a map, got " + Describe(map));
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node& k = it->first;
+      std::string key = k.IsScalar() ? k.Scalar() : "?";
+      std::string key_path = path.empty() ? key : path + "." + key;
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string what = "unknown key";
+        if (auto near = ClosestMatch(key, allowed)) {
+          what += "; did you mean '" + *near + "'?";
+        } else {
+          what += " (expected one of: " + Join(allowed, ", ") + ")";
+        }
+        return Error(k, key_path, what);
+      }
+      if (!seen.insert(key).second) return Error(k, key_path, "key appears twice");
+      SURGEON_RETURN_IF_ERROR(handle(key, it->second, key_path));
+    }
+    return Status::OK();
+  }
+
+  Status RequireKeys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required) const {
+    for (const std::string& key : required) {
+      bool found = false;
+      for (auto it = map.begin(); it != map.end(); ++it) found |= it->first.IsScalar() && it->first.Scalar() == key;
+      if (!found) return Error(map, path.empty() ? key : path + "." + key, "required key is missing");
+    }
+    return Status::OK();
+  }
+
+  Result<std::string> String(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      return Error(node, path, "expected a non-empty string, got " + Describe(node));
+    }
+    return node.Scalar();
+  }
+  Result<bool> Bool(const YAML::Node& node, const std::string& path) const {
+    bool b = false;
+    if (node.IsScalar() && YAML::convert<bool>::decode(node, b)) return b;
+    return Error(node, path, "expected true or false, got " + Describe(node));
+  }
+  Result<int64_t> Int(const YAML::Node& node, const std::string& path, std::string_view what) const {
+    if (node.IsScalar()) {
+      const std::string& s = node.Scalar();
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc() && end == s.data() + s.size() && v >= 0) return v;
+    }
+    return Error(node, path, "expected " + std::string(what) + ", got " + Describe(node));
+  }
+  Result<double> Double(const YAML::Node& node, const std::string& path) const {
+    double d = 0;
+    if (node.IsScalar() && YAML::convert<double>::decode(node, d)) return d;
+    return Error(node, path, "expected a number, got " + Describe(node));
+  }
+  Result<DataType> Dtype(const YAML::Node& node, const std::string& path) const {
+    SURGEON_ASSIGN_OR_RETURN(std::string s, String(node, path));
+    if (auto dt = ParseDataType(s)) return *dt;
+    static const std::vector<std::string> kNames = {"float16", "bfloat16", "float32", "float64", "int8", "int16",
+                                                    "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                                                    "bool", "string", "complex64", "complex128"};
+    std::string what = "unknown dtype '" + s + "'";
+    if (auto near = ClosestMatch(s, kNames)) what += "; did you mean '" + *near + "'?";
+    return Error(node, path, what);
+  }
+  std::string ResolvePath(const std::string& p) const {
+    return fs::path(JoinPath(base_dir_, p)).lexically_normal().string();
+  }
+
+  Result<PatternRule> PatternAt(const YAML::Node& node, const std::string& path) const {
+    SURGEON_ASSIGN_OR_RETURN(std::string text, String(node, path));
+    auto pattern = Pattern::Parse(text);
+    if (!pattern.ok()) return Error(node, path, pattern.status().message());
+    return PatternRule{*pattern, path, Pos(node)};
+  }
+  // A list of patterns; a single string is accepted as a list of one.
+  Result<std::vector<PatternRule>> PatternList(const YAML::Node& node, const std::string& path) const {
+    std::vector<PatternRule> out;
+    if (node.IsScalar()) {
+      SURGEON_ASSIGN_OR_RETURN(PatternRule r, PatternAt(node, path + "[0]"));
+      out.push_back(std::move(r));
+      return out;
+    }
+    if (!node.IsSequence()) return Error(node, path, "expected a list of patterns, got " + Describe(node));
+    for (size_t i = 0; i < node.size(); ++i) {
+      SURGEON_ASSIGN_OR_RETURN(PatternRule r, PatternAt(node[i], path + "[" + std::to_string(i) + "]"));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Status ParseSource(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
+  Status ParseTarget(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
+  Result<RenameRule> ParseRename(const YAML::Node& node, const std::string& path) const;
+  Result<NewVariableConfig> ParseNew(const YAML::Node& node, const std::string& path) const;
+  Result<InitializerSpec> ParseInitializer(const YAML::Node& node, const std::string& path) const;
+  Result<CastRule> ParseCast(const YAML::Node& node, const std::string& path) const;
+
+  template <typename T, typename F>
+  Result<std::vector<T>> List(const YAML::Node& node, const std::string& path, std::string_view what, F parse) const {
+    if (!node.IsSequence()) return Error(node, path, "expected a list of " + std::string(what) + ", got " + Describe(node));
+    std::vector<T> out;
+    for (size_t i = 0; i < node.size(); ++i) {
+      SURGEON_ASSIGN_OR_RETURN(T item, (this->*parse)(node[i], path + "[" + std::to_string(i) + "]"));
+      out.push_back(std::move(item));
+    }
+    return out;
+  }
+
+  std::string file_;
+  std::string base_dir_;
+};
+
+Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
+  if (!root.IsMap()) {
+    return Status::InvalidArgument(Pos(root).ToString() + ": expected a map with source, target, ..., got " +
+                                   Describe(root));
+  }
+  SURGEON_RETURN_IF_ERROR(RequireKeys(root, "", {"source", "target"}));
+  static const std::vector<std::string> kTopKeys = {
+      "source", "target", "seed",   "keep",   "drop", "drop_optimizer_slots", "global_step",
+      "rename", "new",    "freeze", "cast", "allow_shape_change"};
+  return ForEachKey(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& v, const std::string& path) -> Status {
+    if (key == "source") return ParseSource(v, path, c);
+    if (key == "target") return ParseTarget(v, path, c);
+    if (key == "seed") {
+      if (v.IsScalar()) {
+        const std::string& s = v.Scalar();
+        uint64_t seed = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seed);
+        if (ec == std::errc() && end == s.data() + s.size()) {
+          c->seed = seed;
+          c->has_seed = true;
+          return Status::OK();
+        }
+      }
+      return Error(v, path, "expected a non-negative integer below 2^64, got " + Describe(v));
+    }
+    if (key == "keep") {
+      c->keep_pos = Pos(v);
+      SURGEON_ASSIGN_OR_RETURN(c->keep, PatternList(v, path));
+      return Status::OK();
+    }
+    if (key == "drop") {
+      SURGEON_ASSIGN_OR_RETURN(c->drop, PatternList(v, path));
+      return Status::OK();
+    }
+    if (key == "freeze") {
+      SURGEON_ASSIGN_OR_RETURN(c->freeze, PatternList(v, path));
+      return Status::OK();
+    }
+    if (key == "allow_shape_change") {
+      SURGEON_ASSIGN_OR_RETURN(c->allow_shape_change, PatternList(v, path));
+      return Status::OK();
+    }
+    if (key == "drop_optimizer_slots") {
+      c->drop_optimizer_slots_pos = Pos(v);
+      SURGEON_ASSIGN_OR_RETURN(c->drop_optimizer_slots, Bool(v, path));
+      return Status::OK();
+    }
+    if (key == "global_step") {
+      c->global_step_pos = Pos(v);
+      std::string s = v.IsScalar() ? v.Scalar() : "";
+      if (s == "keep") c->global_step = GlobalStepMode::kKeep;
+      else if (s == "drop") c->global_step = GlobalStepMode::kDrop;
+      else if (s == "reset") c->global_step = GlobalStepMode::kReset;
+      else return Error(v, path, "expected keep, drop or reset, got " + Describe(v));
+      return Status::OK();
+    }
+    if (key == "rename") {
+      SURGEON_ASSIGN_OR_RETURN(c->rename, List<RenameRule>(v, path, "rename rules", &ConfigParser::ParseRename));
+      return Status::OK();
+    }
+    if (key == "new") {
+      SURGEON_ASSIGN_OR_RETURN(c->new_variables,
+                               List<NewVariableConfig>(v, path, "new variables", &ConfigParser::ParseNew));
+      return Status::OK();
+    }
+    if (key == "cast") {
+      SURGEON_ASSIGN_OR_RETURN(c->cast, List<CastRule>(v, path, "cast rules", &ConfigParser::ParseCast));
+      return Status::OK();
+    }
+    return Status::Internal("unhandled config key " + key);
+  });
+}
+
+Status ConfigParser::ParseSource(const YAML::Node& node, const std::string& path, PlanConfig* c) const {
+  c->source_pos = Pos(node);
+  if (node.IsScalar()) {  // `source: path/to/ckpt` shorthand.
+    SURGEON_ASSIGN_OR_RETURN(std::string p, String(node, path));
+    c->source_checkpoint = ResolvePath(p);
+    return Status::OK();
+  }
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph"},
+                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+    SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+    if (key == "checkpoint") c->source_checkpoint = ResolvePath(p);
+    else c->source_meta_graph = ResolvePath(p);
+    return Status::OK();
+  }));
+  return RequireKeys(node, path, {"checkpoint"});
+}
+
+Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path, PlanConfig* c) const {
+  c->target_pos = Pos(node);
+  if (node.IsScalar()) {
+    SURGEON_ASSIGN_OR_RETURN(std::string p, String(node, path));
+    c->target_checkpoint = ResolvePath(p);
+    return Status::OK();
+  }
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph"},
+                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+    if (key == "checkpoint") {
+      SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+      c->target_checkpoint = ResolvePath(p);
+      return Status::OK();
+    }
+    if (v.IsMap()) {
+      SURGEON_RETURN_IF_ERROR(ForEachKey(v, kp, {"from"}, [&](const std::string&, const YAML::Node& f,
+                                                              const std::string& fp) -> Status {
+        if (!f.IsScalar() || f.Scalar() != "source") return Error(f, fp, "expected 'source', got " + Describe(f));
+        return Status::OK();
+      }));
+      SURGEON_RETURN_IF_ERROR(RequireKeys(v, kp, {"from"}));
+      c->target_meta_graph = MetaGraphMode::kFromSource;
+      return Status::OK();
+    }
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
+      return Error(v, kp, "expected true, false or {from: source}, got " + Describe(v));
+    }
+    c->target_meta_graph = b ? MetaGraphMode::kFresh : MetaGraphMode::kNone;
+    return Status::OK();
+  }));
+  return RequireKeys(node, path, {"checkpoint"});
+}
+
+Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::string& path) const {
+  RenameRule r;
+  r.key_path = path;
+  r.pos = Pos(node);
+  int kinds = 0;
+  bool has_to = false;
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"from", "regex", "scope", "to"},
+                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+    if (!v.IsScalar()) return Error(v, kp, "expected a string, got " + Describe(v));
+    const std::string& s = v.Scalar();
+    if (key == "to") {
+      has_to = true;
+      r.to = s;
+      return Status::OK();
+    }
+    ++kinds;
+    if (s.empty()) return Error(v, kp, "expected a non-empty string, got ''");
+    r.from = s;
+    if (key == "from") {
+      r.kind = RenameRule::Kind::kPrefix;
+    } else if (key == "regex") {
+      r.kind = RenameRule::Kind::kRegex;
+      try {
+        r.regex = std::make_shared<const std::regex>(s, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        return Error(v, kp, "invalid regex '" + s + "': " + e.what());
+      }
+    } else {
+      r.kind = RenameRule::Kind::kScope;
+    }
+    return Status::OK();
+  }));
+  if (kinds != 1) return Error(node, path, "expected exactly one of from, regex or scope");
+  if (!has_to) return Error(node, path + ".to", "required key is missing");
+  if (r.kind == RenameRule::Kind::kScope) {
+    // "/" is the root scope; a trailing '/' is optional.
+    auto strip = [](std::string s) {
+      while (!s.empty() && s.back() == '/') s.pop_back();
+      return s;
+    };
+    r.from = strip(r.from);
+    r.to = strip(r.to);
+  }
+  return r;
+}
+
+Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, const std::string& path) const {
+  InitializerSpec spec;
+  const YAML::Node* type_node = &node;
+  YAML::Node type_value;
+  if (node.IsMap()) {
+    SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"type"}));
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == "type") type_value = it->second;
+    }
+    type_node = &type_value;
+  } else if (!node.IsScalar()) {
+    return Error(node, path, "expected an initializer name or a map with 'type', got " + Describe(node));
+  }
+  std::string type_path = node.IsMap() ? path + ".type" : path;
+  SURGEON_ASSIGN_OR_RETURN(std::string type, String(*type_node, type_path));
+  auto kind = ParseInitializerKind(type);
+  if (!kind) {
+    std::string what = "unknown initializer '" + type + "'";
+    if (auto near = ClosestMatch(type, InitializerNames())) what += "; did you mean '" + *near + "'?";
+    else what += " (expected one of: " + Join(InitializerNames(), ", ") + ")";
+    return Error(*type_node, type_path, what);
+  }
+  spec.kind = *kind;
+  if (!node.IsMap()) return spec;
+
+  std::vector<std::string> allowed = {"type"};
+  for (const std::string& p : InitializerParams().at(*kind)) allowed.push_back(p);
+  Status st = ForEachKey(node, path, allowed, [&](const std::string& key, const YAML::Node& v,
+                                                 const std::string& kp) -> Status {
+    if (key == "type") return Status::OK();
+    if (key == "mode" || key == "distribution") {
+      SURGEON_ASSIGN_OR_RETURN(std::string s, String(v, kp));
+      (key == "mode" ? spec.mode : spec.distribution) = s;
+      return Status::OK();
+    }
+    SURGEON_ASSIGN_OR_RETURN(double d, Double(v, kp));
+    if (key == "value") spec.value = d;
+    else if (key == "mean") spec.mean = d;
+    else if (key == "stddev") spec.stddev = d;
+    else if (key == "minval") spec.minval = d;
+    else if (key == "maxval") spec.maxval = d;
+    else if (key == "scale") spec.scale = d;
+    else if (key == "gain") spec.gain = d;
+    return Status::OK();
+  });
+  if (!st.ok() && st.message().find(": unknown key") != std::string::npos) {
+    // Say which parameters this initializer does take; a parameter of a
+    // different initializer is the usual mistake (stddev on zeros).
+    std::vector<std::string> params = InitializerParams().at(*kind);
+    std::string head = st.message().substr(0, st.message().find(": unknown key"));
+    return Status::InvalidArgument(head + ": not a parameter of " + type + " (its parameters: " +
+                                   (params.empty() ? "none" : Join(params, ", ")) + ")");
+  }
+  SURGEON_RETURN_IF_ERROR(st);
+  return spec;
+}
+
+Result<NewVariableConfig> ConfigParser::ParseNew(const YAML::Node& node, const std::string& path) const {
+  NewVariableConfig n;
+  n.key_path = path;
+  n.pos = Pos(node);
+  SURGEON_RETURN_IF_ERROR(ForEachKey(
+      node, path, {"name", "shape", "dtype", "initializer", "feeds_from", "trainable"},
+      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+        if (key == "name") {
+          SURGEON_ASSIGN_OR_RETURN(n.name, String(v, kp));
+        } else if (key == "shape") {
+          n.shape_pos = Pos(v);
+          if (!v.IsSequence()) return Error(v, kp, "expected a list of integers, got " + Describe(v));
+          for (size_t i = 0; i < v.size(); ++i) {
+            SURGEON_ASSIGN_OR_RETURN(int64_t d, Int(v[i], kp + "[" + std::to_string(i) + "]",
+                                                    "a non-negative integer"));
+            n.shape.push_back(d);
+          }
+        } else if (key == "dtype") {
+          SURGEON_ASSIGN_OR_RETURN(n.dtype, Dtype(v, kp));
+        } else if (key == "initializer") {
+          n.initializer_pos = Pos(v);
+          SURGEON_ASSIGN_OR_RETURN(n.initializer, ParseInitializer(v, kp));
+        } else if (key == "feeds_from") {
+          n.feeds_from_pos = Pos(v);
+          SURGEON_ASSIGN_OR_RETURN(n.feeds_from, String(v, kp));
+        } else if (key == "trainable") {
+          SURGEON_ASSIGN_OR_RETURN(n.trainable, Bool(v, kp));
+        }
+        return Status::OK();
+      }));
+  SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"name", "shape", "initializer"}));
+  return n;
+}
+
+Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::string& path) const {
+  CastRule r;
+  r.key_path = path;
+  r.pos = Pos(node);
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"match", "to"},
+                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+    if (key == "match") {
+      SURGEON_ASSIGN_OR_RETURN(PatternRule p, PatternAt(v, kp));
+      r.match = p.pattern;
+      return Status::OK();
+    }
+    SURGEON_ASSIGN_OR_RETURN(r.to, Dtype(v, kp));
+    if (!IsFloatingPoint(r.to)) {
+      return Error(v, kp, "casts are only among float16, bfloat16, float32 and float64, got '" + v.Scalar() + "'");
+    }
+    return Status::OK();
+  }));
+  SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"match", "to"}));
+  return r;
+}
+
+}  // namespace
+
+Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& display_name,
+                               const std::string& base_dir) {
+  PlanConfig config;
+  config.path = display_name;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    ConfigPos pos{display_name, e.mark.line + 1, e.mark.column + 1};
+    if (e.mark.is_null()) pos.line = 0;
+    return Status::InvalidArgument(pos.ToString() + ": invalid YAML: " + e.msg);
+  }
+  try {
+    ConfigParser parser(display_name, base_dir);
+    SURGEON_RETURN_IF_ERROR(parser.Parse(root, &config));
+  } catch (const YAML::Exception& e) {  // Defensive: conversions should not throw.
+    return Status::InvalidArgument(display_name + ": " + e.what());
+  }
+  config.source_canonical = CanonicalPath(config.source_checkpoint);
+  config.target_canonical = CanonicalPath(config.target_checkpoint);
+  return config;
+}
+
+Result<PlanConfig> LoadConfig(const std::string& yaml_path) {
+  auto text = ReadFileToString(yaml_path);
+  if (!text.ok()) return Status(text.status().code(), yaml_path + ": cannot read config: " + text.status().message());
+  return ParseConfig(*text, yaml_path, Dirname(yaml_path));
+}
+
+}  // namespace surgeon

@@ -1,0 +1,133 @@
+#include "surgeon/plan/plan_format.h"
+
+#include <algorithm>
+
+namespace surgeon {
+namespace {
+
+std::string DtypeText(const PlanAction& a) {
+  if (a.kind == PlanAction::Kind::kCopy && a.source_dtype != a.dtype) {
+    return DataTypeShortName(a.source_dtype) + "->" + DataTypeShortName(a.dtype);
+  }
+  return DataTypeShortName(a.dtype);
+}
+
+std::string HumanBytes(uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+// Left-aligned columns separated by two spaces; the last column unpadded.
+std::string Render(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatPlanTable(const Plan& plan) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"action", "source", "", "target", "shape", "dtype", "frozen", "rule"});
+  uint64_t copied = 0, initialized = 0, frozen = 0, copy_bytes = 0, init_bytes = 0;
+  for (const PlanAction& a : plan.actions) {
+    bool copy = a.kind == PlanAction::Kind::kCopy;
+    std::string source = copy ? a.source : "(" + std::string(InitializerKindName(a.initializer.kind)) + ")";
+    rows.push_back({std::string(ActionKindName(a.kind)), source, "->", a.target, ShapeToString(a.shape),
+                    DtypeText(a), a.frozen ? "frozen" : (a.trainable ? "" : "no-train"), a.rule});
+    (copy ? copied : initialized)++;
+    (copy ? copy_bytes : init_bytes) += a.bytes;
+    frozen += a.frozen;
+  }
+  for (const DroppedTensor& d : plan.dropped) rows.push_back({"drop", d.source, "", "", "", "", "", d.rule});
+  std::string out = "plan: " + plan.source_checkpoint + " -> " + plan.target_prefix + "  (seed " +
+                    std::to_string(plan.seed) + ", meta graph: " + std::string(MetaGraphModeName(plan.meta_mode)) + ")\n";
+  out += Render(rows);
+  out += "total: " + std::to_string(plan.actions.size()) + " target variables (" + std::to_string(copied) +
+         " copied, " + HumanBytes(copy_bytes) + "; " + std::to_string(initialized) + " initialized, " +
+         HumanBytes(init_bytes) + "), " + std::to_string(frozen) + " frozen, " + std::to_string(plan.dropped.size()) +
+         " dropped\n";
+  for (const std::string& w : plan.warnings) out += "warning: " + w + "\n";
+  return out;
+}
+
+nlohmann::json PlanToJson(const Plan& plan) {
+  using nlohmann::json;
+  json actions = json::array();
+  uint64_t copied = 0, initialized = 0, frozen = 0, bytes = 0;
+  for (const PlanAction& a : plan.actions) {
+    json j = {{"kind", ActionKindName(a.kind)},
+              {"target", a.target},
+              {"dtype", DataTypeShortName(a.dtype)},
+              {"shape", a.shape},
+              {"trainable", a.trainable},
+              {"frozen", a.frozen},
+              {"bytes", a.bytes},
+              {"rule", a.rule}};
+    if (a.kind == PlanAction::Kind::kCopy) {
+      ++copied;
+      j["source"] = a.source;
+      j["source_dtype"] = DataTypeShortName(a.source_dtype);
+      if (!a.source_object_name.empty()) j["source_object_name"] = a.source_object_name;
+    } else {
+      ++initialized;
+      const InitializerSpec& s = a.initializer;
+      json init = {{"type", InitializerKindName(s.kind)}};
+      switch (s.kind) {
+        case InitializerKind::kConstant: init["value"] = s.value; break;
+        case InitializerKind::kRandomNormal:
+        case InitializerKind::kTruncatedNormal: init["mean"] = s.mean; init["stddev"] = s.stddev; break;
+        case InitializerKind::kRandomUniform: init["minval"] = s.minval; init["maxval"] = s.maxval; break;
+        case InitializerKind::kVarianceScaling:
+          init["scale"] = s.scale; init["mode"] = s.mode; init["distribution"] = s.distribution; break;
+        case InitializerKind::kOrthogonal: init["gain"] = s.gain; break;
+        default: break;
+      }
+      j["initializer"] = init;
+      j["seed"] = a.seed;
+      if (!a.replaces.empty()) j["replaces"] = a.replaces;
+    }
+    frozen += a.frozen;
+    bytes += a.bytes;
+    actions.push_back(std::move(j));
+  }
+  json dropped = json::array();
+  for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
+  return {{"config", plan.config_path},
+          {"source", {{"checkpoint", plan.source_checkpoint}, {"meta_graph", plan.source_meta_graph}}},
+          {"target", {{"checkpoint", plan.target_prefix}, {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
+          {"seed", plan.seed},
+          {"actions", actions},
+          {"dropped", dropped},
+          {"warnings", plan.warnings},
+          {"totals",
+           {{"variables", plan.actions.size()},
+            {"copied", copied},
+            {"initialized", initialized},
+            {"frozen", frozen},
+            {"dropped", plan.dropped.size()},
+            {"bytes", bytes}}}};
+}
+
+}  // namespace surgeon

@@ -1,3 +1,25 @@
-// Placeholder entry point; replaced by the command set in cli/.
-#include <cstdio>
-int main() { std::puts("surgeon"); return 0; }
+// surgeon: transfer-learning weight surgery on TensorFlow checkpoints.
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  using namespace surgeon::cli;
+  CLI::App app{"surgeon: transfer-learning weight surgery on TensorFlow checkpoints"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "surgeon 0.1.0");
+  int exit_code = 0;
+  RegisterRun(app, &exit_code);
+  RegisterPlan(app, &exit_code);
+  RegisterInspect(app, &exit_code);
+  RegisterDiff(app, &exit_code);
+  RegisterVerify(app, &exit_code);
+  RegisterConvert(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,43 @@
+// Streaming tensors from a checkpoint into a BundleWriter: the hot path of
+// `convert` and `run`. Tensors are visited in source (shard, offset) order so
+// reads are sequential; each is checksum-verified once while being read and
+// its stored crc goes straight into the new index (no second CRC pass).
+#ifndef SURGEON_EXEC_COPY_H_
+#define SURGEON_EXEC_COPY_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "surgeon/base/status.h"
+#include "surgeon/format/bundle.h"
+#include "surgeon/format/checkpoint.h"
+
+namespace surgeon {
+
+// Progress after each tensor: tensors done / total, bytes done / total.
+struct Progress {
+  size_t tensors_done = 0, tensors_total = 0;
+  uint64_t bytes_done = 0, bytes_total = 0;
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+// Sorts entries for sequential reading: whole V2 tensors by (shard, offset),
+// then everything else (V1, partitioned) by key.
+std::vector<const TensorEntry*> SequentialOrder(const std::vector<const TensorEntry*>& entries);
+
+// One tensor to copy: the source entry and the key to write it under.
+struct CopyItem {
+  const TensorEntry* source = nullptr;
+  std::string target_key;
+};
+
+// Copies `items` (already in the desired data order) from `reader` to
+// `writer`. Errors name the source file and tensor.
+Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
+                   const ProgressFn& progress = nullptr);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_EXEC_COPY_H_

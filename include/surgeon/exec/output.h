@@ -1,0 +1,45 @@
+// Writing a complete output checkpoint safely: the target must not be (or
+// alias) the source, an existing target is replaced only when forced, and
+// the `checkpoint` state file is staged last so it never names a checkpoint
+// that is not complete.
+#ifndef SURGEON_EXEC_OUTPUT_H_
+#define SURGEON_EXEC_OUTPUT_H_
+
+#include <string>
+#include <vector>
+
+#include "surgeon/base/file.h"
+#include "surgeon/base/status.h"
+
+namespace surgeon {
+
+struct OutputOptions {
+  bool force = false;  // Replace an existing checkpoint at the target prefix.
+  bool sync = false;   // fsync every file (and the directory) before renaming.
+};
+
+// Files that make up the checkpoint with this prefix, as they exist on disk
+// (.index, .data-*, .meta, and V1's bare file).
+std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix);
+
+struct CheckpointLocation;
+// Every file that belongs to the source checkpoint at `loc`, including its
+// meta graph and the `checkpoint` state file of its directory: none of them
+// may be written.
+std::vector<std::string> SourceFiles(const CheckpointLocation& loc);
+
+// Refuses a target that would overwrite any of `source_files` (compared as
+// canonical paths, so symlinks and `..` do not get around it), and a target
+// whose checkpoint files exist unless options.force. With force, stages the
+// removal of the old `.index` first so a crash mid-commit leaves no
+// checkpoint rather than an old index over new data.
+Status PrepareTarget(const std::vector<std::string>& source_files, const std::string& target_prefix,
+                     const OutputOptions& options, StagedOutput* out);
+
+// Stages `<dir>/checkpoint` naming the target by its base name (so the
+// directory can be moved), as tf.train.Saver would after saving it.
+Status StageCheckpointState(const std::string& target_prefix, StagedOutput* out);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_EXEC_OUTPUT_H_

@@ -1,0 +1,43 @@
+// The CLI's shared vocabulary: how commands register, report errors and
+// progress. Each command lives in its own cmd_*.cc and stays about one
+// screenful: parse flags, call the library, print.
+#ifndef SURGEON_CLI_COMMAND_H_
+#define SURGEON_CLI_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "surgeon/base/status.h"
+#include "surgeon/exec/copy.h"
+
+namespace surgeon::cli {
+
+// Exit codes: 0 success, 1 the operation failed (corrupt data, I/O, a check
+// found problems), 2 the request was wrong (usage, config, arguments).
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "surgeon: error: <message>" to stderr; returns the exit code.
+int ReportError(const Status& status);
+void Warn(const std::string& message);
+
+// A progress printer for long commands: a single updating line on a
+// terminal (stderr), nothing otherwise.
+ProgressFn TerminalProgress(const std::string& label);
+
+// A command sets `*exit_code` from its callback.
+using Register = std::function<void(CLI::App& app, int* exit_code)>;
+void RegisterInspect(CLI::App& app, int* exit_code);
+void RegisterVerify(CLI::App& app, int* exit_code);
+void RegisterConvert(CLI::App& app, int* exit_code);
+void RegisterRun(CLI::App& app, int* exit_code);
+void RegisterPlan(CLI::App& app, int* exit_code);
+void RegisterDiff(CLI::App& app, int* exit_code);
+
+std::string HumanBytes(uint64_t bytes);
+
+}  // namespace surgeon::cli
+
+#endif  // SURGEON_CLI_COMMAND_H_

@@ -1,0 +1,77 @@
+#include "surgeon/exec/output.h"
+
+#include <filesystem>
+#include <set>
+
+#include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/checkpoint_state.h"
+
+namespace surgeon {
+namespace {
+namespace fs = std::filesystem;
+}  // namespace
+
+std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const std::string& f : {IndexFilename(prefix), MetaGraphFilename(prefix), prefix}) {
+    if (FileExists(f)) out.push_back(f);
+  }
+  std::error_code ec;
+  const std::string base = Basename(prefix) + ".data-";
+  for (const auto& e : fs::directory_iterator(Dirname(prefix), ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(base, 0) == 0 && name.find(".tempstate") == std::string::npos) out.push_back(JoinPath(Dirname(prefix), name));
+  }
+  return out;
+}
+
+std::vector<std::string> SourceFiles(const CheckpointLocation& loc) {
+  std::vector<std::string> out = ExistingCheckpointFiles(loc.prefix);
+  if (!loc.meta_graph.empty()) out.push_back(loc.meta_graph);
+  std::string state = JoinPath(Dirname(loc.prefix), "checkpoint");
+  if (FileExists(state)) out.push_back(state);
+  return out;
+}
+
+Status PrepareTarget(const std::vector<std::string>& source_files, const std::string& target_prefix,
+                     const OutputOptions& options, StagedOutput* out) {
+  if (target_prefix.empty()) return Status::InvalidArgument("target checkpoint prefix is empty");
+  if (IsDirectory(target_prefix)) {
+    return Status::InvalidArgument(target_prefix + ": target is a directory; give a checkpoint prefix such as " +
+                                   JoinPath(target_prefix, "model.ckpt-0"));
+  }
+  std::set<std::string> sources;
+  for (const auto& f : source_files) sources.insert(CanonicalPath(f));
+  const std::vector<std::string> targets = {IndexFilename(target_prefix), DataFilename(target_prefix, 0, 1),
+                                            MetaGraphFilename(target_prefix), target_prefix,
+                                            JoinPath(Dirname(target_prefix), "checkpoint")};
+  for (const auto& t : targets) {
+    if (sources.count(CanonicalPath(t))) {
+      return Status::FailedPrecondition(target_prefix + ": target would overwrite the source's file " + t +
+                                        "; write to another directory (the source is never modified)");
+    }
+  }
+  auto existing = ExistingCheckpointFiles(target_prefix);
+  if (!existing.empty()) {
+    if (!options.force) {
+      return Status::AlreadyExists(target_prefix + ": a checkpoint already exists there (" + existing.front() +
+                                   "); pass --force to replace it");
+    }
+    // The index goes first: from then on the target reads as "no checkpoint".
+    out->RemoveBeforeCommit(IndexFilename(target_prefix));
+    for (const auto& f : existing) {
+      if (f != IndexFilename(target_prefix)) out->RemoveBeforeCommit(f);
+    }
+  }
+  return Status::OK();
+}
+
+Status StageCheckpointState(const std::string& target_prefix, StagedOutput* out) {
+  CheckpointState state;
+  state.model_checkpoint_path = Basename(target_prefix);
+  state.all_model_checkpoint_paths.push_back(state.model_checkpoint_path);
+  SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out->Add(JoinPath(Dirname(target_prefix), "checkpoint")));
+  return f->Append(SerializeCheckpointState(state));
+}
+
+}  // namespace surgeon

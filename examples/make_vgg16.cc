@@ -1,0 +1,172 @@
+// make_vgg16: writes a VGG16-shaped checkpoint with tf-slim's variable names
+// and shapes (nets/vgg.py vgg_16: 32 tensors, 138,357,544 float32
+// parameters) plus a TF1 meta graph, as `tf.train.Saver` would after building
+// slim's vgg_16. Weights are pseudo-random (deterministic per seed); this is
+// the project's own demo and benchmark fixture, not pretrained weights.
+//
+//   make_vgg16 OUT_DIR [--seed N] [--copies K] [--slots] [--no-meta]
+//
+// Writes OUT_DIR/vgg_16.ckpt.{index,data-00000-of-00001,meta} and
+// OUT_DIR/checkpoint. --copies K repeats the network under scopes
+// vgg_16, vgg_16_1, ... (K × 553 MB, for memory benchmarks); --slots adds
+// Momentum optimizer slots and global_step, as a training run would save.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "surgeon/exec/output.h"
+#include "surgeon/format/bundle.h"
+#include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/meta_graph.h"
+#include "surgeon/graph/fresh_graph.h"
+
+namespace {
+
+using namespace surgeon;
+
+struct Layer {
+  std::string scope;
+  Shape weights;
+};
+
+std::vector<Layer> Vgg16Layers(const std::string& root) {
+  std::vector<Layer> layers;
+  const int blocks[5][2] = {{2, 64}, {2, 128}, {3, 256}, {3, 512}, {3, 512}};
+  int in = 3;
+  for (int b = 0; b < 5; ++b) {
+    for (int i = 1; i <= blocks[b][0]; ++i) {
+      std::string conv = "conv" + std::to_string(b + 1);
+      layers.push_back({root + "/" + conv + "/" + conv + "_" + std::to_string(i), {3, 3, in, blocks[b][1]}});
+      in = blocks[b][1];
+    }
+  }
+  layers.push_back({root + "/fc6", {7, 7, 512, 4096}});
+  layers.push_back({root + "/fc7", {1, 1, 4096, 4096}});
+  layers.push_back({root + "/fc8", {1, 1, 4096, 1000}});
+  return layers;
+}
+
+// Small values in [-0.05, 0.05): fast, deterministic, not an initializer.
+void FillRandom(std::vector<uint8_t>* bytes, uint64_t seed) {
+  size_t n = bytes->size() / 4;
+  auto* out = reinterpret_cast<float*>(bytes->data());
+  uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
+  for (size_t i = 0; i < n; ++i) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    uint32_t bits = 0x3f800000u | static_cast<uint32_t>(s >> 41);  // [1, 2)
+    float f;
+    std::memcpy(&f, &bits, 4);
+    out[i] = (f - 1.5f) * 0.1f;
+  }
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "make_vgg16: error: %s\n", s.message().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') {
+    std::fprintf(stderr, "usage: make_vgg16 OUT_DIR [--seed N] [--copies K] [--slots] [--no-meta]\n");
+    return 2;
+  }
+  std::string dir = argv[1];
+  uint64_t seed = 1;
+  int copies = 1;
+  bool slots = false, meta = true;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--seed" && i + 1 < argc) {
+      seed = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--copies" && i + 1 < argc) {
+      copies = std::atoi(argv[++i]);
+    } else if (a == "--slots") {
+      slots = true;
+    } else if (a == "--no-meta") {
+      meta = false;
+    } else {
+      std::fprintf(stderr, "make_vgg16: unknown argument '%s'\n", a.c_str());
+      return 2;
+    }
+  }
+  const std::string prefix = JoinPath(dir, "vgg_16.ckpt");
+
+  // Every tensor, in key order (the order tf.train.Saver writes them).
+  struct Var {
+    std::string name;
+    DataType dtype;
+    Shape shape;
+    bool trainable;
+  };
+  std::vector<Var> vars;
+  for (int c = 0; c < copies; ++c) {
+    std::string root = c == 0 ? "vgg_16" : "vgg_16_" + std::to_string(c);
+    for (const Layer& l : Vgg16Layers(root)) {
+      for (const std::string& part : {std::string("biases"), std::string("weights")}) {
+        Shape shape = part == "biases" ? Shape{l.weights.back()} : l.weights;
+        vars.push_back({l.scope + "/" + part, DataType::kFloat, shape, true});
+        if (slots) vars.push_back({l.scope + "/" + part + "/Momentum", DataType::kFloat, shape, false});
+      }
+    }
+  }
+  if (slots) vars.push_back({"global_step", DataType::kInt64, {}, false});
+  std::sort(vars.begin(), vars.end(), [](const Var& a, const Var& b) { return a.name < b.name; });
+
+  StagedOutput out;
+  auto writer = BundleWriter::Create(&out, prefix);
+  if (!writer.ok()) return Fail(writer.status());
+  uint64_t params = 0;
+  std::vector<uint8_t> buf;
+  for (size_t i = 0; i < vars.size(); ++i) {
+    const Var& v = vars[i];
+    uint64_t bytes = FixedTensorBytes(v.dtype, v.shape).value();
+    buf.assign(bytes, 0);
+    if (v.dtype == DataType::kFloat && v.name.find("Momentum") == std::string::npos) {
+      FillRandom(&buf, seed * 1000003 + i);
+      params += bytes / 4;
+    }
+    if (v.name == "global_step") {
+      int64_t step = 200;
+      std::memcpy(buf.data(), &step, 8);
+    }
+    Status s = (*writer)->Add(v.name, v.dtype, v.shape, ByteSpan(buf.data(), buf.size()));
+    if (!s.ok()) return Fail(s);
+  }
+  buf = {};
+  if (Status s = (*writer)->Finish(); !s.ok()) return Fail(s);
+  if (meta) {
+    std::vector<FreshVariable> fresh;
+    for (const Var& v : vars) {
+      FreshVariable f;
+      f.name = v.name;
+      f.dtype = v.dtype;
+      f.shape = v.shape;
+      f.trainable = v.trainable;
+      if (v.trainable && v.name.size() > 8 && v.name.compare(v.name.size() - 8, 8, "/weights") == 0) {
+        // slim's default: xavier_initializer() == glorot_uniform.
+        Fans fans = ComputeFans(v.shape);
+        double limit = std::sqrt(6.0 / (fans.fan_in + fans.fan_out));
+        f.init = ResolvedInitializer{ResolvedInitializer::Distribution::kUniform, -limit, limit};
+      }
+      fresh.push_back(std::move(f));
+    }
+    auto graph = BuildFreshMetaGraph(fresh, FreshGraphOptions{});
+    if (!graph.ok()) return Fail(graph.status());
+    auto file = out.Add(MetaGraphFilename(prefix));
+    if (!file.ok()) return Fail(file.status());
+    if (Status s = WriteMetaGraph(*graph, *file); !s.ok()) return Fail(s);
+  }
+  if (Status s = StageCheckpointState(prefix, &out); !s.ok()) return Fail(s);
+  if (Status s = out.Commit(); !s.ok()) return Fail(s);
+  std::printf("wrote %s: %zu tensors, %llu float32 weight parameters, %.1f MB\n", prefix.c_str(), vars.size(),
+              static_cast<unsigned long long>(params), (*writer)->data_bytes() / 1e6);
+  return 0;
+}

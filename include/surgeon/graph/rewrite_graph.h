@@ -1,0 +1,65 @@
+// Rewrite mode (`target.meta_graph: {from: source}`): the source checkpoint's
+// own MetaGraphDef, edited to describe the output checkpoint, for users who
+// continue training with their original graph.
+//
+//  1. Every old saver scope (nodes under "<s>/" for each scope holding
+//     SaveV2/RestoreV2/SaveSlices/RestoreSlice/...) and the "savers"
+//     collection are deleted; a new V2 saver is built (graph/saver_builder.h)
+//     for exactly `checkpoint`'s keys.
+//  2. Dropped variables are removed with what only they used: consumers
+//     through data edges are removed too (each non-companion one reported in
+//     the warnings, e.g. an ApplyAdam that consumed a dropped slot); then
+//     producers left with no consumers (initializer chains, their Consts)
+//     are removed; control inputs to removed nodes are dropped.
+//  3. Renames: a variable V -> W renames V and every node in its scope
+//     "V/..." (Assign, read, Initializer, slots not renamed themselves),
+//     and every reference: inputs, ^control inputs, _class loc:@, node_list
+//     collections, VariableDef names.
+//  4. Changed shapes: written into the VariableV2 `shape` and into the
+//     V/Initializer constants (broadcast Consts and shape vectors).
+//     `_output_shapes` is stripped from every node downstream of a reshaped
+//     variable; int Consts feeding those nodes that still hold an old
+//     dimension (a Reshape to 1000 classes) are reported by name.
+//  5. `added` variables are built as in a fresh graph; `non_trainable`
+//     target variables leave "trainable_variables".
+#ifndef SURGEON_GRAPH_REWRITE_GRAPH_H_
+#define SURGEON_GRAPH_REWRITE_GRAPH_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "proto/meta_graph.pb.h"
+#include "surgeon/base/status.h"
+#include "surgeon/graph/fresh_graph.h"
+#include "surgeon/graph/graph_checker.h"
+
+namespace surgeon {
+
+struct RewriteSpec {
+  std::map<std::string, std::string> renames;  // source variable -> target variable
+  std::set<std::string> dropped;               // source variables to remove
+  std::map<std::string, Shape> new_shapes;     // target variable -> its new shape
+  std::set<std::string> non_trainable;         // target variables to leave out of trainable_variables
+  std::vector<FreshVariable> added;            // target variables with no source node
+  // The output checkpoint's entries: the saver restores exactly these. Each
+  // key is a variable node of the rewritten graph, or the full_name of its
+  // partitioned parts (SaveSliceInfoDef).
+  std::vector<CheckpointTensorInfo> checkpoint;
+};
+
+struct RewriteResult {
+  tensorflow::MetaGraphDef meta_graph;
+  std::vector<std::string> warnings;  // each names the node(s) concerned
+};
+
+// InvalidArgument / NotFound (naming the variable or node) for: a rename or
+// drop of a name that is not a variable node, a variable both renamed and
+// dropped, two nodes renamed to one name, a checkpoint key with no variable,
+// a dtype that differs from the checkpoint's.
+Result<RewriteResult> RewriteMetaGraph(const tensorflow::MetaGraphDef& source, const RewriteSpec& spec);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_GRAPH_REWRITE_GRAPH_H_

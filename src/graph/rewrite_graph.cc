@@ -1,0 +1,455 @@
+// See graph/rewrite_graph.h. Reference semantics: TF's own graph editing
+// tools do the same reference bookkeeping (python/framework/graph_util_impl.py
+// extract_sub_graph for reachability; meta_graph.py export_scoped_meta_graph /
+// copy_scoped_meta_graph for renaming inputs, "^" inputs, "loc:@" colocation
+// and collections).
+#include "surgeon/graph/rewrite_graph.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "graph/node_util.h"
+#include "proto/variable.pb.h"
+#include "surgeon/format/meta_graph.h"
+
+namespace surgeon {
+
+using namespace graph_internal;  // NOLINT: file-local helpers
+
+namespace {
+
+bool IsSaverOp(const std::string& op) {
+  return op == "SaveV2" || op == "RestoreV2" || op == "SaveSlices" || op == "RestoreSlice" || op == "Save" ||
+         op == "Restore" || op == "MergeV2Checkpoints";
+}
+
+bool IsVariableDefCollection(const std::string& key) {
+  return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
+         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables";
+}
+
+bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// TF >= 1.13 writes the PlaceholderWithDefault filename form (§12.5).
+bool VersionAtLeast113(const std::string& v) {
+  int major = 0, minor = 0;
+  if (std::sscanf(v.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major > 1 || (major == 1 && minor >= 13);
+}
+
+std::string SliceSpec(const tensorflow::SaveSliceInfoDef& si) {
+  // saveable_object_util / variables.py Variable.SaveSliceInfo.spec.
+  std::string s;
+  for (int i = 0; i < si.full_shape_size(); ++i) s += (i ? " " : "") + std::to_string(si.full_shape(i));
+  s += " ";
+  for (int i = 0; i < si.var_offset_size(); ++i) {
+    s += (i ? ":" : "") + std::to_string(si.var_offset(i)) + "," +
+         std::to_string(i < si.var_shape_size() ? si.var_shape(i) : 0);
+  }
+  return s;
+}
+
+class Rewriter {
+ public:
+  Rewriter(const tensorflow::MetaGraphDef& source, const RewriteSpec& spec) : mg_(source), spec_(spec) {}
+
+  Result<RewriteResult> Run() {
+    SURGEON_RETURN_IF_ERROR(Validate());
+    RemoveNodes();
+    SURGEON_RETURN_IF_ERROR(Rename());
+    ApplyShapes();
+    SURGEON_RETURN_IF_ERROR(AddVariables());
+    FixCollections();
+    SURGEON_RETURN_IF_ERROR(BuildSaver());
+    SURGEON_RETURN_IF_ERROR(FillStrippedOpList(&mg_));
+    return RewriteResult{std::move(mg_), std::move(warnings_)};
+  }
+
+ private:
+  auto& nodes() { return *mg_.mutable_graph_def()->mutable_node(); }
+
+  Status Validate() {
+    std::unordered_set<std::string> vars;
+    for (const auto& n : mg_.graph_def().node()) {
+      if (IsVariableOp(n.op())) vars.insert(n.name());
+    }
+    for (const auto& [from, to] : spec_.renames) {
+      if (!vars.count(from)) return Status::NotFound("rename: '" + from + "' is not a variable node of the source graph");
+      if (spec_.dropped.count(from)) return Status::InvalidArgument("variable '" + from + "' is both renamed and dropped");
+      if (!IsValidNodeName(to)) return Status::InvalidArgument("rename: '" + to + "' is not a valid TF node name");
+    }
+    for (const auto& d : spec_.dropped) {
+      if (!vars.count(d)) return Status::NotFound("drop: '" + d + "' is not a variable node of the source graph");
+    }
+    return Status::OK();
+  }
+
+  // Steps 1 and 2: old savers and dropped variables.
+  void RemoveNodes() {
+    std::set<std::string> saver_scopes;
+    for (const auto& n : mg_.graph_def().node()) {
+      if (IsSaverOp(n.op()) && n.name().find('/') != std::string::npos) {
+        saver_scopes.insert(n.name().substr(0, n.name().find('/')));
+      }
+    }
+    if (mg_.has_saver_def()) {
+      const std::string& r = mg_.saver_def().restore_op_name();
+      if (r.find('/') != std::string::npos) saver_scopes.insert(r.substr(0, r.find('/')));
+    }
+    std::unordered_map<std::string, std::vector<std::string>> data_consumers, all_consumers;
+    std::unordered_map<std::string, std::string> op_of;
+    for (const auto& n : mg_.graph_def().node()) {
+      op_of[n.name()] = n.op();
+      for (const auto& in : n.input()) {
+        TensorRef r = ParseTensorRef(in);
+        all_consumers[r.node].push_back(n.name());
+        if (r.index >= 0) data_consumers[r.node].push_back(n.name());
+      }
+    }
+    std::vector<std::string> work;
+    auto remove = [&](const std::string& name) {
+      if (removed_.insert(name).second) work.push_back(name);
+    };
+    for (const auto& n : mg_.graph_def().node()) {
+      for (const auto& s : saver_scopes) {
+        if (StartsWith(n.name(), s + "/")) remove(n.name());
+      }
+    }
+    for (const auto& d : spec_.dropped) remove(d);
+    // Data consumers of removed nodes cannot stay.
+    while (!work.empty()) {
+      std::string name = work.back();
+      work.pop_back();
+      for (const auto& c : data_consumers[name]) {
+        if (removed_.count(c)) continue;
+        bool companion = false;
+        for (const auto& d : spec_.dropped) companion |= StartsWith(c, d + "/");
+        for (const auto& s : saver_scopes) companion |= StartsWith(c, s + "/");
+        if (!companion) {
+          warnings_.push_back("removed node '" + c + "' (" + op_of[c] + "): it consumes '" + name +
+                              "', which is removed");
+        }
+        remove(c);
+      }
+    }
+    // Producers whose every consumer is gone (initializer chains, ...).
+    std::unordered_set<std::string> keep_vars;
+    for (const auto& n : mg_.graph_def().node()) {
+      if (IsVariableOp(n.op()) && !removed_.count(n.name())) keep_vars.insert(n.name());
+    }
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto& n : mg_.graph_def().node()) {
+        if (removed_.count(n.name()) || keep_vars.count(n.name())) continue;
+        auto it = all_consumers.find(n.name());
+        if (it == all_consumers.end() || it->second.empty()) continue;
+        bool all_gone = std::all_of(it->second.begin(), it->second.end(),
+                                    [&](const std::string& c) { return removed_.count(c) > 0; });
+        if (all_gone) {
+          removed_.insert(n.name());
+          changed = true;
+        }
+      }
+    }
+    // Erase, and drop control inputs / colocations naming removed nodes.
+    auto& ns = nodes();
+    ns.erase(std::remove_if(ns.begin(), ns.end(),
+                            [&](const tensorflow::NodeDef& n) { return removed_.count(n.name()) > 0; }),
+             ns.end());
+    for (auto& n : ns) {
+      auto* in = n.mutable_input();
+      in->erase(std::remove_if(in->begin(), in->end(),
+                               [&](const std::string& s) { return !s.empty() && s[0] == '^' && removed_.count(s.substr(1)); }),
+                in->end());
+      auto cls = n.mutable_attr()->find("_class");
+      if (cls != n.mutable_attr()->end()) {
+        auto* list = cls->second.mutable_list()->mutable_s();
+        list->erase(std::remove_if(list->begin(), list->end(),
+                                   [&](const std::string& s) { return StartsWith(s, "loc:@") && removed_.count(s.substr(5)); }),
+                    list->end());
+        if (list->empty()) n.mutable_attr()->erase(cls);
+      }
+    }
+    if (mg_.collection_def().count("savers")) {
+      mg_.mutable_collection_def()->erase("savers");
+      warnings_.push_back("collection 'savers' removed: it described the replaced saver");
+    }
+    mg_.clear_saver_def();
+  }
+
+  std::string NewName(const std::string& name) const {
+    auto it = name_map_.find(name);
+    return it == name_map_.end() ? name : it->second;
+  }
+  std::string NewTensor(const std::string& tensor) const {
+    TensorRef r = ParseTensorRef(tensor);
+    std::string n = NewName(r.node);
+    if (n == r.node) return tensor;
+    if (r.index < 0) return "^" + n;
+    return tensor.find(':') != std::string::npos && tensor.size() > r.node.size() ? n + tensor.substr(r.node.size()) : n;
+  }
+
+  // Step 3.
+  Status Rename() {
+    std::vector<std::string> var_names;
+    for (const auto& n : mg_.graph_def().node()) {
+      if (IsVariableOp(n.op())) var_names.push_back(n.name());
+    }
+    // Longest variable prefix first.
+    std::sort(var_names.begin(), var_names.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    for (const auto& n : mg_.graph_def().node()) {
+      for (const auto& v : var_names) {
+        if (n.name() == v || StartsWith(n.name(), v + "/")) {
+          auto r = spec_.renames.find(v);
+          if (r != spec_.renames.end() && r->second != v) name_map_[n.name()] = r->second + n.name().substr(v.size());
+          break;
+        }
+      }
+    }
+    std::unordered_map<std::string, std::string> final_names;  // new -> old
+    for (const auto& n : mg_.graph_def().node()) {
+      std::string nn = NewName(n.name());
+      auto [it, inserted] = final_names.emplace(nn, n.name());
+      if (!inserted) {
+        return Status::InvalidArgument("rename: nodes '" + it->second + "' and '" + n.name() + "' would both be named '" + nn + "'");
+      }
+    }
+    if (name_map_.empty()) return Status::OK();
+    for (auto& n : nodes()) {
+      n.set_name(NewName(n.name()));
+      for (auto& in : *n.mutable_input()) in = NewTensor(in);
+      auto cls = n.mutable_attr()->find("_class");
+      if (cls != n.mutable_attr()->end()) {
+        for (auto& s : *cls->second.mutable_list()->mutable_s()) {
+          if (StartsWith(s, "loc:@")) s = "loc:@" + NewName(s.substr(5));
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  // Step 4.
+  void ApplyShapes() {
+    std::unordered_map<std::string, tensorflow::NodeDef*> by_name;
+    std::unordered_map<std::string, std::vector<tensorflow::NodeDef*>> consumers;
+    for (auto& n : nodes()) by_name[n.name()] = &n;
+    for (auto& n : nodes()) {
+      for (const auto& in : n.input()) {
+        TensorRef r = ParseTensorRef(in);
+        if (r.index >= 0) consumers[r.node].push_back(&n);
+      }
+    }
+    for (const auto& [var, shape] : spec_.new_shapes) {
+      auto it = by_name.find(var);
+      if (it == by_name.end() || !IsVariableOp(it->second->op())) continue;  // Added variables, or an error caught by the saver.
+      tensorflow::NodeDef* v = it->second;
+      Shape old = ShapeFromProto((*v->mutable_attr())["shape"].shape());
+      if (old == shape) continue;
+      SetShape(v, "shape", shape);
+      v->mutable_attr()->erase("_output_shapes");
+      std::set<int64_t> old_dims;
+      for (size_t i = 0; i < old.size(); ++i) {
+        if (i >= shape.size() || old[i] != shape[i]) old_dims.insert(old[i]);
+      }
+      // Initializer constants.
+      const std::string init_scope = var + "/Initializer/";
+      for (auto& n : nodes()) {
+        if (!StartsWith(n.name(), init_scope)) continue;
+        n.mutable_attr()->erase("_output_shapes");
+        if (n.op() != "Const") continue;
+        auto* t = (*n.mutable_attr())["value"].mutable_tensor();
+        std::vector<int64_t> vals;
+        if (ShapeFromProto(t->tensor_shape()) == old) {
+          *t->mutable_tensor_shape() = ShapeProto(shape);
+          if (!t->tensor_content().empty()) {
+            warnings_.push_back("node '" + n.name() + "' (Const): holds full initial values of the old shape; replace it");
+          }
+        } else if (ReadIntTensor(*t, &vals) && vals == std::vector<int64_t>(old.begin(), old.end())) {
+          WriteIntTensor(t, std::vector<int64_t>(shape.begin(), shape.end()));
+        }
+      }
+      // Everything downstream: strip static shapes, report constants holding old dims.
+      std::vector<std::string> work{var};
+      std::set<std::string> seen{var};
+      while (!work.empty()) {
+        std::string name = work.back();
+        work.pop_back();
+        for (auto* c : consumers[name]) {
+          if (!seen.insert(c->name()).second) continue;
+          work.push_back(c->name());
+          if (c->mutable_attr()->erase("_output_shapes")) stripped_++;
+          if (StartsWith(c->name(), var + "/")) continue;
+          for (const auto& in : c->input()) {
+            TensorRef r = ParseTensorRef(in);
+            if (r.index < 0) continue;
+            auto src = by_name.find(r.node);
+            if (src == by_name.end() || src->second->op() != "Const") continue;
+            std::vector<int64_t> vals;
+            if (!ReadIntTensor(src->second->attr().at("value").tensor(), &vals)) continue;
+            for (int64_t d : vals) {
+              if (d > 1 && old_dims.count(d)) {
+                warnings_.push_back("node '" + c->name() + "' (" + c->op() + ") takes constant '" + src->second->name() +
+                                    "' holding " + std::to_string(d) + ", a dimension of '" + var + "' before it became " +
+                                    ShapeToString(shape) + "; the graph may fail there");
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // Step 5.
+  Status AddVariables() {
+    for (const auto& v : spec_.added) {
+      for (const auto& n : mg_.graph_def().node()) {
+        if (n.name() == v.name || StartsWith(n.name(), v.name + "/")) {
+          return Status::InvalidArgument("added variable '" + v.name + "' collides with node '" + n.name() + "'");
+        }
+      }
+      tensorflow::VariableDef def;
+      SURGEON_RETURN_IF_ERROR(AddRefVariable(v, mg_.mutable_graph_def(), &def));
+      added_defs_.push_back({def.SerializeAsString(), v.trainable});
+    }
+    return Status::OK();
+  }
+
+  void FixCollections() {
+    std::unordered_set<std::string> present;
+    for (const auto& n : mg_.graph_def().node()) present.insert(n.name());
+    auto exists = [&](const std::string& tensor) { return present.count(ParseTensorRef(tensor).node) > 0; };
+    for (auto& [key, col] : *mg_.mutable_collection_def()) {
+      if (col.has_node_list()) {
+        auto* vals = col.mutable_node_list()->mutable_value();
+        for (auto& v : *vals) v = NewTensor(v);
+        auto end = std::remove_if(vals->begin(), vals->end(), [&](const std::string& v) {
+          if (exists(v)) return false;
+          warnings_.push_back("collection '" + key + "': entry '" + v + "' removed (its node was removed)");
+          return true;
+        });
+        vals->erase(end, vals->end());
+      } else if (col.has_bytes_list() && IsVariableDefCollection(key)) {
+        auto* vals = col.mutable_bytes_list()->mutable_value();
+        std::vector<std::string> kept;
+        for (const auto& bytes : *vals) {
+          tensorflow::VariableDef vd;
+          if (!vd.ParseFromString(bytes)) continue;
+          vd.set_variable_name(NewTensor(vd.variable_name()));
+          if (!exists(vd.variable_name())) continue;
+          const std::string node = ParseTensorRef(vd.variable_name()).node;
+          if (key == "trainable_variables" && spec_.non_trainable.count(node)) continue;
+          vd.set_initializer_name(NewTensor(vd.initializer_name()));
+          vd.set_snapshot_name(NewTensor(vd.snapshot_name()));
+          vd.set_initial_value_name(NewTensor(vd.initial_value_name()));
+          if (!vd.initial_value_name().empty() && !exists(vd.initial_value_name())) vd.clear_initial_value_name();
+          if (key == "trainable_variables" || key == "variables") {
+            if (vd.trainable() && spec_.non_trainable.count(node)) vd.set_trainable(false);
+          }
+          if (vd.has_save_slice_info_def()) {
+            auto* si = vd.mutable_save_slice_info_def();
+            si->set_full_name(NewName(si->full_name()));
+          }
+          kept.push_back(vd.SerializeAsString());
+          if (vd.has_save_slice_info_def()) slice_info_[node] = vd.save_slice_info_def();
+        }
+        vals->Clear();
+        for (auto& k : kept) vals->Add(std::move(k));
+      } else if (col.has_bytes_list()) {
+        // Contexts (cond_context, while_context, ...) hold tensor names we do not parse.
+        for (const auto& bytes : col.bytes_list().value()) {
+          for (const auto& [from, to] : name_map_) {
+            if (bytes.find(from) != std::string::npos) {
+              warnings_.push_back("collection '" + key + "' mentions '" + from +
+                                  "' (renamed) in a proto surgeon does not rewrite");
+              goto next_collection;
+            }
+          }
+        }
+      next_collection:;
+      }
+    }
+    for (const auto& [bytes, trainable] : added_defs_) {
+      (*mg_.mutable_collection_def())["variables"].mutable_bytes_list()->add_value(bytes);
+      if (trainable) (*mg_.mutable_collection_def())["trainable_variables"].mutable_bytes_list()->add_value(bytes);
+    }
+    for (auto it = mg_.mutable_collection_def()->begin(); it != mg_.mutable_collection_def()->end();) {
+      const auto& c = it->second;
+      bool empty = (c.has_node_list() && c.node_list().value_size() == 0) ||
+                   (c.has_bytes_list() && c.bytes_list().value_size() == 0 && IsVariableDefCollection(it->first));
+      it = empty ? mg_.mutable_collection_def()->erase(it) : std::next(it);
+    }
+  }
+
+  Status BuildSaver() {
+    std::unordered_map<std::string, const tensorflow::NodeDef*> vars;
+    std::vector<std::string> names;
+    for (const auto& n : mg_.graph_def().node()) {
+      names.push_back(n.name());
+      if (IsVariableOp(n.op())) vars[n.name()] = &n;
+    }
+    std::vector<SaverEntry> entries;
+    auto colocation_of = [](const tensorflow::NodeDef& n) {
+      auto cls = n.attr().find("_class");
+      if (cls != n.attr().end() && cls->second.list().s_size() > 0 && StartsWith(cls->second.list().s(0), "loc:@")) {
+        return cls->second.list().s(0).substr(5);
+      }
+      return n.name();
+    };
+    for (const auto& t : spec_.checkpoint) {
+      std::vector<std::pair<const tensorflow::NodeDef*, std::string>> parts;
+      auto it = vars.find(t.key);
+      if (it != vars.end()) {
+        parts.push_back({it->second, ""});
+      } else {
+        for (const auto& [node, si] : slice_info_) {
+          if (si.full_name() == t.key && vars.count(node)) parts.push_back({vars[node], SliceSpec(si)});
+        }
+        std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+      }
+      if (parts.empty()) {
+        return Status::NotFound("checkpoint key '" + t.key + "' has no variable node in the rewritten graph");
+      }
+      for (const auto& [node, slice] : parts) {
+        auto dt = node->attr().find("dtype");
+        if (dt != node->attr().end() && static_cast<DataType>(dt->second.type()) != t.dtype) {
+          return Status::InvalidArgument("variable '" + node->name() + "' is " +
+                                         DataTypeName(static_cast<DataType>(dt->second.type())) +
+                                         " in the graph but '" + t.key + "' is " + DataTypeName(t.dtype) +
+                                         " in the checkpoint");
+        }
+        if (node->op() == "VarHandleOp") {
+          return Status::Unimplemented("variable '" + node->name() + "' is a resource variable (VarHandleOp); "
+                                       "rewrite mode supports TF 1.x ref variables only");
+        }
+        entries.push_back({t.key, node->name(), t.dtype, slice, colocation_of(*node)});
+      }
+    }
+    SaverOptions opts;
+    opts.scope = UniqueScope("save", names);
+    opts.form = VersionAtLeast113(mg_.meta_info_def().tensorflow_version())
+                    ? SaverFilenameForm::kPlaceholderWithDefault
+                    : SaverFilenameForm::kConst;
+    SURGEON_ASSIGN_OR_RETURN(*mg_.mutable_saver_def(), AddSaverSubgraph(std::move(entries), opts, mg_.mutable_graph_def()));
+    return Status::OK();
+  }
+
+  tensorflow::MetaGraphDef mg_;
+  const RewriteSpec& spec_;
+  std::vector<std::string> warnings_;
+  std::unordered_set<std::string> removed_;
+  std::unordered_map<std::string, std::string> name_map_;
+  std::map<std::string, tensorflow::SaveSliceInfoDef> slice_info_;
+  std::vector<std::pair<std::string, bool>> added_defs_;
+  int stripped_ = 0;
+};
+
+}  // namespace
+
+Result<RewriteResult> RewriteMetaGraph(const tensorflow::MetaGraphDef& source, const RewriteSpec& spec) {
+  return Rewriter(source, spec).Run();
+}
+
+}  // namespace surgeon

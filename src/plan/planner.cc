@@ -121,8 +121,8 @@ Status Planner::CheckTargetIsNotSource() const {
 }
 
 void Planner::ClassifySources() {
-  std::map<std::string, const GraphVariableInfo*> graph;
-  for (const GraphVariableInfo& g : inv_.graph_variables) graph[g.name] = &g;
+  std::map<std::string, const GraphVariable*> graph;
+  for (const GraphVariable& g : inv_.graph_variables) graph[g.name] = &g;
   bool tf2_renamed = false, tf2_dropped = false, has_object_graph = false;
 
   for (size_t i = 0; i < inv_.tensors.size(); ++i) {

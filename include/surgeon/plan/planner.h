@@ -37,7 +37,7 @@
 namespace surgeon {
 
 // A variable as the source meta graph declares it.
-struct GraphVariableInfo {
+struct GraphVariable {
   std::string name;  // Variable name without ":0", as saved (the checkpoint key).
   DataType dtype = DataType::kFloat;
   Shape shape;
@@ -49,7 +49,7 @@ struct Inventory {
   std::vector<TensorEntry> tensors;
   // Optional, from the source .meta. When given, a copied variable's
   // `trainable` default comes from here (variables absent from it: true).
-  std::vector<GraphVariableInfo> graph_variables;
+  std::vector<GraphVariable> graph_variables;
   // Optional producer -> consumer links between source variables, e.g.
   // {"vgg_16/fc7/weights", "vgg_16/fc8/weights"} (fc7's output feeds fc8) and
   // {"vgg_16/fc8/weights", "vgg_16/fc8/biases"}.

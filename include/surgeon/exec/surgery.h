@@ -1,0 +1,71 @@
+// The main job, as a library: load a config, open the source, plan, and
+// execute the plan into a fresh V2 checkpoint with its meta graph, frozen
+// list, report and `checkpoint` state file.
+//
+//   SURGEON_ASSIGN_OR_RETURN(Surgery s, PrepareSurgery("vgg16_to_mycls.yaml"));
+//   std::cout << FormatPlanTable(s.plan);              // `surgeon plan`
+//   SURGEON_ASSIGN_OR_RETURN(RunReport r, ExecuteSurgery(s, options));  // `surgeon run`
+//
+// Nothing is written until the plan is complete and valid; then every output
+// file is staged under a temporary name and renamed into place at the end,
+// the `checkpoint` state file last.
+#ifndef SURGEON_EXEC_SURGERY_H_
+#define SURGEON_EXEC_SURGERY_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proto/meta_graph.pb.h"
+#include "surgeon/exec/copy.h"
+#include "surgeon/exec/output.h"
+#include "surgeon/format/checkpoint.h"
+#include "surgeon/format/checkpoint_path.h"
+#include "surgeon/plan/config.h"
+#include "surgeon/plan/plan.h"
+
+namespace surgeon {
+
+struct Surgery {
+  PlanConfig config;
+  CheckpointLocation source;
+  std::unique_ptr<CheckpointReader> reader;
+  std::optional<tensorflow::MetaGraphDef> source_graph;  // When the source has a meta graph.
+  Plan plan;
+  std::vector<std::string> warnings;  // Resolution notes, unreadable graphs, plan warnings.
+};
+
+// Loads and validates everything; reads only metadata (index, meta graph).
+Result<Surgery> PrepareSurgery(const std::string& config_path);
+
+struct RunOptions {
+  OutputOptions output;
+  std::string report_path;  // Also write the JSON report here ("" = don't).
+  ProgressFn progress;
+};
+
+struct ActionResult {
+  const PlanAction* action = nullptr;  // Points into Surgery::plan.
+  uint32_t masked_crc32c = 0;
+};
+
+struct RunReport {
+  std::vector<ActionResult> results;  // In plan order.
+  uint64_t copied_bytes = 0, generated_bytes = 0;
+  size_t copied = 0, initialized = 0, cast = 0;
+  double seconds = 0;
+  std::vector<std::string> files;     // Written, in rename order.
+  std::vector<std::string> warnings;  // Including graph rewrite findings.
+};
+
+Result<RunReport> ExecuteSurgery(const Surgery& surgery, const RunOptions& options);
+
+// Every decision of the run: each target variable (source or initializer,
+// shape, dtype, trainable/frozen, bytes, crc) and each dropped source tensor
+// with the rule that dropped it.
+std::string RunReportJson(const Surgery& surgery, const RunReport& report);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_EXEC_SURGERY_H_

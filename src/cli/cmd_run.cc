@@ -1,0 +1,42 @@
+// surgeon run CONFIG: plan, then write the new checkpoint, meta graph,
+// frozen list and (with --report) the JSON report.
+#include <cstdio>
+
+#include "cli/command.h"
+#include "surgeon/exec/surgery.h"
+#include "surgeon/plan/plan_format.h"
+
+namespace surgeon::cli {
+
+void RegisterRun(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("run", "Carry out the surgery a YAML config describes");
+  struct Args {
+    std::string config;
+    RunOptions options;
+    bool quiet = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("CONFIG", args->config, "surgery YAML file")->required();
+  cmd->add_option("--report", args->options.report_path, "also write a JSON report of every decision to this file");
+  cmd->add_flag("--force", args->options.output.force, "replace an existing checkpoint at the target prefix");
+  cmd->add_flag("--fsync", args->options.output.sync, "fsync the output before renaming it into place");
+  cmd->add_flag("-q,--quiet", args->quiet, "do not print the plan");
+  cmd->callback([args, exit_code] {
+    auto surgery = PrepareSurgery(args->config);
+    if (!surgery.ok()) return void(*exit_code = ReportError(surgery.status()));
+    if (!args->quiet) std::printf("%s", FormatPlanTable(surgery->plan).c_str());
+    for (const auto& w : surgery->warnings) Warn(w);
+    args->options.progress = TerminalProgress("run");
+    auto report = ExecuteSurgery(*surgery, args->options);
+    if (!report.ok()) return void(*exit_code = ReportError(report.status()));
+    for (const auto& w : report->warnings) Warn(w);
+    const Plan& plan = surgery->plan;
+    std::printf("wrote %s: %zu copied (%s), %zu initialized (%s), %zu cast, %zu dropped, %zu frozen, in %.2f s\n",
+                plan.target_prefix.c_str(), report->copied, HumanBytes(report->copied_bytes).c_str(),
+                report->initialized, HumanBytes(report->generated_bytes).c_str(), report->cast, plan.dropped.size(),
+                plan.FrozenNames().size(), report->seconds);
+    for (const auto& f : report->files) std::printf("  %s\n", f.c_str());
+  });
+}
+
+}  // namespace surgeon::cli

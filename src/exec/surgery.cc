@@ -1,0 +1,208 @@
+#include "surgeon/exec/surgery.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "surgeon/format/bundle.h"
+#include "surgeon/format/meta_graph.h"
+#include "surgeon/graph/fresh_graph.h"
+#include "surgeon/plan/cast.h"
+#include "surgeon/plan/initializer.h"
+#include "surgeon/plan/planner.h"
+
+namespace surgeon {
+namespace {
+
+Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tensorflow::MetaGraphDef>& graph) {
+  Inventory inv;
+  inv.tensors = reader.entries();
+  if (graph) {
+    for (const auto& v : SummarizeMetaGraph(*graph).variables) {
+      GraphVariable gv;
+      gv.name = v.save_slice_info ? v.save_slice_info->full_name : v.name;
+      gv.dtype = v.dtype;
+      gv.shape = v.save_slice_info ? v.save_slice_info->full_shape : v.shape;
+      gv.trainable = v.trainable;
+      inv.graph_variables.push_back(std::move(gv));
+    }
+    for (const auto& f : ComputeVariableFeeds(graph->graph_def())) inv.feeds.emplace_back(f.from, f.to);
+  }
+  return inv;
+}
+
+Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
+  std::vector<FreshVariable> vars;
+  for (const PlanAction& a : s.plan.actions) {
+    FreshVariable v;
+    v.name = a.target;
+    v.dtype = a.dtype;
+    v.shape = a.shape;
+    v.trainable = a.trainable;
+    if (a.kind == PlanAction::Kind::kInitialize) {
+      SURGEON_ASSIGN_OR_RETURN(v.init, ResolveInitializer(a.initializer, a.dtype, a.shape));
+    }
+    vars.push_back(std::move(v));
+  }
+  return BuildFreshMetaGraph(vars, FreshGraphOptions{});
+}
+
+}  // namespace
+
+Result<Surgery> PrepareSurgery(const std::string& config_path) {
+  Surgery s;
+  SURGEON_ASSIGN_OR_RETURN(s.config, LoadConfig(config_path));
+  auto loc = ResolveCheckpoint(s.config.source_checkpoint);
+  if (!loc.ok()) return loc.status().WithContext(s.config.source_pos.ToString() + ": source.checkpoint");
+  s.source = *loc;
+  if (!s.source.note.empty()) s.warnings.push_back(s.source.note);
+  SURGEON_ASSIGN_OR_RETURN(s.reader, OpenCheckpoint(s.source.prefix));
+  std::string meta_path = s.config.source_meta_graph.value_or(s.source.meta_graph);
+  if (!meta_path.empty()) {
+    auto graph = ReadMetaGraph(meta_path);
+    if (graph.ok()) {
+      s.source_graph = std::move(graph).value();
+    } else if (s.config.source_meta_graph) {
+      return graph.status().WithContext(s.config.source_pos.ToString() + ": source.meta_graph");
+    } else {
+      s.warnings.push_back("source meta graph ignored: " + graph.status().message());
+      meta_path.clear();
+    }
+  }
+  SURGEON_ASSIGN_OR_RETURN(s.plan, BuildPlan(s.config, MakeInventory(*s.reader, s.source_graph)));
+  s.plan.source_meta_graph = meta_path;
+  if (s.plan.meta_mode == MetaGraphMode::kFromSource && !s.source_graph) {
+    return Status::InvalidArgument(s.config.target_pos.ToString() +
+                                   ": target.meta_graph: {from: source} needs a source meta graph, but " +
+                                   s.source.prefix + " has none; set source.meta_graph or use meta_graph: true");
+  }
+  for (const auto& w : s.plan.warnings) s.warnings.push_back(w);
+  return s;
+}
+
+Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  const Plan& plan = s.plan;
+  RunReport report;
+  StagedOutput out;
+  SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
+
+  // Build everything derived from metadata before touching tensor bytes, so
+  // a graph problem fails fast.
+  std::optional<tensorflow::MetaGraphDef> target_graph;
+  if (plan.meta_mode == MetaGraphMode::kFresh) {
+    SURGEON_ASSIGN_OR_RETURN(target_graph, BuildTargetGraph(s));
+  } else if (plan.meta_mode == MetaGraphMode::kFromSource) {
+    return Status::Unimplemented("target.meta_graph: {from: source} is not implemented yet; use meta_graph: true");
+  }
+
+  SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));
+  // Copies first, in source data order (sequential reads), then new tensors.
+  std::vector<const PlanAction*> copies, inits;
+  for (const PlanAction& a : plan.actions) (a.kind == PlanAction::Kind::kCopy ? copies : inits).push_back(&a);
+  std::stable_sort(copies.begin(), copies.end(), [&](const PlanAction* a, const PlanAction* b) {
+    const TensorEntry* ea = s.reader->Find(a->source);
+    const TensorEntry* eb = s.reader->Find(b->source);
+    return std::tie(ea->shard_id, ea->offset) < std::tie(eb->shard_id, eb->offset);
+  });
+  Progress progress;
+  progress.tensors_total = plan.actions.size();
+  for (const PlanAction& a : plan.actions) progress.bytes_total += a.bytes;
+  auto step = [&](uint64_t bytes) {
+    progress.tensors_done++;
+    progress.bytes_done += bytes;
+    if (options.progress) options.progress(progress);
+  };
+  for (const PlanAction* a : copies) {
+    const TensorEntry* e = s.reader->Find(a->source);
+    if (e == nullptr) return Status::Internal("planned source tensor '" + a->source + "' is not in the checkpoint");
+    SURGEON_ASSIGN_OR_RETURN(TensorData data, s.reader->Read(*e));
+    if (a->dtype != e->dtype) {
+      SURGEON_ASSIGN_OR_RETURN(auto cast, CastTensorBytes(data.bytes(), e->dtype, a->dtype, a->source));
+      SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(cast.data(), cast.size())));
+      report.cast++;
+      report.copied_bytes += cast.size();
+      step(cast.size());
+    } else {
+      SURGEON_RETURN_IF_ERROR(writer->AddVerified(a->target, a->dtype, a->shape, data.bytes(), data.masked_crc32c));
+      report.copied_bytes += data.bytes().size();
+      step(data.bytes().size());
+    }
+    report.copied++;
+  }
+  for (const PlanAction* a : inits) {
+    SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
+    SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
+    report.generated_bytes += values.size();
+    report.initialized++;
+    step(values.size());
+  }
+  SURGEON_RETURN_IF_ERROR(writer->Finish());
+
+  if (target_graph) {
+    SURGEON_ASSIGN_OR_RETURN(WritableFile * meta, out.Add(MetaGraphFilename(plan.target_prefix)));
+    SURGEON_RETURN_IF_ERROR(WriteMetaGraph(*target_graph, meta));
+  }
+  {
+    SURGEON_ASSIGN_OR_RETURN(WritableFile * frozen, out.Add(plan.target_prefix + ".frozen.txt"));
+    std::string text;
+    for (const auto& name : plan.FrozenNames()) text += name + "\n";
+    SURGEON_RETURN_IF_ERROR(frozen->Append(text));
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const PlanAction& a : plan.actions) report.results.push_back({&a, 0});
+  if (!options.report_path.empty()) {
+    SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out.Add(options.report_path));
+    report.files = out.final_paths();
+    report.files.push_back(JoinPath(Dirname(plan.target_prefix), "checkpoint"));
+    SURGEON_RETURN_IF_ERROR(f->Append(RunReportJson(s, report)));
+  }
+  SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
+  report.files = out.final_paths();
+  SURGEON_RETURN_IF_ERROR(out.Commit(options.output.sync));
+  return report;
+}
+
+std::string RunReportJson(const Surgery& s, const RunReport& report) {
+  using nlohmann::json;
+  const Plan& plan = s.plan;
+  json vars = json::array();
+  for (const PlanAction& a : plan.actions) {
+    json v = {{"name", a.target},
+              {"action", ActionKindName(a.kind)},
+              {"dtype", DataTypeName(a.dtype)},
+              {"shape", a.shape},
+              {"bytes", a.bytes},
+              {"trainable", a.trainable},
+              {"frozen", a.frozen},
+              {"rule", a.rule}};
+    if (a.kind == PlanAction::Kind::kCopy) {
+      v["source"] = a.source;
+      if (a.source_dtype != a.dtype) v["cast_from"] = DataTypeName(a.source_dtype);
+    } else {
+      v["initializer"] = InitializerKindName(a.initializer.kind);
+      v["seed"] = a.seed;
+      if (!a.replaces.empty()) v["replaces"] = a.replaces;
+    }
+    vars.push_back(std::move(v));
+  }
+  json dropped = json::array();
+  for (const auto& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
+  json out = {{"config", plan.config_path},
+              {"source", {{"checkpoint", s.source.prefix}, {"format", CheckpointFormatName(s.reader->format())},
+                          {"meta_graph", plan.source_meta_graph}}},
+              {"target", {{"checkpoint", plan.target_prefix}, {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
+              {"seed", plan.seed},
+              {"variables", vars},
+              {"dropped", dropped},
+              {"frozen", plan.FrozenNames()},
+              {"totals", {{"copied", report.copied}, {"initialized", report.initialized}, {"cast", report.cast},
+                          {"copied_bytes", report.copied_bytes}, {"generated_bytes", report.generated_bytes},
+                          {"seconds", report.seconds}}},
+              {"files", report.files},
+              {"warnings", s.warnings}};
+  return out.dump(1) + "\n";
+}
+
+}  // namespace surgeon

@@ -78,14 +78,14 @@ Status CheckExactCover(const std::vector<TensorSlice>& slices, const Shape& full
   uint64_t covered = 0;  // Each term <= total < 2^63, checked after each: no overflow.
   for (size_t i = 0; i < slices.size(); ++i) {
     const Shape s = SliceShape(slices[i], full);
-    covered += static_cast<uint64_t>(NumElements(s).value());
-    if (covered > static_cast<uint64_t>(total)) break;
     for (size_t j = 0; j < i; ++j) {
       if (SlicesOverlap(slices[i], slices[j], full)) {
         return Status::InvalidArgument("slices " + SliceToString(slices[j]) + " and " + SliceToString(slices[i]) +
                                        " overlap");
       }
     }
+    covered += static_cast<uint64_t>(NumElements(s).value());
+    if (covered > static_cast<uint64_t>(total)) break;
   }
   if (covered != static_cast<uint64_t>(total)) {
     return Status::InvalidArgument("the " + std::to_string(slices.size()) + " stored slices hold " +

@@ -1,0 +1,366 @@
+// The V1 reader on checkpoints the tests build with TF's layout
+// (TensorSliceWriter: "" -> SavedTensorSlices.meta, EncodeTensorNameSlice keys
+// -> SavedTensorSlices.data), covering every dtype the V1 writer supports,
+// multi-slice tensors and corruption.
+#include <cstring>
+
+#include "format/tensor_slices.h"
+#include "proto/saved_tensor_slice.pb.h"
+#include "surgeon/base/crc32c.h"
+#include "surgeon/format/ordered_code.h"
+#include "surgeon/format/string_tensor.h"
+#include "surgeon/format/table.h"
+#include "surgeon/format/v1_reader.h"
+#include "testing.h"
+
+namespace surgeon {
+namespace {
+
+struct V1Slice {
+  TensorSlice slice;
+  tensorflow::TensorProto data;
+  std::string raw_data;  // If non-empty: the serialized TensorProto, used verbatim.
+  bool omit_record = false;
+};
+struct V1Tensor {
+  std::string name;
+  DataType dtype;
+  Shape shape;
+  std::vector<V1Slice> slices;
+};
+
+void AppendVarint(std::string* s, uint64_t v) {
+  while (v >= 0x80) {
+    s->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  s->push_back(static_cast<char>(v));
+}
+void AppendLengthDelimited(std::string* s, int field, const std::string& payload) {
+  AppendVarint(s, (static_cast<uint64_t>(field) << 3) | 2);
+  AppendVarint(s, payload.size());
+  s->append(payload);
+}
+
+// Writes a V1 checkpoint file as TensorSliceWriter does.
+std::string WriteV1(const std::vector<V1Tensor>& tensors, int producer = 1, int min_consumer = 0) {
+  tensorflow::SavedTensorSlices meta;
+  meta.mutable_meta()->mutable_versions()->set_producer(producer);
+  meta.mutable_meta()->mutable_versions()->set_min_consumer(min_consumer);
+  std::map<std::string, std::string> records;
+  for (const auto& t : tensors) {
+    auto* m = meta.mutable_meta()->add_tensor();
+    m->set_name(t.name);
+    m->set_type(static_cast<tensorflow::DataType>(t.dtype));
+    for (int64_t d : t.shape) m->mutable_shape()->add_dim()->set_size(d);
+    for (const auto& s : t.slices) {
+      *m->add_slice() = SliceToProto(s.slice);
+      if (s.omit_record) continue;
+      tensorflow::SavedSlice ss;
+      ss.set_name(t.name);
+      *ss.mutable_slice() = SliceToProto(s.slice);
+      std::string saved_slice = ss.SerializeAsString();
+      AppendLengthDelimited(&saved_slice, 3, s.raw_data.empty() ? s.data.SerializeAsString() : s.raw_data);
+      std::string record;
+      AppendLengthDelimited(&record, 2, saved_slice);
+      records[EncodeTensorNameSlice(t.name, s.slice)] = record;
+    }
+  }
+  TableBuilder table;
+  REQUIRE(table.Add("", meta.SerializeAsString()).ok());
+  for (const auto& [k, v] : records) REQUIRE(table.Add(k, v).ok());
+  std::string path = testing::MakeTempDir("v1") + "/model.ckpt";
+  testing::WriteFile(path, table.Finish());
+  return path;
+}
+
+template <typename T>
+std::vector<uint8_t> LE(const std::vector<T>& v) {
+  std::vector<uint8_t> out(v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());
+  return out;
+}
+
+TensorSlice Full(size_t rank) { return TensorSlice(rank, SliceExtent{0, -1}); }
+
+std::unique_ptr<CheckpointReader> Open(const std::string& path) {
+  auto r = OpenV1Checkpoint(path);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+std::vector<uint8_t> ReadBytes(const CheckpointReader& r, const std::string& key) {
+  const TensorEntry* e = r.Find(key);
+  REQUIRE(e != nullptr);
+  auto d = r.Read(*e);
+  INFO(d.status().ToString());
+  REQUIRE(d.ok());
+  ByteSpan b = d->bytes();
+  if (e->dtype != DataType::kString) {  // Strings: TF's string checksum, checked by the callers.
+    CHECK(d->masked_crc32c == crc32c::Mask(crc32c::Value(b.data(), b.size())));
+  }
+  return std::vector<uint8_t>(b.begin(), b.end());
+}
+
+Status ReadStatus(const CheckpointReader& r, const std::string& key) {
+  const TensorEntry* e = r.Find(key);
+  REQUIRE(e != nullptr);
+  return r.Read(*e).status();
+}
+
+}  // namespace
+
+TEST_CASE("V1: every dtype the V1 writer supports reads as V2 layout", "[v1]") {
+  std::vector<V1Tensor> ts;
+  auto add = [&](std::string name, DataType dt, Shape shape, tensorflow::TensorProto p) {
+    ts.push_back({name, dt, shape, {{Full(shape.size()), p}}});
+  };
+  tensorflow::TensorProto p;
+  for (float f : {1.5f, -2.0f, 0.0f, 3.25f, 1e30f, -0.0f}) p.add_float_val(f);
+  add("f32", DataType::kFloat, {2, 3}, p);
+  p.Clear();
+  for (double d : {1.0 / 3, -1e300}) p.add_double_val(d);
+  add("f64", DataType::kDouble, {2}, p);
+  p.Clear();
+  for (int v : {0, -1, 2147483647, -2147483647 - 1}) p.add_int_val(v);
+  add("i32", DataType::kInt32, {4}, p);
+  add("qi32", DataType::kQint32, {4}, p);
+  p.Clear();
+  for (int v : {-32768, 32767, -1}) p.add_int_val(v);
+  add("i16", DataType::kInt16, {3}, p);
+  p.Clear();
+  for (int v : {-128, 127, -1}) p.add_int_val(v);
+  add("i8", DataType::kInt8, {3}, p);
+  add("qi8", DataType::kQint8, {3}, p);
+  p.Clear();
+  for (int v : {0, 255, 17}) p.add_int_val(v);
+  add("u8", DataType::kUint8, {3}, p);
+  add("qu8", DataType::kQuint8, {3}, p);
+  p.Clear();
+  for (int64_t v : {int64_t{-1}, int64_t{1} << 62, int64_t{12345}}) p.add_int64_val(v);
+  add("i64", DataType::kInt64, {3}, p);
+  p.Clear();
+  p.add_int64_val(300);
+  add("global_step", DataType::kInt64, {}, p);
+  p.Clear();
+  for (bool b : {true, false, true}) p.add_bool_val(b);
+  add("b", DataType::kBool, {3}, p);
+  p.Clear();
+  for (float f : {1.0f, 2.0f, 3.0f, 4.0f}) p.add_scomplex_val(f);
+  add("c64", DataType::kComplex64, {2}, p);
+  p.Clear();
+  for (double d : {1.0, 2.0}) p.add_dcomplex_val(d);
+  add("c128", DataType::kComplex128, {1}, p);
+  p.Clear();
+  for (int h : {0x3c00, 0xffff, 0x8000}) p.add_half_val(h);
+  add("f16", DataType::kHalf, {3}, p);
+  p.Clear();
+  for (std::string s : {std::string("ab"), std::string(), std::string("\0x\xff", 3)}) p.add_string_val(s);
+  add("str", DataType::kString, {3}, p);
+  p.Clear();
+  add("empty", DataType::kFloat, {0, 4}, p);
+
+  auto r = Open(WriteV1(ts));
+  CHECK(r->format() == CheckpointFormat::kV1);
+  REQUIRE(r->entries().size() == ts.size());
+  for (size_t i = 1; i < r->entries().size(); ++i) CHECK(r->entries()[i - 1].key < r->entries()[i].key);
+  const TensorEntry* f32 = r->Find("f32");
+  REQUIRE(f32 != nullptr);
+  CHECK(f32->dtype == DataType::kFloat);
+  CHECK(f32->shape == Shape{2, 3});
+  CHECK(f32->size == 24);
+  CHECK(f32->shard_id == -1);
+  CHECK(f32->slices.empty());
+
+  CHECK(ReadBytes(*r, "f32") == LE(std::vector<float>{1.5f, -2.0f, 0.0f, 3.25f, 1e30f, -0.0f}));
+  CHECK(ReadBytes(*r, "f64") == LE(std::vector<double>{1.0 / 3, -1e300}));
+  CHECK(ReadBytes(*r, "i32") == LE(std::vector<int32_t>{0, -1, 2147483647, -2147483647 - 1}));
+  CHECK(ReadBytes(*r, "qi32") == LE(std::vector<int32_t>{0, -1, 2147483647, -2147483647 - 1}));
+  CHECK(ReadBytes(*r, "i16") == LE(std::vector<int16_t>{-32768, 32767, -1}));
+  CHECK(ReadBytes(*r, "i8") == LE(std::vector<int8_t>{-128, 127, -1}));
+  CHECK(ReadBytes(*r, "qi8") == LE(std::vector<int8_t>{-128, 127, -1}));
+  CHECK(ReadBytes(*r, "u8") == LE(std::vector<uint8_t>{0, 255, 17}));
+  CHECK(ReadBytes(*r, "qu8") == LE(std::vector<uint8_t>{0, 255, 17}));
+  CHECK(ReadBytes(*r, "i64") == LE(std::vector<int64_t>{-1, int64_t{1} << 62, 12345}));
+  CHECK(ReadBytes(*r, "global_step") == LE(std::vector<int64_t>{300}));
+  CHECK(ReadBytes(*r, "b") == LE(std::vector<uint8_t>{1, 0, 1}));
+  CHECK(ReadBytes(*r, "c64") == LE(std::vector<float>{1.0f, 2.0f, 3.0f, 4.0f}));
+  CHECK(ReadBytes(*r, "c128") == LE(std::vector<double>{1.0, 2.0}));
+  CHECK(ReadBytes(*r, "f16") == LE(std::vector<uint16_t>{0x3c00, 0xffff, 0x8000}));
+  CHECK(ReadBytes(*r, "empty").empty());
+  EncodedStringTensor want = EncodeStringTensor({"ab", "", std::string_view("\0x\xff", 3)});
+  CHECK(ReadBytes(*r, "str") == want.bytes);
+  const TensorEntry* str = r->Find("str");
+  CHECK(r->Read(*str)->masked_crc32c == want.masked_crc32c);
+
+  auto describe = r->Describe();
+  REQUIRE_FALSE(describe.empty());
+  CHECK(describe[0].first == "version");
+  CHECK(describe[0].second == "producer 1, min_consumer 0");
+}
+
+TEST_CASE("V1: unpacked (non-packed) value fields are accepted", "[v1]") {
+  // Two float_val entries as separate fixed32 fields (tag 0x2d) and two
+  // int_val as separate varints (tag 0x38); proto parsers accept both forms.
+  std::string f;
+  for (float v : {1.0f, 2.0f}) {
+    f.push_back(0x2d);
+    f.append(reinterpret_cast<const char*>(&v), 4);
+  }
+  std::string i = "\x38\x05\x38\x7f";
+  std::vector<V1Tensor> ts = {{"f", DataType::kFloat, {2}, {{Full(1), {}, f}}},
+                              {"i", DataType::kInt32, {2}, {{Full(1), {}, i}}}};
+  auto r = Open(WriteV1(ts));
+  CHECK(ReadBytes(*r, "f") == LE(std::vector<float>{1.0f, 2.0f}));
+  CHECK(ReadBytes(*r, "i") == LE(std::vector<int32_t>{5, 127}));
+}
+
+TEST_CASE("V1: tensors saved as several slices are assembled row-major", "[v1][slices]") {
+  // A [4, 3] float tensor holding 0..11, saved as three slices: rows [0,1),
+  // rows [1,4) x cols [0,2), rows [1,4) x cols [2,3).
+  auto values = [](const TensorSlice& s, const Shape& full) {
+    tensorflow::TensorProto p;
+    Shape ss = SliceShape(s, full);
+    int64_t r0 = s[0].length == -1 ? 0 : s[0].start, c0 = s[1].length == -1 ? 0 : s[1].start;
+    for (int64_t r = 0; r < ss[0]; ++r)
+      for (int64_t c = 0; c < ss[1]; ++c) p.add_float_val(static_cast<float>((r0 + r) * full[1] + c0 + c));
+    return p;
+  };
+  Shape full = {4, 3};
+  std::vector<TensorSlice> slices = {{{0, 1}, {0, -1}}, {{1, 3}, {0, 2}}, {{1, 3}, {2, 1}}};
+  V1Tensor t{"w", DataType::kFloat, full, {}};
+  for (const auto& s : slices) t.slices.push_back({s, values(s, full)});
+  // The same for strings, split on the only dimension.
+  V1Tensor st{"vocab", DataType::kString, {5}, {}};
+  tensorflow::TensorProto a, b;
+  for (std::string s : {"a", "bb"}) a.add_string_val(s);
+  for (std::string s : {"ccc", "", "e"}) b.add_string_val(s);
+  st.slices = {{{{2, 3}}, b}, {{{0, 2}}, a}};
+  // And a 3-D int64 split on the middle dimension.
+  V1Tensor it{"k", DataType::kInt64, {2, 4, 2}, {}};
+  for (int part = 0; part < 2; ++part) {
+    tensorflow::TensorProto p;
+    for (int i = 0; i < 2; ++i)
+      for (int j = part * 2; j < part * 2 + 2; ++j)
+        for (int k = 0; k < 2; ++k) p.add_int64_val(i * 8 + j * 2 + k);
+    it.slices.push_back({{{0, -1}, {part * 2, 2}, {0, -1}}, p});
+  }
+  auto r = Open(WriteV1({t, st, it}));
+  const TensorEntry* e = r->Find("w");
+  REQUIRE(e != nullptr);
+  CHECK(e->slices == slices);
+  std::vector<float> want(12);
+  for (int i = 0; i < 12; ++i) want[i] = static_cast<float>(i);
+  CHECK(ReadBytes(*r, "w") == LE(want));
+  CHECK(ReadBytes(*r, "vocab") == EncodeStringTensor({"a", "bb", "ccc", "", "e"}).bytes);
+  std::vector<int64_t> want64(16);
+  for (int i = 0; i < 16; ++i) want64[i] = i;
+  CHECK(ReadBytes(*r, "k") == LE(want64));
+}
+
+TEST_CASE("V1: corrupt files give DataLoss naming the file and tensor", "[v1][corruption]") {
+  tensorflow::TensorProto p;
+  for (int i = 0; i < 6; ++i) p.add_float_val(static_cast<float>(i));
+
+  SECTION("flipped byte in a block") {
+    std::string path = WriteV1({{"weights", DataType::kFloat, {6}, {{Full(1), p}}}});
+    std::string bytes = testing::ReadFile(path);
+    // Flip a byte in the data block (the first float value's record).
+    size_t pos = bytes.find(std::string("\x00\x00\x80\x3f", 4));
+    REQUIRE(pos != std::string::npos);
+    bytes[pos + 2] ^= 0x01;
+    testing::WriteFile(path, bytes);
+    auto r = OpenV1Checkpoint(path);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kDataLoss);
+    CHECK_THAT(r.status().message(), Catch::Contains(path));
+    CHECK_THAT(r.status().message(), Catch::Contains("checksum"));
+  }
+  SECTION("element count does not match the shape") {
+    auto r = Open(WriteV1({{"weights", DataType::kFloat, {7}, {{Full(1), p}}}}));
+    Status s = ReadStatus(*r, "weights");
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains(r->path()));
+    CHECK_THAT(s.message(), Catch::Contains("'weights'"));
+    CHECK_THAT(s.message(), Catch::Contains("6 values"));
+  }
+  SECTION("varint count mismatch") {
+    tensorflow::TensorProto q;
+    q.add_int_val(1);
+    auto r = Open(WriteV1({{"step", DataType::kInt32, {2}, {{Full(1), q}}}}));
+    CHECK(ReadStatus(*r, "step").code() == StatusCode::kDataLoss);
+  }
+  SECTION("missing slice record") {
+    V1Tensor t{"weights", DataType::kFloat, {6}, {{Full(1), p}}};
+    t.slices[0].omit_record = true;
+    auto r = Open(WriteV1({t}));
+    Status s = ReadStatus(*r, "weights");
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains("'weights'"));
+    CHECK_THAT(s.message(), Catch::Contains("missing"));
+  }
+  SECTION("slices that do not cover the tensor") {
+    tensorflow::TensorProto q;
+    for (int i = 0; i < 3; ++i) q.add_float_val(1);
+    auto r = Open(WriteV1({{"w", DataType::kFloat, {6}, {{{{0, 3}}, q}}}}));
+    Status s = ReadStatus(*r, "w");
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains("complete slices"));
+  }
+  SECTION("overlapping slices") {
+    tensorflow::TensorProto q;
+    for (int i = 0; i < 3; ++i) q.add_float_val(1);
+    auto r = Open(WriteV1({{"w", DataType::kFloat, {4}, {{{{0, 3}}, q}, {{{1, 3}}, q}}}}));
+    CHECK_THAT(ReadStatus(*r, "w").message(), Catch::Contains("overlap"));
+  }
+  SECTION("absurd shape is rejected at open, before any allocation") {
+    auto r = OpenV1Checkpoint(WriteV1({{"huge", DataType::kFloat, {1 << 20, 1 << 20, 1 << 20}, {{Full(3), p}}}}));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kDataLoss);
+    CHECK_THAT(r.status().message(), Catch::Contains("'huge'"));
+    auto neg = OpenV1Checkpoint(WriteV1({{"neg", DataType::kFloat, {-3}, {}}}));
+    CHECK(neg.status().code() == StatusCode::kDataLoss);
+  }
+  SECTION("slice extent outside the tensor") {
+    auto r = OpenV1Checkpoint(WriteV1({{"w", DataType::kFloat, {6}, {{{{4, 6}}, p}}}}));
+    CHECK(r.status().code() == StatusCode::kDataLoss);
+  }
+  SECTION("garbage value bytes") {
+    V1Tensor t{"w", DataType::kFloat, {6}, {{Full(1), {}, std::string("\x2a\xff\xff\xff\xff\x0f", 6)}}};
+    auto r = Open(WriteV1({t}));
+    CHECK(ReadStatus(*r, "w").code() == StatusCode::kDataLoss);
+  }
+  SECTION("a newer format version") {
+    auto r = OpenV1Checkpoint(WriteV1({}, 5, 3));
+    CHECK(r.status().code() == StatusCode::kFailedPrecondition);
+  }
+  SECTION("dtype the V1 format cannot hold") {
+    auto r = Open(WriteV1({{"bf", DataType::kBfloat16, {2}, {{Full(1), p}}}}));
+    CHECK(ReadStatus(*r, "bf").code() == StatusCode::kUnimplemented);
+  }
+  SECTION("a V2 index is not a V1 file") {
+    TableBuilder table;
+    REQUIRE(table.Add("", std::string("\x08\x01\x1a\x02\x08\x01", 6)).ok());
+    std::string path = testing::MakeTempDir("v1") + "/x.index";
+    testing::WriteFile(path, table.Finish());
+    auto r = OpenV1Checkpoint(path);
+    CHECK(r.status().code() == StatusCode::kDataLoss);
+    CHECK_THAT(r.status().message(), Catch::Contains("V2"));
+  }
+}
+
+TEST_CASE("V1: a large float tensor is read without decoding element by element", "[v1]") {
+  tensorflow::TensorProto p;
+  const int n = 1 << 20;
+  p.mutable_float_val()->Resize(n, 0.0f);
+  for (int i = 0; i < n; ++i) p.set_float_val(i, static_cast<float>(i) * 0.5f);
+  auto r = Open(WriteV1({{"big", DataType::kFloat, {1024, 1024}, {{Full(2), p}}}}));
+  auto bytes = ReadBytes(*r, "big");
+  REQUIRE(bytes.size() == 4u * n);
+  float last;
+  std::memcpy(&last, bytes.data() + 4u * (n - 1), 4);
+  CHECK(last == static_cast<float>(n - 1) * 0.5f);
+}
+
+}  // namespace surgeon

@@ -348,7 +348,7 @@ Status V1Reader::Load() {
   }
   std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first.key < b.first.key; });
   for (size_t i = 0; i < tensors.size(); ++i) {
-    if (i > 0 && tensors[i].first.key == tensors[i - 1].first.key) {
+    if (!entries_.empty() && tensors[i].first.key == entries_.back().key) {  // [i - 1] is moved from.
       return Status::DataLoss(path_ + ": the meta lists tensor '" + tensors[i].first.key + "' twice");
     }
     entries_.push_back(std::move(tensors[i].first));

@@ -3,6 +3,7 @@
 // -> SavedTensorSlices.data), covering every dtype the V1 writer supports,
 // multi-slice tensors and corruption.
 #include <cstring>
+#include <random>
 
 #include "format/tensor_slices.h"
 #include "proto/saved_tensor_slice.pb.h"
@@ -331,6 +332,12 @@ TEST_CASE("V1: corrupt files give DataLoss naming the file and tensor", "[v1][co
     auto r = Open(WriteV1({t}));
     CHECK(ReadStatus(*r, "w").code() == StatusCode::kDataLoss);
   }
+  SECTION("a tensor listed twice in the meta") {
+    auto r = OpenV1Checkpoint(WriteV1({{"w", DataType::kFloat, {6}, {{Full(1), p}}},
+                                       {"w", DataType::kFloat, {6}, {{Full(1), p}}}}));
+    CHECK(r.status().code() == StatusCode::kDataLoss);
+    CHECK_THAT(r.status().message(), Catch::Contains("twice"));
+  }
   SECTION("a newer format version") {
     auto r = OpenV1Checkpoint(WriteV1({}, 5, 3));
     CHECK(r.status().code() == StatusCode::kFailedPrecondition);
@@ -361,6 +368,45 @@ TEST_CASE("V1: a large float tensor is read without decoding element by element"
   float last;
   std::memcpy(&last, bytes.data() + 4u * (n - 1), 4);
   CHECK(last == static_cast<float>(n - 1) * 0.5f);
+}
+
+}  // namespace surgeon
+
+namespace surgeon {
+
+TEST_CASE("V1: mutated records never crash the decoder", "[v1][corruption]") {
+  // Valid table CRCs around corrupt SavedTensorSlices values: every mutation
+  // must give OK or an error, never a crash or an out-of-bounds read.
+  tensorflow::TensorProto f, i, s;
+  for (int k = 0; k < 12; ++k) f.add_float_val(static_cast<float>(k));
+  for (int k = 0; k < 12; ++k) i.add_int_val(k - 6);
+  for (int k = 0; k < 3; ++k) s.add_string_val(std::string(static_cast<size_t>(k), 'x'));
+  std::vector<V1Tensor> base = {{"f", DataType::kFloat, {3, 4}, {{Full(2), f}}},
+                                {"i", DataType::kInt8, {12}, {{Full(1), i}}},
+                                {"s", DataType::kString, {3}, {{Full(1), s}}}};
+  std::mt19937 rng(7);
+  for (int iter = 0; iter < 300; ++iter) {
+    std::vector<V1Tensor> ts = base;
+    for (auto& t : ts) {
+      std::string raw = t.slices[0].data.SerializeAsString();
+      int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits && !raw.empty(); ++e) {
+        switch (rng() % 3) {
+          case 0: raw[rng() % raw.size()] = static_cast<char>(rng()); break;
+          case 1: raw.resize(rng() % raw.size()); break;
+          default: raw.insert(rng() % raw.size(), 1, static_cast<char>(rng())); break;
+        }
+      }
+      t.slices[0].raw_data = raw.empty() ? std::string("\x00", 1) : raw;
+    }
+    auto r = OpenV1Checkpoint(WriteV1(ts));
+    REQUIRE(r.ok());
+    for (const auto& e : (*r)->entries()) {
+      auto d = (*r)->Read(e);
+      if (!d.ok()) CHECK(d.status().code() == StatusCode::kDataLoss);
+      if (d.ok() && e.dtype != DataType::kString) CHECK(d->bytes().size() == e.size);
+    }
+  }
 }
 
 }  // namespace surgeon

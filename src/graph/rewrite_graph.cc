@@ -134,14 +134,30 @@ class Rewriter {
       }
     }
     // Producers whose every consumer is gone (initializer chains, ...).
-    std::unordered_set<std::string> keep_vars;
+    // Kept: kept variables, their companions ("V/read", "V/Assign", which a
+    // VariableDef names), and everything a collection names.
+    std::vector<std::string> keep_scopes;
+    std::unordered_set<std::string> protect;
     for (const auto& n : mg_.graph_def().node()) {
-      if (IsVariableOp(n.op()) && !removed_.count(n.name())) keep_vars.insert(n.name());
+      if (IsVariableOp(n.op()) && !removed_.count(n.name())) {
+        protect.insert(n.name());
+        keep_scopes.push_back(n.name() + "/");
+      }
     }
+    for (const auto& [key, col] : mg_.collection_def()) {
+      for (const auto& v : col.node_list().value()) protect.insert(ParseTensorRef(v).node);
+    }
+    auto is_protected = [&](const std::string& name) {
+      if (protect.count(name)) return true;
+      for (const auto& s : keep_scopes) {
+        if (StartsWith(name, s)) return true;
+      }
+      return false;
+    };
     for (bool changed = true; changed;) {
       changed = false;
       for (const auto& n : mg_.graph_def().node()) {
-        if (removed_.count(n.name()) || keep_vars.count(n.name())) continue;
+        if (removed_.count(n.name()) || is_protected(n.name())) continue;
         auto it = all_consumers.find(n.name());
         if (it == all_consumers.end() || it->second.empty()) continue;
         bool all_gone = std::all_of(it->second.begin(), it->second.end(),
@@ -253,10 +269,36 @@ class Rewriter {
       for (size_t i = 0; i < old.size(); ++i) {
         if (i >= shape.size() || old[i] != shape[i]) old_dims.insert(old[i]);
       }
-      // Initializer constants.
-      const std::string init_scope = var + "/Initializer/";
+      // Initializer constants: the V/Initializer scope and the chain that
+      // feeds V/Assign (tf.Variable(tf.random_normal(...)) builds it outside
+      // the variable's scope), through the ops initializers are made of.
+      std::set<std::string> chain;
+      {
+        const std::string init_scope = var + "/Initializer/";
+        for (auto& n : nodes()) {
+          if (StartsWith(n.name(), init_scope)) chain.insert(n.name());
+        }
+        static const std::set<std::string> kInitOps = {"Add", "AddV2", "Mul", "Sub", "RandomUniform",
+                                                       "RandomStandardNormal", "TruncatedNormal", "Fill",
+                                                       "Identity", "Const"};
+        std::vector<std::string> work;
+        auto assign = by_name.find(var + "/Assign");
+        if (assign != by_name.end() && assign->second->input_size() >= 2) {
+          work.push_back(ParseTensorRef(assign->second->input(1)).node);
+        }
+        while (!work.empty()) {
+          auto it2 = by_name.find(work.back());
+          work.pop_back();
+          if (it2 == by_name.end() || !kInitOps.count(it2->second->op())) continue;
+          if (!chain.insert(it2->first).second) continue;
+          for (const auto& in : it2->second->input()) {
+            TensorRef r = ParseTensorRef(in);
+            if (r.index >= 0) work.push_back(r.node);
+          }
+        }
+      }
       for (auto& n : nodes()) {
-        if (!StartsWith(n.name(), init_scope)) continue;
+        if (!chain.count(n.name())) continue;
         n.mutable_attr()->erase("_output_shapes");
         if (n.op() != "Const") continue;
         auto* t = (*n.mutable_attr())["value"].mutable_tensor();
@@ -349,8 +391,17 @@ class Rewriter {
             if (vd.trainable() && spec_.non_trainable.count(node)) vd.set_trainable(false);
           }
           if (vd.has_save_slice_info_def()) {
+            // A part "<full>/part_k" renamed to "<new full>/part_k" renames the full name too.
             auto* si = vd.mutable_save_slice_info_def();
-            si->set_full_name(NewName(si->full_name()));
+            const std::string& full = si->full_name();
+            for (const auto& [old_node, new_node] : name_map_) {
+              if (new_node != node || !StartsWith(old_node, full + "/")) continue;
+              const std::string suffix = old_node.substr(full.size());
+              if (node.size() > suffix.size() && node.compare(node.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                si->set_full_name(node.substr(0, node.size() - suffix.size()));
+              }
+              break;
+            }
           }
           kept.push_back(vd.SerializeAsString());
           if (vd.has_save_slice_info_def()) slice_info_[node] = vd.save_slice_info_def();

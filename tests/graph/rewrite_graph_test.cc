@@ -1,0 +1,190 @@
+// Rewrite mode on the corpus graphs: rename every variable under a new
+// scope, drop optimizer slots; the result must pass the checker against the
+// rewritten checkpoint list with no dangling reference.
+#include "surgeon/graph/rewrite_graph.h"
+
+#include <regex>
+
+#include "graph_test_util.h"
+
+namespace surgeon {
+namespace {
+
+bool IsSlot(const std::string& name) {
+  static const std::regex re(
+      R"((^|/)(Adam|Adam_1|Ftrl|Ftrl_1|RMSProp|RMSProp_1|Momentum|Adagrad|Adadelta|Adadelta_1)$|^beta[12]_power(_\d+)?$)");
+  return std::regex_search(name, re);
+}
+
+TEST_CASE("rewrite corpus graphs: everything under a new scope, optimizer slots dropped") {
+  SURGEON_REQUIRE_CORPUS(corpus);
+  int n = 0;
+  for (const auto& g : testing::CorpusGraphs()) {
+    if (testing::IsTf2(g)) continue;  // Resource variables: rewrite mode is TF 1.x only.
+    INFO(g.file);
+    auto src = ReadMetaGraph(g.file);
+    REQUIRE(src.ok());
+    auto summary = SummarizeMetaGraph(*src);
+    RewriteSpec spec;
+    std::map<std::string, std::string> key_map;  // old key -> new key
+    for (const auto& v : summary.variables) {
+      if (IsSlot(v.name)) {
+        spec.dropped.insert(v.name);
+      } else {
+        spec.renames[v.name] = "new_scope/" + v.name;
+      }
+    }
+    for (const auto& t : testing::CheckpointOf(g.expected)) {
+      if (IsSlot(t.key)) continue;
+      CheckpointTensorInfo c = t;
+      // Partitioned variables' keys are their full_name, renamed with the parts.
+      c.key = "new_scope/" + t.key;
+      spec.checkpoint.push_back(c);
+    }
+    auto out = RewriteMetaGraph(*src, spec);
+    INFO(out.status().ToString());
+    bool resource = false;
+    for (const auto& v : summary.variables) resource |= v.op == "VarHandleOp";
+    if (resource) {  // Known gap: rewrite mode handles ref variables only.
+      CHECK(out.status().code() == StatusCode::kUnimplemented);
+      continue;
+    }
+    REQUIRE(out.ok());
+    const auto& mg = out->meta_graph;
+    auto problems = CheckGraph(mg, spec.checkpoint);
+    INFO("warnings:\n" << testing::Join(out->warnings));
+    INFO("problems:\n" << testing::Join(problems));
+    CHECK(problems.empty());
+    // Every variable renamed; no slot left; nothing mentions an old name.
+    auto s = SummarizeMetaGraph(mg);
+    for (const auto& v : s.variables) {
+      CHECK(v.name.rfind("new_scope/", 0) == 0);
+      CHECK_FALSE(IsSlot(v.name.substr(10)));
+    }
+    CHECK(s.variables.size() == spec.renames.size());
+    for (const auto& node : mg.graph_def().node()) {
+      for (const auto& in : node.input()) {
+        TensorRef r = ParseTensorRef(in);
+        CHECK_FALSE(spec.renames.count(r.node));
+        CHECK_FALSE(spec.dropped.count(r.node));
+      }
+    }
+    // Trainable flags preserved for kept variables.
+    std::map<std::string, bool> before;
+    for (const auto& v : summary.variables) before[v.name] = v.trainable;
+    for (const auto& v : s.variables) CHECK(v.trainable == before[v.name.substr(10)]);
+    ++n;
+  }
+  CHECK(n >= 10);
+}
+
+TEST_CASE("rewrite a head: new shape, frozen body, a new variable; warnings name the nodes") {
+  SURGEON_REQUIRE_CORPUS(corpus);
+  // alzi: x[784] -> Variable[784,256] + Variable_2 -> relu -> Variable_1[256,10] + Variable_3.
+  auto src = ReadMetaGraph(corpus + "/v2_alzi_dnn/model.ckpt.meta");
+  REQUIRE(src.ok());
+  RewriteSpec spec;
+  spec.renames = {{"Variable", "body/kernel"}, {"Variable_2", "body/bias"},
+                  {"Variable_1", "head/kernel"}, {"Variable_3", "head/bias"}};
+  spec.new_shapes = {{"head/kernel", {256, 3}}, {"head/bias", {3}}};
+  spec.non_trainable = {"body/kernel", "body/bias"};
+  spec.added = {{"global_step", DataType::kInt64, {}, false, std::nullopt}};
+  spec.checkpoint = {{"body/kernel", DataType::kFloat, {784, 256}}, {"body/bias", DataType::kFloat, {256}},
+                     {"head/kernel", DataType::kFloat, {256, 3}}, {"head/bias", DataType::kFloat, {3}},
+                     {"global_step", DataType::kInt64, {}}};
+  auto out = RewriteMetaGraph(*src, spec);
+  REQUIRE(out.ok());
+  auto problems = CheckGraph(out->meta_graph, spec.checkpoint);
+  INFO(testing::Join(problems));
+  CHECK(problems.empty());
+  auto s = SummarizeMetaGraph(out->meta_graph);
+  std::map<std::string, GraphVariableInfo> vars;
+  for (const auto& v : s.variables) vars[v.name] = v;
+  CHECK(vars.at("head/kernel").shape == Shape{256, 3});
+  CHECK(vars.at("head/kernel").trainable);
+  CHECK_FALSE(vars.at("body/kernel").trainable);
+  CHECK(vars.count("global_step"));
+  // No _output_shapes downstream of the reshaped head.
+  for (const auto& n : out->meta_graph.graph_def().node()) {
+    if (n.name() == "head/kernel/read" || n.name() == "MatMul_1" || n.name() == "Add_1") {
+      CHECK_FALSE(n.attr().count("_output_shapes"));
+    }
+  }
+  // The saver was rebuilt with the PlaceholderWithDefault form (source is TF 1.14).
+  CHECK(out->meta_graph.saver_def().restore_op_name() == "save/restore_all");
+  bool pwd = false;
+  for (const auto& n : out->meta_graph.graph_def().node()) pwd |= n.name() == "save/filename";
+  CHECK(pwd);
+  // Old saver scopes are gone.
+  for (const auto& n : out->meta_graph.graph_def().node()) CHECK(n.name().rfind("save_", 0) != 0);
+}
+
+TEST_CASE("rewrite reports constants that still carry the old class count") {
+  SURGEON_REQUIRE_CORPUS(corpus);
+  // fc2 (TF 1.5): labels placeholder [?,10] and h-layer out Variable [100,10].
+  auto src = ReadMetaGraph(corpus + "/v2_fc2_int32_step/fc2.ckpt.meta");
+  REQUIRE(src.ok());
+  auto s = SummarizeMetaGraph(*src);
+  std::string head;
+  for (const auto& v : s.variables) {
+    if (v.shape.size() == 2 && v.shape[1] == 10 && v.name.find("Adam") == std::string::npos) head = v.name;
+  }
+  REQUIRE_FALSE(head.empty());
+  RewriteSpec spec;
+  spec.new_shapes[head] = {s.variables[0].shape[0] == 0 ? 1 : 100, 3};
+  for (const auto& v : s.variables) {
+    if (v.name.find("Adam") != std::string::npos || v.name.find("beta") == 0) spec.dropped.insert(v.name);
+  }
+  // Find the head's real first dimension.
+  for (const auto& v : s.variables) {
+    if (v.name == head) spec.new_shapes[head] = {v.shape[0], 3};
+  }
+  auto ck = testing::CheckpointOf(testing::CorpusGraphs()[0].expected);  // placeholder, replaced below
+  ck.clear();
+  for (const auto& g : testing::CorpusGraphs()) {
+    if (g.file.find("v2_fc2_int32_step") == std::string::npos) continue;
+    for (auto t : testing::CheckpointOf(g.expected)) {
+      if (spec.dropped.count(t.key)) continue;
+      if (t.key == head) t.shape = spec.new_shapes[head];
+      ck.push_back(t);
+    }
+  }
+  spec.checkpoint = ck;
+  auto out = RewriteMetaGraph(*src, spec);
+  REQUIRE(out.ok());
+  auto problems = CheckGraph(out->meta_graph, spec.checkpoint);
+  INFO(testing::Join(problems));
+  CHECK(problems.empty());
+  INFO(testing::Join(out->warnings));
+  // Dropping the Adam slots removes the Adam apply ops: reported by name.
+  bool apply_reported = false;
+  for (const auto& w : out->warnings) apply_reported |= w.find("(ApplyAdam)") != std::string::npos;
+  CHECK(apply_reported);
+}
+
+TEST_CASE("rewrite errors name the variable") {
+  SURGEON_REQUIRE_CORPUS(corpus);
+  auto src = ReadMetaGraph(corpus + "/v2_alzi_dnn/model.ckpt.meta");
+  REQUIRE(src.ok());
+  RewriteSpec spec;
+  spec.renames = {{"nope", "x"}};
+  auto r = RewriteMetaGraph(*src, spec);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("'nope'") != std::string::npos);
+  spec.renames = {{"Variable", "Variable_1"}};
+  r = RewriteMetaGraph(*src, spec);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("would both be named 'Variable_1'") != std::string::npos);
+  spec.renames.clear();
+  spec.checkpoint = {{"missing", DataType::kFloat, {1}}};
+  r = RewriteMetaGraph(*src, spec);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("'missing'") != std::string::npos);
+  spec.checkpoint = {{"Variable", DataType::kDouble, {784, 256}}};
+  r = RewriteMetaGraph(*src, spec);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("DT_DOUBLE") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace surgeon

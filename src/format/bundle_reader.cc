@@ -6,6 +6,7 @@
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/object_graph.h"
 #include "surgeon/format/string_tensor.h"
 
 namespace surgeon {
@@ -98,7 +99,9 @@ Status BundleReader::Load() {
                                 " bytes): truncated data file or corrupt index");
       }
       if (int elem = DataTypeSize(entry.dtype); elem > 0) {
-        uint64_t expected = FixedTensorBytes(entry.dtype, entry.shape).value();
+        Result<uint64_t> bytes = FixedTensorBytes(entry.dtype, entry.shape);
+        if (!bytes.ok()) return Status::DataLoss(index_path + ": tensor '" + name + "': " + bytes.status().message());
+        uint64_t expected = *bytes;
         if (entry.size != expected) {
           return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
                                   " bytes does not match " + DataTypeName(entry.dtype) + " " +
@@ -118,6 +121,36 @@ Status BundleReader::Load() {
       entries_.push_back(std::move(entry));
     }
   }
+  // TF's writer lays tensors out back to back: two entries sharing bytes
+  // mean a corrupt (or crafted) index.
+  struct Extent {
+    int shard;
+    uint64_t begin, end;
+    const TensorEntry* entry;
+  };
+  std::vector<Extent> extents;
+  for (const auto* list : {&entries_, &slice_entries_}) {
+    for (const TensorEntry& e : *list) {
+      if (e.shard_id >= 0 && e.size > 0) extents.push_back({e.shard_id, e.offset, e.offset + e.size, &e});
+    }
+  }
+  std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) {
+    return a.shard != b.shard ? a.shard < b.shard : a.begin < b.begin;
+  });
+  for (size_t i = 1; i < extents.size(); ++i) {
+    const Extent& a = extents[i - 1];
+    const Extent& b = extents[i];
+    if (a.shard == b.shard && b.begin < a.end) {
+      return Status::DataLoss(index_path + ": tensors '" + PrintableKey(a.entry->key) + "' and '" +
+                              PrintableKey(b.entry->key) + "' overlap in " + shards_[a.shard]->path() + " (bytes [" +
+                              std::to_string(a.begin) + ", " + std::to_string(a.end) + ") and [" +
+                              std::to_string(b.begin) + ", " + std::to_string(b.end) + ")): corrupt index");
+    }
+  }
+  // TF2 object-based checkpoints: show each key's variable name. The names
+  // are an annotation only, so an unreadable object graph leaves them empty
+  // (`verify` reports the tensor itself if it is corrupt).
+  if (Find(kObjectGraphKey) != nullptr) (void)AnnotateObjectNames(*this, entries_);
   return Status::OK();
 }
 
@@ -143,7 +176,19 @@ Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
     auto decoded = DecodeStringTensor(bytes, n, &masked);
     if (!decoded.ok()) return decoded.status().WithContext(shard.path() + ": tensor '" + name + "'");
   } else {
-    masked = crc32c::Mask(crc32c::Value(bytes.data(), bytes.size()));
+    // Chunk by chunk, unmapping each chunk once checked: `verify` of a large
+    // checkpoint keeps one chunk mapped instead of the whole file. The view
+    // returned stays valid (read-only private mapping: a later access maps
+    // the same bytes again).
+    constexpr uint64_t kChunk = 4 << 20;
+    uint32_t crc = 0;
+    for (uint64_t done = 0; done < entry.size;) {
+      uint64_t len = std::min<uint64_t>(kChunk, entry.size - done);
+      crc = crc32c::Extend(crc, bytes.data() + done, len);
+      shard.DontNeed(entry.offset + done, len);
+      done += len;
+    }
+    masked = crc32c::Mask(crc);
   }
   if (masked != entry.masked_crc32c) {
     return Status::DataLoss(shard.path() + ": tensor '" + name + "': checksum mismatch (index says " +

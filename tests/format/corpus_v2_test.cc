@@ -56,6 +56,7 @@ TEST_CASE("V2 corpus: every tensor agrees with expected.json", "[corpus][v2]") {
       CHECK(e.key == t["name"].get<std::string>());
       CHECK(DataTypeName(e.dtype) == t["dtype"].get<std::string>());
       CHECK(e.shape == t["shape"].get<std::vector<int64_t>>());
+      CHECK(e.object_full_name == t.value("object_full_name", std::string()));
       if (t["offset"].is_null()) continue;
       CHECK(e.shard_id == t["shard_id"].get<int>());
       CHECK(e.offset == t["offset"].get<uint64_t>());

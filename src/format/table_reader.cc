@@ -56,7 +56,10 @@ class BlockParser {
     if (type == 0) return std::string_view(p, h.size);
     if (type == 1) {
       size_t ulen = 0;
-      if (!snappy::GetUncompressedLength(p, h.size, &ulen) || ulen > (size_t{1} << 31)) {
+      // IsValidCompressedBuffer walks the stream without allocating, so a
+      // corrupt length can never size a huge buffer.
+      if (!snappy::GetUncompressedLength(p, h.size, &ulen) || ulen > (size_t{1} << 31) ||
+          !snappy::IsValidCompressedBuffer(p, h.size)) {
         return Corrupt(std::string(kind) + " block at offset " + std::to_string(h.offset) +
                        ": bad snappy-compressed block");
       }
@@ -125,6 +128,11 @@ Result<std::unique_ptr<TableReader>> TableReader::Open(const MappedFile* file) {
   BlockHandle metaindex, index;
   if (!DecodeHandle(&in, &metaindex) || !DecodeHandle(&in, &index)) {
     return Status::DataLoss(file->path() + ": corrupt table footer");
+  }
+  // The footer pads the two handles with zeros (leveldb Footer::EncodeTo);
+  // anything else there is corruption the block CRCs cannot see.
+  if (in.find_first_not_of('\0') != std::string_view::npos) {
+    return Status::DataLoss(file->path() + ": corrupt table footer (non-zero padding)");
   }
   BlockParser parser(file, &t->uncompressed_, &t->stats_);
   // The metaindex block is read for its CRC only; TF writes it empty.

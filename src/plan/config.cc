@@ -121,7 +121,10 @@ class ConfigParser {
     if (!map.IsMap()) return Error(map, path.empty() ? "config" : path, "expected a map, got " + Describe(map));
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& k = it->first;
+      // *it is a temporary pair: keep it alive (binding it->first to a
+      // reference dangles; ASan: stack-use-after-scope).
+      const auto kv = *it;
+      const YAML::Node& k = kv.first;
       std::string key = k.IsScalar() ? k.Scalar() : "?";
       std::string key_path = path.empty() ? key : path + "." + key;
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -134,7 +137,7 @@ class ConfigParser {
         return Error(k, key_path, what);
       }
       if (!seen.insert(key).second) return Error(k, key_path, "key appears twice");
-      SURGEON_RETURN_IF_ERROR(handle(key, it->second, key_path));
+      SURGEON_RETURN_IF_ERROR(handle(key, kv.second, key_path));
     }
     return Status::OK();
   }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan, coverage on every library)
+# in build-fuzz and runs each for a fixed time, seeded from the TF corpus
+# (../shared/tf-corpus, read-only; seeds are copied into build-fuzz/seeds at
+# run time, never into the repo) plus the repo's configs and the saved
+# crash regressions (tests/fuzz/regressions/<target>/).
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
+#
+# Targets: table bundle v1 meta_graph config. A crash, leak or sanitizer
+# report stops that target and leaves the input in build-fuzz/artifacts/;
+# copy it into tests/fuzz/regressions/<target>/ once fixed. Exit status is
+# non-zero when any target failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER=${1:-60}
+shift || true
+TARGETS=("$@")
+[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(table bundle v1 meta_graph config)
+BUILD=${BUILD:-build-fuzz}
+CORPUS=${SURGEON_CORPUS:-../shared/tf-corpus}
+
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=clang++ -DSURGEON_FUZZ=ON -DSURGEON_SANITIZE=ON -DSURGEON_TESTS=OFF \
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null || exit 1
+# The parsers live in the base/format/plan layers; the fuzzers are linked
+# against those directly (instead of the CMake fuzz targets, which link
+# surgeon_exec) so the graph and exec layers need not build with clang.
+ninja -C "$BUILD" -j"${JOBS:-2}" surgeon_plan || exit 1
+for t in "${TARGETS[@]}"; do
+  src=tests/fuzz/${t}_fuzzer.cc bin=$BUILD/${t}_fuzzer
+  if [[ ! -x $bin || $src -nt $bin || tests/fuzz/fuzz_entry.h -nt $bin || $BUILD/libsurgeon_plan.a -nt $bin ||
+        $BUILD/libsurgeon_format.a -nt $bin ]]; then
+    echo "linking $bin"
+    clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+      -Iinclude -Isrc -Itests -I"$BUILD/proto_gen" -I/usr/include/eigen3 "$src" -o "$bin" \
+      "$BUILD"/libsurgeon_{plan,format,base,proto}.a $(pkg-config --libs protobuf libisal) \
+      -lyaml-cpp -lsnappy -lpthread || exit 1
+  fi
+done
+
+# ---- seeds (at most MAXLEN bytes each; bigger files would only slow the run)
+seed() {  # seed TARGET MAXLEN FILE...
+  local t=$1 max=$2; shift 2
+  local d="$BUILD/seeds/$t"
+  mkdir -p "$d"
+  for f in "$@"; do
+    [[ -f $f ]] || continue
+    local n; n=$(stat -c %s "$f")
+    (( n <= max )) || continue
+    cp "$f" "$d/$(echo "$f" | sha1sum | cut -c1-16)"
+  done
+}
+declare -A MAXLEN=([table]=65536 [bundle]=16384 [v1]=65536 [meta_graph]=131072 [config]=4096)
+rm -rf "$BUILD/seeds"
+if [[ -d $CORPUS ]]; then
+  v1files=()
+  for f in "$CORPUS"/v1_*/*; do
+    case $f in *.meta|*.json|*.md|*/checkpoint) ;; *) v1files+=("$f") ;; esac
+  done
+  seed table ${MAXLEN[table]} "$CORPUS"/*/*.index "$CORPUS"/*/variables/*.index "${v1files[@]}"
+  seed bundle ${MAXLEN[bundle]} "$CORPUS"/*/*.index "$CORPUS"/*/variables/*.index
+  seed v1 ${MAXLEN[v1]} "${v1files[@]}"
+  seed meta_graph ${MAXLEN[meta_graph]} "$CORPUS"/*/*.meta "$CORPUS"/*/saved_model.pb
+else
+  echo "NOTE: $CORPUS not found: fuzzing from the regression inputs and configs only"
+fi
+seed config ${MAXLEN[config]} configs/*.yaml examples/*.yaml
+for t in "${TARGETS[@]}"; do
+  seed "$t" ${MAXLEN[$t]} tests/fuzz/regressions/"$t"/*
+  mkdir -p "$BUILD/seeds/$t" "$BUILD/work/$t" "$BUILD/artifacts/$t"
+done
+
+# ---- run
+fail=0
+for t in "${TARGETS[@]}"; do
+  echo "== $t: ${SECONDS_PER}s"
+  log="$BUILD/$t.log"
+  # work/<t> accumulates the corpus libFuzzer grows; seeds/<t> is read-only input.
+  "$BUILD/${t}_fuzzer" -max_total_time="$SECONDS_PER" -max_len=${MAXLEN[$t]} -timeout=20 \
+    -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
+    -artifact_prefix="$BUILD/artifacts/$t/" "$BUILD/work/$t" "$BUILD/seeds/$t" >"$log" 2>&1
+  rc=$?
+  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+ *DONE' "$log" | tr '\n' ' '
+  echo
+  if [[ $rc -ne 0 ]]; then
+    fail=1
+    echo "FAILED: $t (exit $rc); see $log and $BUILD/artifacts/$t/"
+    grep -m5 -E 'ERROR|runtime error|SUMMARY' "$log"
+  fi
+done
+exit $fail

@@ -1,0 +1,155 @@
+// Entry points shared by the libFuzzer targets (tests/fuzz/*_fuzzer.cc) and
+// the regression test that replays tests/fuzz/regressions/<target>/* through
+// them (tests/exec/reliability_fuzz_regressions_test.cc).
+//
+// Each entry point feeds arbitrary bytes to one parser the way the CLI would
+// (files on disk are mapped, so the bytes are written to a per-process
+// scratch directory first), then uses whatever parsed: every tensor is read,
+// every summary is built. A well-formed error Status is the expected outcome
+// for garbage; a crash, sanitizer report, leak or exception is a bug.
+#ifndef SURGEON_TESTS_FUZZ_FUZZ_ENTRY_H_
+#define SURGEON_TESTS_FUZZ_FUZZ_ENTRY_H_
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "format/bundle_entry_codec.h"
+#include "surgeon/base/file.h"
+#include "surgeon/format/bundle.h"
+#include "surgeon/format/checkpoint.h"
+#include "surgeon/format/meta_graph.h"
+#include "surgeon/format/object_graph.h"
+#include "surgeon/format/table.h"
+#include "surgeon/format/v1_reader.h"
+#include "surgeon/plan/config.h"
+
+namespace surgeon::fuzz {
+
+// A scratch directory private to this process (tmpfs when available).
+inline const std::string& ScratchDir() {
+  static const std::string dir = [] {
+    std::filesystem::path base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    std::filesystem::path d = base / ("surgeon-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    // Removed at exit (libFuzzer exits through exit() on success).
+    static struct Cleanup {
+      std::filesystem::path p;
+      ~Cleanup() {
+        std::error_code ec;
+        std::filesystem::remove_all(p, ec);
+      }
+    } cleanup{d};
+    return d.string();
+  }();
+  return dir;
+}
+
+inline void WriteBytes(const std::string& path, const uint8_t* data, size_t size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) std::abort();
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
+    if (n <= 0) std::abort();
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+}
+
+// Reads every tensor of an opened checkpoint (checksums, string tensors,
+// partitioned assembly, V1 decoding).
+inline void ReadAll(const CheckpointReader& r) {
+  (void)r.Describe();
+  for (const TensorEntry& e : r.entries()) {
+    auto t = r.Read(e);
+    if (t.ok()) {
+      volatile uint8_t sink = 0;
+      ByteSpan b = t->bytes();
+      if (!b.empty()) sink = sink + b[0] + b[b.size() - 1];
+    }
+  }
+}
+
+// SSTable: the bytes as a whole table file.
+inline int FuzzTable(const uint8_t* data, size_t size) {
+  const std::string path = ScratchDir() + "/table";
+  WriteBytes(path, data, size);
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) std::abort();
+  auto table = TableReader::Open(file->get());
+  if (table.ok()) {
+    for (const auto& e : (*table)->entries()) {
+      const TableReader::Entry* f = (*table)->Find(e.key);
+      if (f == nullptr) std::abort();  // Keys are sorted and unique: every key must be found.
+      volatile size_t n = f->value.size();
+      (void)n;
+    }
+  }
+  return 0;
+}
+
+// V2 bundle: the bytes are the .index; every data shard file a 1- or 2-shard
+// header can name holds the same bytes (so offsets/sizes the fuzzer picks can
+// land inside a shard). Also decodes the bytes directly as a header and as
+// an entry.
+inline int FuzzBundle(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  (void)DecodeBundleHeader(bytes);
+  (void)DecodeBundleEntry("k", bytes);
+  const std::string prefix = ScratchDir() + "/b";
+  WriteBytes(prefix + ".index", data, size);
+  WriteBytes(prefix + ".data-00000-of-00001", data, size);
+  WriteBytes(prefix + ".data-00000-of-00002", data, size);
+  WriteBytes(prefix + ".data-00001-of-00002", data, size);
+  auto reader = BundleReader::Open(prefix);
+  if (reader.ok()) {
+    ReadAll(**reader);
+    (void)(*reader)->slice_entries().size();
+  }
+  return 0;
+}
+
+// V1: the bytes as a single-file TensorSliceWriter table.
+inline int FuzzV1(const uint8_t* data, size_t size) {
+  const std::string path = ScratchDir() + "/v1.ckpt";
+  WriteBytes(path, data, size);
+  auto reader = OpenV1Checkpoint(path);
+  if (reader.ok()) ReadAll(**reader);
+  return 0;
+}
+
+// Meta graphs: as a MetaGraphDef, as a SavedModel, and as a TF2 object graph.
+inline int FuzzMetaGraph(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  for (bool saved_model : {false, true}) {
+    auto mg = ParseMetaGraph(bytes, saved_model ? "fuzz/saved_model.pb" : "fuzz.meta", saved_model);
+    if (!mg.ok()) continue;
+    MetaGraphSummary s = SummarizeMetaGraph(*mg);
+    (void)s;
+    (void)ComputeVariableFeeds(mg->graph_def());
+    (void)SerializeMetaGraph(*mg);
+  }
+  (void)ParseObjectGraph(bytes);
+  return 0;
+}
+
+// YAML surgery config.
+inline int FuzzConfig(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto cfg = ParseConfig(text, "fuzz.yaml", ScratchDir());
+  if (cfg.ok()) {
+    std::vector<size_t> applied;
+    (void)ApplyRenameRules(cfg->rename, "vgg_16/conv1/conv1_1/weights", &applied);
+  }
+  return 0;
+}
+
+}  // namespace surgeon::fuzz
+
+#endif  // SURGEON_TESTS_FUZZ_FUZZ_ENTRY_H_

@@ -106,8 +106,13 @@ bool FitsFinite(double v, FloatFormat to) {
 std::string FormatDouble(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  // Plain notation for everyday magnitudes ("100000", "0.001"), scientific
+  // beyond; both are the shortest digits that round-trip.
+  char buf[512];
+  const double a = std::fabs(v);
+  const bool plain = a == 0 || (a >= 1e-4 && a < 1e16);
+  auto r = plain ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                 : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   return std::string(buf, r.ptr);
 }
 

@@ -142,6 +142,10 @@ TEST_CASE("StoreFloat / LoadFloat / FitsFinite") {
   CHECK(FormatDouble(300) == "300");
   CHECK(FormatDouble(0.1) == "0.1");
   CHECK(FormatDouble(1e39) == "1e+39");
+  CHECK(FormatDouble(100000) == "100000");
+  CHECK(FormatDouble(0) == "0");
+  CHECK(FormatDouble(1e-5) == "1e-05");
+  CHECK(FormatDouble(9.3e18) == "9.3e+18");
   CHECK(FormatDouble(-std::numeric_limits<double>::infinity()) == "-inf");
 }
 

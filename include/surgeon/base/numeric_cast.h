@@ -41,7 +41,8 @@ double LoadFloat(const uint8_t* in, FloatFormat from);
 // True iff `v` is finite and stays finite when rounded to `to`.
 bool FitsFinite(double v, FloatFormat to);
 
-// Shortest decimal that round-trips `v` ("300", "0.1", "1e+39", "inf").
+// Shortest decimal that round-trips `v`: plain for 1e-4 <= |v| < 1e16
+// ("300", "100000", "0.1"), scientific otherwise ("1e+39"); "inf", "nan".
 std::string FormatDouble(double v);
 
 // Converts a whole tensor. `src.size()` must be a multiple of the source

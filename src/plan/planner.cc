@@ -310,6 +310,7 @@ void Planner::CheckCollisions() {
             Quote(a.target) + " is already declared by " + prev_new->key_path + " (" + prev_new->pos.ToString() +
                 "); remove one of them");
     } else if (n) {
+      shape_errors_.insert(a.target);  // One message per problem: skip its shape checks.
       Error(n->pos, n->key_path,
             Quote(a.target) + " is also produced by source variable " + Quote(prev.source) + " (" + prev.rule +
                 "); to replace it, add " + Quote(prev.source) + " to drop; to keep its pretrained value, remove " +

@@ -74,6 +74,8 @@ std::vector<std::string> SuggestPatterns(const Pattern& pattern, const std::vect
   const std::string& p = pattern.text();
   std::set<std::string> seen;
   auto consider = [&](const std::string& candidate) {
+    // A bare "*" (or "*/*") is never a useful correction.
+    if (candidate.find_first_not_of("*?/") == std::string::npos) return;
     if (out.size() < limit && candidate != p && seen.insert(candidate).second && MatchesAny(candidate, names)) {
       out.push_back(candidate);
     }
@@ -90,10 +92,12 @@ std::vector<std::string> SuggestPatterns(const Pattern& pattern, const std::vect
     auto slash = n.find('/');
     if (slash != std::string::npos) scopes.insert(n.substr(0, slash));
   }
+  //    Stop at the first kind that helps: a broader guess would only
+  //    dilute a precise one ('fc7/*' -> 'vgg_16/fc7/*', not 'vgg_16/*').
   for (const std::string& s : scopes) consider(s + "/" + p);
   auto slash = p.find('/');
-  if (slash != std::string::npos) {
-    consider(p.substr(slash + 1));
+  if (out.empty() && slash != std::string::npos) consider(p.substr(slash + 1));
+  if (out.empty() && slash != std::string::npos) {
     for (const std::string& s : scopes) consider(s + p.substr(slash));
   }
   // 3. Nearest literal prefix: compare the part before the first wildcard

@@ -543,7 +543,11 @@ Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& di
 
 Result<PlanConfig> LoadConfig(const std::string& yaml_path) {
   auto text = ReadFileToString(yaml_path);
-  if (!text.ok()) return Status(text.status().code(), yaml_path + ": cannot read config: " + text.status().message());
+  if (!text.ok()) {
+    std::string msg = text.status().message();
+    if (msg.find(yaml_path) == std::string::npos) msg = yaml_path + ": " + msg;
+    return Status(text.status().code(), msg + " (reading the config)");
+  }
   return ParseConfig(*text, yaml_path, Dirname(yaml_path));
 }
 

@@ -179,7 +179,10 @@ TEST_CASE("LoadConfig: reads the file and resolves paths against its directory",
 
   auto missing = LoadConfig(dir + "/nope.yaml");
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.status().message().rfind(dir + "/nope.yaml: cannot read config: ", 0) == 0);
+  INFO(missing.status().message());
+  CHECK(missing.status().code() != StatusCode::kInvalidArgument);
+  CHECK(missing.status().message().find(dir + "/nope.yaml") != std::string::npos);
+  CHECK(missing.status().message().find(" (reading the config)") != std::string::npos);
 
   testing::WriteFile(dir + "/bad.yaml", "source: s\ntarget: t\nseed: x\n");
   auto bad = LoadConfig(dir + "/bad.yaml");

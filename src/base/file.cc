@@ -5,10 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <random>
+#include <shared_mutex>
 
 namespace surgeon {
 namespace {
@@ -16,6 +19,19 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kWriteBufferSize = 8 << 20;  // TF's FileOutputBuffer size.
+
+// Live mappings by start address, so WritableFile can recognize bytes that
+// are a view into a file and let the kernel copy them.
+std::shared_mutex g_mappings_mu;
+std::map<const uint8_t*, const MappedFile*>& Mappings() {
+  static auto* m = new std::map<const uint8_t*, const MappedFile*>;
+  return *m;
+}
+
+long PageSize() {
+  static const long page = ::sysconf(_SC_PAGESIZE);
+  return page;
+}
 
 Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
   std::string msg = path + ": " + std::string(what) + ": " + std::strerror(err);
@@ -50,18 +66,55 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
     data = static_cast<const uint8_t*>(p);
   }
   ::close(fd);  // The mapping keeps the file alive.
-  return std::unique_ptr<MappedFile>(new MappedFile(path, data, size));
+  std::unique_ptr<MappedFile> file(new MappedFile(path, data, size));
+  if (data != nullptr) {
+    std::unique_lock lock(g_mappings_mu);
+    Mappings()[data] = file.get();
+  }
+  return file;
 }
 
 MappedFile::~MappedFile() {
-  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (data_ != nullptr) {
+    {
+      std::unique_lock lock(g_mappings_mu);
+      Mappings().erase(data_);
+    }
+    ::munmap(const_cast<uint8_t*>(data_), size_);
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+const MappedFile* MappedFile::Containing(const uint8_t* p, size_t n) {
+  std::shared_lock lock(g_mappings_mu);
+  const auto& m = Mappings();
+  auto it = m.upper_bound(p);
+  if (it == m.begin()) return nullptr;
+  --it;
+  const MappedFile* f = it->second;
+  if (p < f->data_ || static_cast<uint64_t>(p - f->data_) + n > f->size_) return nullptr;
+  return f;
+}
+
+int MappedFile::fd() const {
+  std::call_once(fd_once_, [this] { fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC); });
+  return fd_;
 }
 
 void MappedFile::WillNeed(uint64_t offset, uint64_t n) const {
   if (data_ == nullptr || n == 0) return;
-  long page = ::sysconf(_SC_PAGESIZE);
-  uint64_t start = offset - offset % page;
+  uint64_t start = offset - offset % PageSize();
   ::madvise(const_cast<uint8_t*>(data_) + start, n + (offset - start), MADV_WILLNEED | MADV_SEQUENTIAL);
+}
+
+void MappedFile::DontNeed(uint64_t offset, uint64_t n) const {
+  if (data_ == nullptr || n == 0 || offset >= size_) return;
+  // Round outwards: dropping a page shared with a neighbouring range is safe
+  // (it is mapped again on the next access), leaving one would leak RSS.
+  uint64_t page = static_cast<uint64_t>(PageSize());
+  uint64_t start = offset - offset % page;
+  uint64_t end = std::min(offset + n, size_);
+  ::madvise(const_cast<uint8_t*>(data_) + start, end - start, MADV_DONTNEED);
 }
 
 Result<std::string> ReadFileToString(const std::string& path) {
@@ -98,22 +151,52 @@ Status WritableFile::Append(ByteSpan data) {
   if (fd_ < 0) return Status::Internal(path_ + ": append after close");
   size_ += data.size();
   if (buf_used_ + data.size() <= kWriteBufferSize) {
-    if (buf_.empty()) buf_.resize(kWriteBufferSize);
-    std::memcpy(buf_.data() + buf_used_, data.data(), data.size());
+    if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
+    std::memcpy(buf_.get() + buf_used_, data.data(), data.size());
     buf_used_ += data.size();
     return Status::OK();
   }
   SURGEON_RETURN_IF_ERROR(Flush());
-  if (data.size() >= kWriteBufferSize / 2) return WriteRaw(data.data(), data.size());
-  if (buf_.empty()) buf_.resize(kWriteBufferSize);
-  std::memcpy(buf_.data(), data.data(), data.size());
+  if (data.size() >= kWriteBufferSize / 2) {
+    if (const MappedFile* src = MappedFile::Containing(data.data(), data.size())) {
+      return WriteMapped(*src, static_cast<uint64_t>(data.data() - src->data_), data.size());
+    }
+    return WriteRaw(data.data(), data.size());
+  }
+  if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
+  std::memcpy(buf_.get(), data.data(), data.size());
   buf_used_ = data.size();
+  return Status::OK();
+}
+
+// Bytes that are a view into a file: copy_file_range moves them page cache to
+// page cache without mapping them here, so they neither cost page faults nor
+// count in RSS (what `cp` does). Falls back to write() from the mapping in
+// chunks, dropping each chunk's pages behind, where the kernel cannot.
+Status WritableFile::WriteMapped(const MappedFile& src, uint64_t offset, size_t n) {
+  int in = src.fd();
+  while (in >= 0 && n > 0) {
+    loff_t in_off = static_cast<loff_t>(offset);
+    ssize_t w = ::copy_file_range(in, &in_off, fd_, nullptr, n, 0);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;  // Unsupported here (EXDEV, EINVAL, ...) or a short source: use write().
+    offset += static_cast<uint64_t>(w);
+    n -= static_cast<size_t>(w);
+  }
+  constexpr size_t kChunk = 8 << 20;
+  while (n > 0) {
+    size_t len = std::min(n, kChunk);
+    SURGEON_RETURN_IF_ERROR(WriteRaw(src.data_ + offset, len));
+    src.DontNeed(offset, len);
+    offset += len;
+    n -= len;
+  }
   return Status::OK();
 }
 
 Status WritableFile::Flush() {
   if (buf_used_ == 0) return Status::OK();
-  Status s = WriteRaw(buf_.data(), buf_used_);
+  Status s = WriteRaw(buf_.get(), buf_used_);
   buf_used_ = 0;
   return s;
 }

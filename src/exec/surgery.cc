@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "surgeon/exec/copy.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/graph/fresh_graph.h"
@@ -117,17 +118,18 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   for (const PlanAction* a : copies) {
     const TensorEntry* e = s.reader->Find(a->source);
     if (e == nullptr) return Status::Internal("planned source tensor '" + a->source + "' is not in the checkpoint");
-    SURGEON_ASSIGN_OR_RETURN(TensorData data, s.reader->Read(*e));
     if (a->dtype != e->dtype) {
+      SURGEON_ASSIGN_OR_RETURN(TensorData data, s.reader->Read(*e));
       SURGEON_ASSIGN_OR_RETURN(auto cast, CastTensorBytes(data.bytes(), e->dtype, a->dtype, a->source));
       SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(cast.data(), cast.size())));
       report.cast++;
       report.copied_bytes += cast.size();
       step(cast.size());
     } else {
-      SURGEON_RETURN_IF_ERROR(writer->AddVerified(a->target, a->dtype, a->shape, data.bytes(), data.masked_crc32c));
-      report.copied_bytes += data.bytes().size();
-      step(data.bytes().size());
+      // Verified once, copied by the kernel, pages dropped behind (copy.cc).
+      SURGEON_RETURN_IF_ERROR(CopyTensor(*s.reader, *e, a->target, a->dtype, a->shape, writer.get()));
+      report.copied_bytes += e->size;
+      step(e->size);
     }
     report.copied++;
   }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,19 +44,35 @@ class MappedFile {
 
   // Hints that [offset, offset+n) will be read soon / sequentially.
   void WillNeed(uint64_t offset, uint64_t n) const;
+  // Unmaps the pages covering [offset, offset+n) from this process. They stay
+  // in the page cache and the bytes stay valid: the mapping is read-only and
+  // private, so a later access maps the same file bytes again. Streaming
+  // through a large file this way keeps RSS (which counts mapped file pages)
+  // bounded by what is in flight instead of growing to the file size.
+  void DontNeed(uint64_t offset, uint64_t n) const;
 
  private:
+  friend class WritableFile;
   MappedFile(std::string path, const uint8_t* data, uint64_t size)
       : path_(std::move(path)), data_(data), size_(size) {}
+  // The live mapping that holds all of [p, p+n), or nullptr.
+  static const MappedFile* Containing(const uint8_t* p, size_t n);
+  // A read-only descriptor of the file, opened on first use (copy_file_range
+  // source); -1 if it cannot be opened.
+  int fd() const;
   std::string path_;
   const uint8_t* data_;
   uint64_t size_;
+  mutable std::once_flag fd_once_;
+  mutable int fd_ = -1;
 };
 
 Result<std::string> ReadFileToString(const std::string& path);
 
-// A file being written through a buffer. Append() of a span larger than the
-// buffer bypasses it (no extra copy). Close() flushes; Sync() fsyncs.
+// A file being written through a buffer. Append() of a large span bypasses
+// the buffer (no extra copy); a large span that lies in a live MappedFile is
+// copied by the kernel (copy_file_range) without touching its pages in this
+// process. Close() flushes; Sync() fsyncs.
 class WritableFile {
  public:
   static Result<std::unique_ptr<WritableFile>> Create(const std::string& path);
@@ -74,10 +91,13 @@ class WritableFile {
  private:
   WritableFile(std::string path, int fd);
   Status WriteRaw(const uint8_t* p, size_t n);
+  Status WriteMapped(const MappedFile& src, uint64_t offset, size_t n);
   std::string path_;
   int fd_;
   uint64_t size_ = 0;
-  std::vector<uint8_t> buf_;
+  // Allocated on first use and never zero-filled: a small file touches only
+  // the pages it writes, not all 8 MB.
+  std::unique_ptr<uint8_t[]> buf_;
   size_t buf_used_ = 0;
 };
 

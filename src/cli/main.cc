@@ -1,6 +1,10 @@
 // surgeon: transfer-learning weight surgery on TensorFlow checkpoints.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <exception>
+#include <new>
+
 #include "cli/command.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +24,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitUsage;
+  } catch (const std::bad_alloc&) {
+    // E.g. a new variable too large for memory. Catching here unwinds the
+    // command, so its StagedOutput removes every temporary file.
+    std::fprintf(stderr, "surgeon: error: out of memory (a tensor is too large for this machine); nothing was written\n");
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "surgeon: error: internal error: %s; nothing was written\n", e.what());
+    return kExitFailure;
   }
   return exit_code;
 }

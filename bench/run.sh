@@ -70,7 +70,7 @@ if [[ $avail_kb -lt $((3 * 1024 * 1024)) ]]; then
 fi
 
 cleanup() {
-  rm -rf "$WORK/vgg_16x8" "$WORK/out8" "$WORK/conv8"
+  rm -rf "$WORK/vgg_16x8" "$WORK/out8" "$WORK/conv8" "$WORK/cp8"
   [[ $CLEAN -eq 0 ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -92,6 +92,7 @@ BIG_BYTES=0
 if [[ $BIG -eq 1 ]]; then
   say "generating the 8-copy checkpoint $WORK/vgg_16x8 (deleted at exit)"
   "$BUILD/make_vgg16" "$WORK/vgg_16x8" --copies 8
+  sync  # its 4.4 GB of dirty pages would otherwise be written back during the first timed command
   BIG_BYTES=$(stat -c %s "$WORK/vgg_16x8/vgg_16.ckpt.data-00000-of-00001")
 fi
 
@@ -111,6 +112,8 @@ if [[ $BIG -eq 1 ]]; then
   MEMORY=$(cat <<EOF
   {"label": "VGG16 x8 (make_vgg16 --copies 8)", "bytes": $BIG_BYTES, "limit_kb": $LIMIT_KB,
    "rows": [
+    {"name": "cp", "bytes": $BIG_BYTES, "clean": ["bench/work/cp8"],
+     "cmd": ["sh", "-c", "mkdir -p bench/work/cp8 && exec cp bench/work/vgg_16x8/vgg_16.ckpt.data-00000-of-00001 bench/work/cp8/"]},
     {"name": "run", "bounded": true, "bytes": $BIG_BYTES, "clean": ["bench/work/out8"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16x8_to_mycls.yaml"]},
     {"name": "convert", "bounded": true, "bytes": $BIG_BYTES, "clean": ["bench/work/conv8"],

@@ -1,5 +1,7 @@
 #include "surgeon/base/file.h"
 
+#include "surgeon/base/crc32c.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <random>
 #include <shared_mutex>
 
@@ -27,6 +30,8 @@ std::map<const uint8_t*, const MappedFile*>& Mappings() {
   static auto* m = new std::map<const uint8_t*, const MappedFile*>;
   return *m;
 }
+
+thread_local uint32_t* t_append_crc = nullptr;
 
 long PageSize() {
   static const long page = ::sysconf(_SC_PAGESIZE);
@@ -82,7 +87,6 @@ MappedFile::~MappedFile() {
     }
     ::munmap(const_cast<uint8_t*>(data_), size_);
   }
-  if (fd_ >= 0) ::close(fd_);
 }
 
 const MappedFile* MappedFile::Containing(const uint8_t* p, size_t n) {
@@ -96,11 +100,6 @@ const MappedFile* MappedFile::Containing(const uint8_t* p, size_t n) {
   return f;
 }
 
-int MappedFile::fd() const {
-  std::call_once(fd_once_, [this] { fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC); });
-  return fd_;
-}
-
 void MappedFile::WillNeed(uint64_t offset, uint64_t n) const {
   if (data_ == nullptr || n == 0) return;
   uint64_t start = offset - offset % PageSize();
@@ -109,10 +108,13 @@ void MappedFile::WillNeed(uint64_t offset, uint64_t n) const {
 
 void MappedFile::DontNeed(uint64_t offset, uint64_t n) const {
   if (data_ == nullptr || n == 0 || offset >= size_) return;
-  // Round outwards: dropping a page shared with a neighbouring range is safe
-  // (it is mapped again on the next access), leaving one would leak RSS.
-  uint64_t page = static_cast<uint64_t>(PageSize());
-  uint64_t start = offset - offset % page;
+  // Start at the 2 MB boundary below: the page cache hands out large folios
+  // and a fault maps the whole folio, including pages before `offset` that a
+  // forward sweep already dropped (measured: RSS crept up by ~100 KB per
+  // 512 KB piece without this). Dropping pages outside the range is always
+  // safe: they are mapped again on the next access.
+  constexpr uint64_t kFolioSpan = 2 << 20;
+  uint64_t start = offset - offset % kFolioSpan;
   uint64_t end = std::min(offset + n, size_);
   ::madvise(const_cast<uint8_t*>(data_) + start, end - start, MADV_DONTNEED);
 }
@@ -150,6 +152,13 @@ Status WritableFile::WriteRaw(const uint8_t* p, size_t n) {
 Status WritableFile::Append(ByteSpan data) {
   if (fd_ < 0) return Status::Internal(path_ + ": append after close");
   size_ += data.size();
+  if (data.size() >= kWriteBufferSize / 2) {
+    if (const MappedFile* src = MappedFile::Containing(data.data(), data.size())) {
+      SURGEON_RETURN_IF_ERROR(Flush());
+      return WriteMapped(*src, static_cast<uint64_t>(data.data() - src->data_), data.size());
+    }
+  }
+  if (t_append_crc != nullptr) *t_append_crc = crc32c::Extend(*t_append_crc, data.data(), data.size());
   if (buf_used_ + data.size() <= kWriteBufferSize) {
     if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
     std::memcpy(buf_.get() + buf_used_, data.data(), data.size());
@@ -158,9 +167,6 @@ Status WritableFile::Append(ByteSpan data) {
   }
   SURGEON_RETURN_IF_ERROR(Flush());
   if (data.size() >= kWriteBufferSize / 2) {
-    if (const MappedFile* src = MappedFile::Containing(data.data(), data.size())) {
-      return WriteMapped(*src, static_cast<uint64_t>(data.data() - src->data_), data.size());
-    }
     return WriteRaw(data.data(), data.size());
   }
   if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
@@ -169,30 +175,28 @@ Status WritableFile::Append(ByteSpan data) {
   return Status::OK();
 }
 
-// Bytes that are a view into a file: copy_file_range moves them page cache to
-// page cache without mapping them here, so they neither cost page faults nor
-// count in RSS (what `cp` does). Falls back to write() from the mapping in
-// chunks, dropping each chunk's pages behind, where the kernel cannot.
+// Bytes that are a view into a file: written from the mapping in pieces small
+// enough to stay in cache between the CRC (ScopedAppendCrc) and the write,
+// each piece's pages unmapped behind. Measured on the 553 MB VGG16 data file
+// (bench/copy_micro.cc): 0.22-0.25 s, as fast as cp's copy_file_range, while
+// copy_file_range plus a separate CRC pass took 0.32 s (CRC on the other
+// core) to 0.38 s (before it).
 Status WritableFile::WriteMapped(const MappedFile& src, uint64_t offset, size_t n) {
-  int in = src.fd();
-  while (in >= 0 && n > 0) {
-    loff_t in_off = static_cast<loff_t>(offset);
-    ssize_t w = ::copy_file_range(in, &in_off, fd_, nullptr, n, 0);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;  // Unsupported here (EXDEV, EINVAL, ...) or a short source: use write().
-    offset += static_cast<uint64_t>(w);
-    n -= static_cast<size_t>(w);
-  }
-  constexpr size_t kChunk = 8 << 20;
+  constexpr size_t kPiece = 512 << 10;
   while (n > 0) {
-    size_t len = std::min(n, kChunk);
-    SURGEON_RETURN_IF_ERROR(WriteRaw(src.data_ + offset, len));
+    size_t len = std::min(n, kPiece);
+    const uint8_t* p = src.data_ + offset;
+    if (t_append_crc != nullptr) *t_append_crc = crc32c::Extend(*t_append_crc, p, len);
+    SURGEON_RETURN_IF_ERROR(WriteRaw(p, len));
     src.DontNeed(offset, len);
     offset += len;
     n -= len;
   }
   return Status::OK();
 }
+
+ScopedAppendCrc::ScopedAppendCrc(uint32_t* crc) : prev_(t_append_crc) { t_append_crc = crc; }
+ScopedAppendCrc::~ScopedAppendCrc() { t_append_crc = prev_; }
 
 Status WritableFile::Flush() {
   if (buf_used_ == 0) return Status::OK();

@@ -1,7 +1,6 @@
 #include "surgeon/exec/copy.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/dtype.h"
@@ -9,26 +8,9 @@
 namespace surgeon {
 namespace {
 
-// Tensors at least this large take the two-thread path (a thread start costs
-// ~20 us; below this the copy is buffered and the CRC is cheaper inline).
-constexpr uint64_t kParallelBytes = 4 << 20;
-// CRC granularity: the pages of each chunk are unmapped once it is checked.
-constexpr uint64_t kCrcChunk = 4 << 20;
-
-// CRC32C of [offset, offset+n) of a mapped file, chunk by chunk, unmapping
-// each chunk behind so RSS stays at one chunk.
-uint32_t MappedCrc(const MappedFile& f, uint64_t offset, uint64_t n) {
-  uint32_t crc = 0;
-  while (n > 0) {
-    uint64_t len = std::min(n, kCrcChunk);
-    ByteSpan b = f.bytes(offset, len);
-    crc = crc32c::Extend(crc, b.data(), b.size());
-    f.DontNeed(offset, len);
-    offset += len;
-    n -= len;
-  }
-  return crc;
-}
+// Tensors at least this large are verified while they are written (below,
+// the writer buffers them and a separate CRC over hot bytes is as cheap).
+constexpr uint64_t kStreamBytes = 4 << 20;
 
 }  // namespace
 
@@ -36,22 +18,22 @@ Status CopyTensor(const CheckpointReader& reader, const TensorEntry& e, const st
                   const Shape& shape, BundleWriter* writer) {
   const auto* bundle = dynamic_cast<const BundleReader*>(&reader);
   const bool whole = bundle != nullptr && e.slices.empty() && e.shard_id >= 0 && e.shard_id < bundle->num_shards();
-  if (!whole || e.size < kParallelBytes || DataTypeSize(e.dtype) <= 0) {
+  if (!whole || e.size < kStreamBytes || DataTypeSize(e.dtype) <= 0) {
     SURGEON_ASSIGN_OR_RETURN(TensorData data, reader.Read(e));
     SURGEON_RETURN_IF_ERROR(writer->AddVerified(key, dtype, shape, data.bytes(), data.masked_crc32c));
     if (whole) bundle->shard(e.shard_id).DontNeed(e.offset, e.size);
     return Status::OK();
   }
-  // Fixed-size whole tensor of a V2 bundle: verify its bytes on a second
-  // thread while this one hands them to the writer (copy_file_range, see
-  // WritableFile::Append). The writer only stages the output; a mismatch is
-  // reported before anything is committed.
+  // Fixed-size whole tensor of a V2 bundle: one pass. The writer checks each
+  // piece's CRC just before writing it from the mapping (ScopedAppendCrc),
+  // while it is in cache, and unmaps it behind. The output is only staged, so
+  // a mismatch is still reported before anything is committed.
   const MappedFile& shard = bundle->shard(e.shard_id);
   uint32_t crc = 0;
-  std::thread check([&] { crc = MappedCrc(shard, e.offset, e.size); });
-  Status written = writer->AddVerified(key, dtype, shape, shard.bytes(e.offset, e.size), e.masked_crc32c);
-  check.join();
-  SURGEON_RETURN_IF_ERROR(written);
+  {
+    ScopedAppendCrc check(&crc);
+    SURGEON_RETURN_IF_ERROR(writer->AddVerified(key, dtype, shape, shard.bytes(e.offset, e.size), e.masked_crc32c));
+  }
   if (crc32c::Mask(crc) != e.masked_crc32c) {
     // Let the reader describe the corruption exactly as a plain Read does.
     auto data = reader.Read(e);

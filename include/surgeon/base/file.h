@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,7 +43,8 @@ class MappedFile {
 
   // Hints that [offset, offset+n) will be read soon / sequentially.
   void WillNeed(uint64_t offset, uint64_t n) const;
-  // Unmaps the pages covering [offset, offset+n) from this process. They stay
+  // Unmaps the pages covering [offset, offset+n), and those back to the 2 MB
+  // boundary below it (large folios are mapped whole), from this process. They stay
   // in the page cache and the bytes stay valid: the mapping is read-only and
   // private, so a later access maps the same file bytes again. Streaming
   // through a large file this way keeps RSS (which counts mapped file pages)
@@ -57,22 +57,17 @@ class MappedFile {
       : path_(std::move(path)), data_(data), size_(size) {}
   // The live mapping that holds all of [p, p+n), or nullptr.
   static const MappedFile* Containing(const uint8_t* p, size_t n);
-  // A read-only descriptor of the file, opened on first use (copy_file_range
-  // source); -1 if it cannot be opened.
-  int fd() const;
   std::string path_;
   const uint8_t* data_;
   uint64_t size_;
-  mutable std::once_flag fd_once_;
-  mutable int fd_ = -1;
 };
 
 Result<std::string> ReadFileToString(const std::string& path);
 
 // A file being written through a buffer. Append() of a large span bypasses
 // the buffer (no extra copy); a large span that lies in a live MappedFile is
-// copied by the kernel (copy_file_range) without touching its pages in this
-// process. Close() flushes; Sync() fsyncs.
+// written from the mapping in cache-sized pieces whose pages are unmapped
+// behind (RSS stays bounded). Close() flushes; Sync() fsyncs.
 class WritableFile {
  public:
   static Result<std::unique_ptr<WritableFile>> Create(const std::string& path);
@@ -99,6 +94,22 @@ class WritableFile {
   // the pages it writes, not all 8 MB.
   std::unique_ptr<uint8_t[]> buf_;
   size_t buf_used_ = 0;
+};
+
+// While alive, every WritableFile::Append on this thread also folds the bytes
+// it is given into *crc (CRC32C, crc32c::Extend). Bytes that lie in a
+// MappedFile are checked piece by piece just before each piece is written,
+// while it is in cache: verifying a copied tensor then costs no extra pass
+// over memory (exec/copy.cc).
+class ScopedAppendCrc {
+ public:
+  explicit ScopedAppendCrc(uint32_t* crc);
+  ~ScopedAppendCrc();
+  ScopedAppendCrc(const ScopedAppendCrc&) = delete;
+  ScopedAppendCrc& operator=(const ScopedAppendCrc&) = delete;
+
+ private:
+  uint32_t* prev_;
 };
 
 // A group of output files written under temporary names in their final

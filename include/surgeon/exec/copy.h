@@ -35,10 +35,10 @@ struct CopyItem {
 
 // Copies one tensor's bytes from `reader` into `writer` under `key`, checking
 // the source checksum once; the stored checksum goes into the new index.
-// Large whole tensors of a V2 bundle are verified on a second thread while
-// the kernel copies them (the output is staged, so a checksum mismatch still
-// fails before anything is committed), and no tensor's pages stay mapped
-// afterwards (memory stays bounded whatever the checkpoint size). Errors are
+// Large whole tensors of a V2 bundle are verified piece by piece as they are
+// written (one pass over memory; the output is staged, so a checksum
+// mismatch still fails before anything is committed), and no tensor's pages
+// stay mapped afterwards (memory stays bounded whatever the checkpoint size). Errors are
 // the ones CheckpointReader::Read gives.
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, const std::string& key, DataType dtype,
                   const Shape& shape, BundleWriter* writer);

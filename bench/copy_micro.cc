@@ -26,7 +26,7 @@
 
 namespace {
 
-constexpr size_t kChunk = 8 << 20;
+size_t kChunk = std::getenv("CHUNK") ? std::strtoul(std::getenv("CHUNK"), nullptr, 0) : 8 << 20;
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();

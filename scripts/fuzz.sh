@@ -51,7 +51,7 @@ seed() {  # seed TARGET MAXLEN FILE...
     cp "$f" "$d/$(echo "$f" | sha1sum | cut -c1-16)"
   done
 }
-declare -A MAXLEN=([table]=65536 [bundle]=16384 [v1]=65536 [meta_graph]=131072 [config]=4096)
+declare -A MAXLEN=([table]=65536 [bundle]=16384 [v1]=65536 [meta_graph]=32768 [config]=4096)
 rm -rf "$BUILD/seeds"
 if [[ -d $CORPUS ]]; then
   v1files=()

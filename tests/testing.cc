@@ -125,5 +125,6 @@ std::pair<int, std::string> Run(const std::string& cmd) {
 }
 
 std::string SurgeonBinary() { return SURGEON_BINARY; }
+std::string MakeVgg16Binary() { return SURGEON_MAKE_VGG16; }
 
 }  // namespace surgeon::testing

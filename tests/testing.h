@@ -24,6 +24,8 @@ std::string Sha256Hex(const void* data, size_t n);
 std::pair<int, std::string> Run(const std::string& cmd);
 // Path of the built surgeon binary.
 std::string SurgeonBinary();
+// Path of the built examples/make_vgg16 generator.
+std::string MakeVgg16Binary();
 
 }  // namespace surgeon::testing
 

@@ -151,6 +151,7 @@ Status WritableFile::WriteRaw(const uint8_t* p, size_t n) {
 
 Status WritableFile::Append(ByteSpan data) {
   if (fd_ < 0) return Status::Internal(path_ + ": append after close");
+  if (data.empty()) return Status::OK();  // memcpy from a null span is UB.
   size_ += data.size();
   if (data.size() >= kWriteBufferSize / 2) {
     if (const MappedFile* src = MappedFile::Containing(data.data(), data.size())) {

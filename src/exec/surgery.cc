@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "surgeon/exec/copy.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
+#include "surgeon/format/object_graph.h"
 #include "surgeon/graph/fresh_graph.h"
 #include "surgeon/plan/cast.h"
 #include "surgeon/plan/initializer.h"
@@ -33,11 +35,27 @@ Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tens
   return inv;
 }
 
+// A valid node name for a checkpoint key: characters TF does not allow in
+// node names ([A-Za-z0-9.][A-Za-z0-9_./]*) become '_'.
+std::string GraphNodeName(const std::string& key) {
+  std::string name = key;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || (i > 0 && (c == '_' || c == '/'));
+    if (!ok) name[i] = i == 0 ? 'v' : '_';
+  }
+  return name;
+}
+
 Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
   std::vector<FreshVariable> vars;
   for (const PlanAction& a : s.plan.actions) {
+    // The TF2 object graph is checkpoint bookkeeping, not a variable a TF1
+    // graph restores.
+    if (a.target == kObjectGraphKey) continue;
     FreshVariable v;
-    v.name = a.target;
+    v.name = GraphNodeName(a.target);
+    if (v.name != a.target) v.checkpoint_key = a.target;
     v.dtype = a.dtype;
     v.shape = a.shape;
     v.trainable = a.trainable;

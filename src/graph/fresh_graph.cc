@@ -206,7 +206,7 @@ Result<tensorflow::MetaGraphDef> BuildFreshMetaGraph(const std::vector<FreshVari
     std::string bytes = def.SerializeAsString();
     variables->add_value(bytes);
     if (v.trainable) trainable.add_value(bytes);
-    entries.push_back({v.name, v.name, v.dtype, "", ""});
+    entries.push_back({v.checkpoint_key.empty() ? v.name : v.checkpoint_key, v.name, v.dtype, "", ""});
     if (v.name == "global_step") has_global_step = true;
   }
   if (trainable.value_size() > 0) {

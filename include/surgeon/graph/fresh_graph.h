@@ -48,6 +48,10 @@ struct FreshVariable {
   Shape shape;       // equals the checkpoint's shape
   bool trainable = true;
   std::optional<ResolvedInitializer> init;  // nullopt: zeros (one broadcast Const)
+  // The key the saver reads and writes, when it cannot be the node name
+  // (TF2 keys such as "layer-1/kernel/.ATTRIBUTES/VARIABLE_VALUE" are not
+  // valid node names). Empty: the key is `name`.
+  std::string checkpoint_key;
 };
 
 struct FreshGraphOptions {

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <set>
 
 #include "surgeon/exec/copy.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
 #include "surgeon/graph/fresh_graph.h"
+#include "surgeon/graph/rewrite_graph.h"
 #include "surgeon/plan/cast.h"
 #include "surgeon/plan/initializer.h"
 #include "surgeon/plan/planner.h"
@@ -67,6 +69,36 @@ Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
   return BuildFreshMetaGraph(vars, FreshGraphOptions{});
 }
 
+// What the plan means for the source graph: copied variables are renamed,
+// a new variable that takes a dropped one's place reuses (and reshapes) its
+// node, other new variables are added, everything else dropped goes.
+RewriteSpec MakeRewriteSpec(const Plan& plan) {
+  RewriteSpec spec;
+  spec.renames = plan.renames;
+  std::set<std::string> replaced;
+  for (const PlanAction& a : plan.actions) {
+    spec.checkpoint.push_back({a.target, a.dtype, a.shape});
+    if (!a.trainable) spec.non_trainable.insert(a.target);
+    if (a.kind != PlanAction::Kind::kInitialize) continue;
+    if (!a.replaces.empty()) {
+      spec.renames[a.replaces] = a.target;
+      spec.new_shapes[a.target] = a.shape;
+      replaced.insert(a.replaces);
+      continue;
+    }
+    FreshVariable v;
+    v.name = a.target;
+    v.dtype = a.dtype;
+    v.shape = a.shape;
+    v.trainable = a.trainable;
+    spec.added.push_back(std::move(v));
+  }
+  for (const auto& d : plan.dropped) {
+    if (!replaced.count(d.source)) spec.dropped.insert(d.source);
+  }
+  return spec;
+}
+
 }  // namespace
 
 Result<Surgery> PrepareSurgery(const std::string& config_path) {
@@ -113,7 +145,9 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   if (plan.meta_mode == MetaGraphMode::kFresh) {
     SURGEON_ASSIGN_OR_RETURN(target_graph, BuildTargetGraph(s));
   } else if (plan.meta_mode == MetaGraphMode::kFromSource) {
-    return Status::Unimplemented("target.meta_graph: {from: source} is not implemented yet; use meta_graph: true");
+    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, MakeRewriteSpec(s.plan)));
+    target_graph = std::move(rewritten.meta_graph);
+    for (auto& w : rewritten.warnings) report.warnings.push_back(std::move(w));
   }
 
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));

@@ -8,6 +8,8 @@
 
 #include "surgeon/exec/surgery.h"
 #include "surgeon/format/checkpoint.h"
+#include "surgeon/format/meta_graph.h"
+#include "surgeon/graph/graph_checker.h"
 #include "surgeon/plan/planner.h"
 #include "testing.h"
 
@@ -124,6 +126,35 @@ TEST_CASE("Corpus sources: dropping optimizer slots keeps exactly the model vari
     }
   }
   CHECK(with_slots >= 5);
+}
+
+}  // namespace surgeon
+
+namespace surgeon {
+
+TEST_CASE("Rewrite mode: a corpus graph with a new head passes the checker", "[corpus][surgery][rewrite]") {
+  SURGEON_REQUIRE_CORPUS(corpus);
+  RunOutcome run = RunSurgery("source: {checkpoint: " + corpus + "/v2_fc2_int32_step}\n"
+                              "target: {checkpoint: out/model.ckpt-0, meta_graph: {from: source}}\n"
+                              "seed: 7\ndrop_optimizer_slots: true\ndrop: ['output/*']\n"
+                              "rename:\n  - {from: 'h1/', to: 'body/h1/'}\n"
+                              "new:\n  - {name: output/w, shape: [25, 3], initializer: glorot_uniform}\n"
+                              "  - {name: output/b, shape: [3], initializer: zeros}\n"
+                              "freeze: ['body/*']\n");
+  auto graph = ReadMetaGraph(run.surgery.plan.target_prefix + ".meta");
+  REQUIRE(graph.ok());
+  std::vector<CheckpointTensorInfo> keys;
+  for (const auto& e : run.output->entries()) keys.push_back({e.key, e.dtype, e.shape});
+  auto problems = CheckGraph(*graph, keys);
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  CHECK(problems.empty());
+  for (const auto& v : SummarizeMetaGraph(*graph).variables) {
+    const TensorEntry* e = run.output->Find(v.name);
+    REQUIRE(e != nullptr);
+    CHECK(v.shape == e->shape);
+    CHECK(v.trainable == (v.name.rfind("body/", 0) != 0 && v.name != "global_step"));
+  }
+  CHECK_FALSE(run.report.warnings.empty());  // The stale gradient shapes are reported by node.
 }
 
 }  // namespace surgeon

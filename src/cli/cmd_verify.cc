@@ -3,6 +3,8 @@
 
 #include "cli/command.h"
 #include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/meta_graph.h"
+#include "surgeon/graph/graph_checker.h"
 
 namespace surgeon::cli {
 
@@ -41,6 +43,25 @@ void RegisterVerify(CLI::App& app, int* exit_code) {
     }
     size_t n = (*reader)->entries().size();
     std::printf("%s: %zu tensors, %s checked, %zu bad\n", loc->prefix.c_str(), n, HumanBytes(bytes).c_str(), bad);
+    // The meta graph must import and restore exactly this checkpoint (TF2
+    // SavedModel graphs restore by object path, so only structure is checked).
+    if (!loc->meta_graph.empty()) {
+      auto graph = ReadMetaGraph(loc->meta_graph);
+      if (!graph.ok()) {
+        std::printf("BAD  %s: %s\n", loc->meta_graph.c_str(), graph.status().message().c_str());
+        bad++;
+      } else {
+        std::optional<std::vector<CheckpointTensorInfo>> keys;
+        if (!loc->saved_model) {
+          keys.emplace();
+          for (const auto& e : (*reader)->entries()) keys->push_back({e.key, e.dtype, e.shape});
+        }
+        auto problems = CheckGraph(*graph, keys);
+        for (const auto& p : problems) std::printf("BAD  %s: %s\n", loc->meta_graph.c_str(), p.c_str());
+        bad += problems.size();
+        std::printf("%s: meta graph %s\n", loc->meta_graph.c_str(), problems.empty() ? "ok" : "has problems");
+      }
+    }
     if (bad) *exit_code = kExitFailure;
   });
 }

@@ -113,6 +113,16 @@ Result<CheckpointLocation> ResolveSingleIndex(const std::string& dir) {
   }
   if (found.size() == 1) return ResolvePrefix(found[0]);
   if (found.empty()) {
+    // A V1 checkpoint: a bare file saved next to its "<file>.meta".
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::string name = e.path().filename().string();
+      if (EndsWith(name, ".meta") && FileExists(JoinPath(dir, name.substr(0, name.size() - 5)))) {
+        found.push_back(JoinPath(dir, name.substr(0, name.size() - 5)));
+      }
+    }
+    if (found.size() == 1) return ResolvePrefix(found[0]);
+  }
+  if (found.empty()) {
     return Status::NotFound(dir + ": directory has no `checkpoint` state file, no SavedModel variables and no .index file");
   }
   std::sort(found.begin(), found.end());

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix) {
   std::vector<std::string> out;
-  for (const std::string& f : {IndexFilename(prefix), MetaGraphFilename(prefix), prefix}) {
+  for (const std::string& f : {IndexFilename(prefix), MetaGraphFilename(prefix), prefix, prefix + ".frozen.txt"}) {
     if (FileExists(f)) out.push_back(f);
   }
   std::error_code ec;

@@ -19,7 +19,7 @@ struct OutputOptions {
 };
 
 // Files that make up the checkpoint with this prefix, as they exist on disk
-// (.index, .data-*, .meta, and V1's bare file).
+// (.index, .data-*, .meta, .frozen.txt, and V1's bare file).
 std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix);
 
 struct CheckpointLocation;

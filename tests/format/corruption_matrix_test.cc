@@ -23,6 +23,7 @@
 #include "surgeon/format/string_tensor.h"
 #include "surgeon/format/table.h"
 #include "surgeon/format/v1_reader.h"
+#include "base/coding.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -121,16 +122,9 @@ std::string WriteV2TwoShards(const std::string& dir) {
 
 // A small V1 checkpoint as TensorSliceWriter writes it: a float tensor in
 // one slice, an int64 tensor saved as two slices.
-void AppendVarint(std::string* s, uint64_t v) {
-  while (v >= 0x80) {
-    s->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  s->push_back(static_cast<char>(v));
-}
 void AppendLengthDelimited(std::string* s, int field, const std::string& payload) {
-  AppendVarint(s, (static_cast<uint64_t>(field) << 3) | 2);
-  AppendVarint(s, payload.size());
+  PutVarint64(s, (static_cast<uint64_t>(field) << 3) | 2);
+  PutVarint64(s, payload.size());
   s->append(payload);
 }
 
@@ -532,8 +526,8 @@ TEST_CASE("Matrix V2: a snappy block claiming a huge uncompressed size is reject
   std::string file = block + trailer(block, 1);
   // Index block with one entry pointing at it; empty metaindex.
   std::string handle;
-  AppendVarint(&handle, 0);
-  AppendVarint(&handle, block.size());
+  PutVarint64(&handle, 0);
+  PutVarint64(&handle, block.size());
   std::string index;
   index += '\0';
   index += '\x01';
@@ -550,10 +544,10 @@ TEST_CASE("Matrix V2: a snappy block claiming a huge uncompressed size is reject
   uint64_t index_off = file.size();
   file += index + trailer(index, 0);
   std::string footer;
-  AppendVarint(&footer, meta_off);
-  AppendVarint(&footer, meta.size());
-  AppendVarint(&footer, index_off);
-  AppendVarint(&footer, index.size());
+  PutVarint64(&footer, meta_off);
+  PutVarint64(&footer, meta.size());
+  PutVarint64(&footer, index_off);
+  PutVarint64(&footer, index.size());
   footer.resize(40, '\0');
   uint64_t magic = kTableMagicNumber;
   footer.append(reinterpret_cast<const char*>(&magic), 4);

@@ -12,6 +12,7 @@
 #include "surgeon/format/string_tensor.h"
 #include "surgeon/format/table.h"
 #include "surgeon/format/v1_reader.h"
+#include "base/coding.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -30,16 +31,9 @@ struct V1Tensor {
   std::vector<V1Slice> slices;
 };
 
-void AppendVarint(std::string* s, uint64_t v) {
-  while (v >= 0x80) {
-    s->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  s->push_back(static_cast<char>(v));
-}
 void AppendLengthDelimited(std::string* s, int field, const std::string& payload) {
-  AppendVarint(s, (static_cast<uint64_t>(field) << 3) | 2);
-  AppendVarint(s, payload.size());
+  PutVarint64(s, (static_cast<uint64_t>(field) << 3) | 2);
+  PutVarint64(s, payload.size());
   s->append(payload);
 }
 

@@ -23,21 +23,7 @@ CORPUS=${SURGEON_CORPUS:-../shared/tf-corpus}
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DSURGEON_FUZZ=ON -DSURGEON_SANITIZE=ON -DSURGEON_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null || exit 1
-# The parsers live in the base/format/plan layers; the fuzzers are linked
-# against those directly (instead of the CMake fuzz targets, which link
-# surgeon_exec) so the graph and exec layers need not build with clang.
-ninja -C "$BUILD" -j"${JOBS:-2}" surgeon_plan || exit 1
-for t in "${TARGETS[@]}"; do
-  src=tests/fuzz/${t}_fuzzer.cc bin=$BUILD/${t}_fuzzer
-  if [[ ! -x $bin || $src -nt $bin || tests/fuzz/fuzz_entry.h -nt $bin || $BUILD/libsurgeon_plan.a -nt $bin ||
-        $BUILD/libsurgeon_format.a -nt $bin ]]; then
-    echo "linking $bin"
-    clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-      -Iinclude -Isrc -Itests -I"$BUILD/proto_gen" -I/usr/include/eigen3 "$src" -o "$bin" \
-      "$BUILD"/libsurgeon_{plan,format,base,proto}.a $(pkg-config --libs protobuf libisal) \
-      -lyaml-cpp -lsnappy -lpthread || exit 1
-  fi
-done
+ninja -C "$BUILD" -j"${JOBS:-2}" "${TARGETS[@]/%/_fuzzer}" || exit 1
 
 # ---- seeds (at most MAXLEN bytes each; bigger files would only slow the run)
 seed() {  # seed TARGET MAXLEN FILE...

@@ -363,7 +363,11 @@ class Rewriter {
     std::unordered_set<std::string> present;
     for (const auto& n : mg_.graph_def().node()) present.insert(n.name());
     auto exists = [&](const std::string& tensor) { return present.count(ParseTensorRef(tensor).node) > 0; };
-    for (auto& [key, col] : *mg_.mutable_collection_def()) {
+    for (auto& entry : *mg_.mutable_collection_def()) {
+      // Not a structured binding: lambdas below capture the key, which C++20
+      // allows for bindings but clang 14 (the fuzzing compiler) rejects.
+      const std::string& key = entry.first;
+      tensorflow::CollectionDef& col = entry.second;
       if (col.has_node_list()) {
         auto* vals = col.mutable_node_list()->mutable_value();
         for (auto& v : *vals) v = NewTensor(v);

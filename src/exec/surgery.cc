@@ -128,6 +128,14 @@ Result<Surgery> PrepareSurgery(const std::string& config_path) {
                                    ": target.meta_graph: {from: source} needs a source meta graph, but " +
                                    s.source.prefix + " has none; set source.meta_graph or use meta_graph: true");
   }
+  if (s.plan.meta_mode == MetaGraphMode::kFromSource && s.reader->Find(kObjectGraphKey) != nullptr) {
+    // TF2 checkpoints are keyed by object path and restored by tf.function
+    // graphs (SavedModel), not by a Saver subgraph that can be edited.
+    return Status::InvalidArgument(s.config.target_pos.ToString() + ": target.meta_graph: {from: source}: " +
+                                   s.source.prefix +
+                                   " is a TF2 object-based checkpoint; its graph cannot be rewritten. "
+                                   "Use meta_graph: true for a fresh TF1 graph, or meta_graph: false");
+  }
   for (const auto& w : s.plan.warnings) s.warnings.push_back(w);
   return s;
 }

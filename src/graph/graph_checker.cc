@@ -441,6 +441,12 @@ class Checker {
       const NodeDef* n = FindNode(name);
       if (!n || n->input_size() < 2 || (n->op() != "Assign" && n->op() != "AssignVariableOp")) continue;
       TensorRef value = ParseTensorRef(n->input(1));
+      // Resource variables restore through an Identity (ResourceVariableSaveable.restore).
+      for (int hops = 0; hops < 4; ++hops) {
+        const NodeDef* v = FindNode(value.node);
+        if (!v || v->op() != "Identity" || v->input_size() < 1 || value.index != 0) break;
+        value = ParseTensorRef(v->input(0));
+      }
       auto it = outputs.find({value.node, value.index});
       if (it == outputs.end()) continue;
       const std::string var = ParseTensorRef(n->input(0)).node;
@@ -481,7 +487,7 @@ class Checker {
     if (vars != mg_.collection_def().end() && vars->second.has_bytes_list()) {
       for (const auto& bytes : vars->second.bytes_list().value()) {
         tensorflow::VariableDef vd;
-        if (!vd.ParseFromString(bytes) || vd.is_resource()) continue;
+        if (!vd.ParseFromString(bytes)) continue;
         std::string node = ParseTensorRef(vd.variable_name()).node;
         if (!assigned.count(node)) Report("saver: variable '" + node + "' is not restored");
       }

@@ -24,9 +24,12 @@ bool IsSaverOp(const std::string& op) {
          op == "Restore" || op == "MergeV2Checkpoints";
 }
 
+// The collections TF serializes as VariableDef (python/ops/variables.py
+// register_proto_function calls, incl. GLOBAL_STEP).
 bool IsVariableDefCollection(const std::string& key) {
   return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
-         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables";
+         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables" ||
+         key == "global_step";
 }
 
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
@@ -108,6 +111,7 @@ class Rewriter {
       }
     }
     std::vector<std::string> work;
+    std::unordered_map<std::string, std::string> root_of;  // removed node -> the dropped variable it came from
     auto remove = [&](const std::string& name) {
       if (removed_.insert(name).second) work.push_back(name);
     };
@@ -116,8 +120,15 @@ class Rewriter {
         if (StartsWith(n.name(), s + "/")) remove(n.name());
       }
     }
-    for (const auto& d : spec_.dropped) remove(d);
-    // Data consumers of removed nodes cannot stay.
+    for (const auto& d : spec_.dropped) {
+      remove(d);
+      root_of[d] = d;
+    }
+    // Data consumers of removed nodes cannot stay. Those outside the dropped
+    // variables' own scopes (optimizer updates, reads) are reported, one
+    // warning per dropped variable, by op type.
+    std::map<std::string, std::map<std::string, int>> reported;  // root -> op -> count
+    std::map<std::string, std::string> first_reported;           // root -> first node
     while (!work.empty()) {
       std::string name = work.back();
       work.pop_back();
@@ -126,12 +137,24 @@ class Rewriter {
         bool companion = false;
         for (const auto& d : spec_.dropped) companion |= StartsWith(c, d + "/");
         for (const auto& s : saver_scopes) companion |= StartsWith(c, s + "/");
+        const std::string root = root_of.count(name) ? root_of[name] : name;
+        root_of[c] = root;
         if (!companion) {
-          warnings_.push_back("removed node '" + c + "' (" + op_of[c] + "): it consumes '" + name +
-                              "', which is removed");
+          reported[root][op_of[c]]++;
+          first_reported.emplace(root, c);
         }
         remove(c);
       }
+    }
+    for (const auto& [root, ops] : reported) {
+      int total = 0;
+      std::string by_op;
+      for (const auto& [op, count] : ops) {
+        total += count;
+        by_op += (by_op.empty() ? "" : ", ") + std::to_string(count) + " " + op;
+      }
+      warnings_.push_back("removed " + std::to_string(total) + " node(s) that used dropped '" + root + "' (" + by_op +
+                          "), e.g. '" + first_reported[root] + "'");
     }
     // Producers whose every consumer is gone (initializer chains, ...).
     // Kept: kept variables, their companions ("V/read", "V/Assign", which a
@@ -407,6 +430,7 @@ class Rewriter {
               break;
             }
           }
+          if (!vd.snapshot_name().empty()) snapshots_[node] = vd.snapshot_name();
           kept.push_back(vd.SerializeAsString());
           if (vd.has_save_slice_info_def()) slice_info_[node] = vd.save_slice_info_def();
         }
@@ -439,10 +463,11 @@ class Rewriter {
   }
 
   Status BuildSaver() {
-    std::unordered_map<std::string, const tensorflow::NodeDef*> vars;
+    std::unordered_map<std::string, const tensorflow::NodeDef*> vars, present;
     std::vector<std::string> names;
     for (const auto& n : mg_.graph_def().node()) {
       names.push_back(n.name());
+      present[n.name()] = &n;
       if (IsVariableOp(n.op())) vars[n.name()] = &n;
     }
     std::vector<SaverEntry> entries;
@@ -475,11 +500,12 @@ class Rewriter {
                                          " in the graph but '" + t.key + "' is " + DataTypeName(t.dtype) +
                                          " in the checkpoint");
         }
+        SaverEntry e{t.key, node->name(), t.dtype, slice, colocation_of(*node)};
         if (node->op() == "VarHandleOp") {
-          return Status::Unimplemented("variable '" + node->name() + "' is a resource variable (VarHandleOp); "
-                                       "rewrite mode supports TF 1.x ref variables only");
+          e.resource = true;
+          e.snapshot = SnapshotOf(node->name(), present);
         }
-        entries.push_back({t.key, node->name(), t.dtype, slice, colocation_of(*node)});
+        entries.push_back(std::move(e));
       }
     }
     SaverOptions opts;
@@ -491,12 +517,33 @@ class Rewriter {
     return Status::OK();
   }
 
+  // The tensor a resource variable is saved from: its VariableDef's
+  // snapshot_name (TF: var._graph_element), else TF's "<v>/Read/ReadVariableOp",
+  // when that node still reads `var`; "" lets the saver add a read of its own.
+  std::string SnapshotOf(const std::string& var,
+                         const std::unordered_map<std::string, const tensorflow::NodeDef*>& present) const {
+    std::vector<std::string> candidates;
+    auto it = snapshots_.find(var);
+    if (it != snapshots_.end()) candidates.push_back(it->second);
+    candidates.push_back(var + "/Read/ReadVariableOp");
+    for (const auto& c : candidates) {
+      TensorRef r = ParseTensorRef(c);
+      auto n = present.find(r.node);
+      if (r.index == 0 && n != present.end() && n->second->op() == "ReadVariableOp" && n->second->input_size() >= 1 &&
+          ParseTensorRef(n->second->input(0)).node == var) {
+        return r.node;
+      }
+    }
+    return "";
+  }
+
   tensorflow::MetaGraphDef mg_;
   const RewriteSpec& spec_;
   std::vector<std::string> warnings_;
   std::unordered_set<std::string> removed_;
   std::unordered_map<std::string, std::string> name_map_;
   std::map<std::string, tensorflow::SaveSliceInfoDef> slice_info_;
+  std::unordered_map<std::string, std::string> snapshots_;  // variable node -> VariableDef.snapshot_name
   std::vector<std::pair<std::string, bool>> added_defs_;
   int stripped_ = 0;
 };

@@ -3,6 +3,7 @@
 #include "surgeon/graph/saver_builder.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "graph/node_util.h"
@@ -26,6 +27,12 @@ Result<tensorflow::SaverDef> AddSaverSubgraph(std::vector<SaverEntry> entries, c
                    [](const SaverEntry& a, const SaverEntry& b) { return a.key < b.key; });
 
   const std::string s = options.scope + "/";
+  // TF's unique_name within the saver scope: "save/X", then "save/X_1", ...
+  std::map<std::string, int> used;
+  auto unique = [&](const std::string& base) {
+    int n = used[base]++;
+    return s + base + (n == 0 ? std::string() : "_" + std::to_string(n));
+  };
   std::vector<std::string> names, slices;
   std::vector<DataType> dtypes;
   for (const auto& e : entries) {
@@ -53,11 +60,25 @@ Result<tensorflow::SaverDef> AddSaverSubgraph(std::vector<SaverEntry> entries, c
   // Save.
   AddStringConst(graph, s + "SaveV2/tensor_names", names, /*scalar=*/false);
   AddStringConst(graph, s + "SaveV2/shape_and_slices", slices, /*scalar=*/false);
+  std::vector<std::string> save_inputs;
+  for (const auto& e : entries) {
+    if (!e.resource) {
+      save_inputs.push_back(e.variable);
+    } else if (!e.snapshot.empty()) {
+      save_inputs.push_back(e.snapshot);
+    } else {
+      std::string read_name = unique("ReadVariableOp");
+      auto* read = AddNode(graph, read_name, "ReadVariableOp");
+      read->add_input(e.variable);
+      SetType(read, "dtype", e.dtype);
+      save_inputs.push_back(read_name);
+    }
+  }
   auto* save = AddNode(graph, s + "SaveV2", "SaveV2");
   save->add_input(filename);
   save->add_input(s + "SaveV2/tensor_names");
   save->add_input(s + "SaveV2/shape_and_slices");
-  for (const auto& e : entries) save->add_input(e.variable);
+  for (const auto& in : save_inputs) save->add_input(in);
   SetTypeList(save, "dtypes", dtypes);
   auto* dep = AddNode(graph, s + "control_dependency", "Identity");
   dep->add_input(filename);
@@ -78,10 +99,24 @@ Result<tensorflow::SaverDef> AddSaverSubgraph(std::vector<SaverEntry> entries, c
   std::vector<std::string> assigns;
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
-    std::string name = s + (i == 0 ? std::string("Assign") : "Assign_" + std::to_string(i));
+    const std::string restored = i == 0 ? s + "RestoreV2" : s + "RestoreV2:" + std::to_string(i);
+    if (e.resource) {
+      std::string id_name = unique("Identity");
+      auto* id = AddNode(graph, id_name, "Identity");
+      id->add_input(restored);
+      SetType(id, "T", e.dtype);
+      std::string name = unique("AssignVariableOp");
+      auto* a = AddNode(graph, name, "AssignVariableOp");
+      a->add_input(e.variable);
+      a->add_input(id_name);
+      SetType(a, "dtype", e.dtype);
+      assigns.push_back(name);
+      continue;
+    }
+    std::string name = unique("Assign");
     auto* a = AddNode(graph, name, "Assign");
     a->add_input(e.variable);
-    a->add_input(i == 0 ? s + "RestoreV2" : s + "RestoreV2:" + std::to_string(i));
+    a->add_input(restored);
     SetType(a, "T", e.dtype);
     SetColocation(a, e.colocation.empty() ? e.variable : e.colocation);
     SetBool(a, "use_locking", true);

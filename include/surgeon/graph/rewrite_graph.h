@@ -15,7 +15,11 @@
 //     "V/..." (Assign, read, Initializer, slots not renamed themselves),
 //     and every reference: inputs, ^control inputs, _class loc:@, node_list
 //     collections, VariableDef names.
-//  4. Changed shapes: written into the VariableV2 `shape` and into the
+//     Ref variables (VariableV2) are restored by Assign; resource variables
+//     (VarHandleOp, TF 1.x graphs with use_resource and Keras in TF 2 graph
+//     mode) are saved from their ReadVariableOp snapshot and restored by
+//     Identity + AssignVariableOp, as TF's ResourceVariableSaveable does.
+//  4. Changed shapes: written into the variable's `shape` and into the
 //     V/Initializer constants (broadcast Consts and shape vectors).
 //     `_output_shapes` is stripped from every node downstream of a reshaped
 //     variable; int Consts feeding those nodes that still hold an old

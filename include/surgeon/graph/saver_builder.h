@@ -13,6 +13,14 @@
 //   save/Assign[_i]       Assign(V_i, save/RestoreV2:i), _class loc:@V_i
 //   save/restore_all      NoOp(^save/Assign, ^save/Assign_1, ...)
 //
+// A resource variable (VarHandleOp) is saved from its snapshot (a
+// ReadVariableOp output, TF's `var._graph_element`, "<V>/Read/ReadVariableOp")
+// and restored as ResourceVariableSaveable.restore does it:
+//   save/Identity[_j]          Identity(save/RestoreV2:i)
+//   save/AssignVariableOp[_j]  AssignVariableOp(V_i, save/Identity[_j])
+// (node names counted per op name, as TF's unique_name does; corpus
+// v2_keras_estimator_conv2d_rmsprop, TF 2.0.0-alpha0 in graph mode).
+//
 // Entries are sorted by checkpoint key (stable, so a partitioned variable's
 // parts keep their order), as Saver sorts names_to_saveables.
 #ifndef SURGEON_GRAPH_SAVER_BUILDER_H_
@@ -34,6 +42,8 @@ struct SaverEntry {
   DataType dtype = DataType::kInvalid;
   std::string slice_spec;  // "" for a whole variable; "<full dims> <off,len:...>" for a part
   std::string colocation;  // _class target of save/Assign_i; "" means `variable`
+  bool resource = false;   // `variable` is a VarHandleOp
+  std::string snapshot;    // resource only: the tensor SaveV2 reads; "" adds a ReadVariableOp in the saver scope
 };
 
 enum class SaverFilenameForm {

@@ -63,10 +63,8 @@ std::string AddRandomChain(tensorflow::GraphDef* g, const std::string& scope, co
   // Normal or truncated normal: mul = rnd * stddev; value = mul + mean.
   const bool truncated = init.distribution == D::kTruncatedNormal;
   const std::string op = truncated ? "TruncatedNormal" : "RandomStandardNormal";
-  const double mean = init.distribution == D::kOrthogonal ? 0.0 : init.a;
-  const double stddev = init.distribution == D::kOrthogonal ? init.a : init.b;
-  AddScalarConst(g, s + "mean", v.dtype, mean);
-  AddScalarConst(g, s + "stddev", v.dtype, stddev);
+  AddScalarConst(g, s + "mean", v.dtype, init.a);
+  AddScalarConst(g, s + "stddev", v.dtype, init.b);
   auto* r = AddNode(g, s + op, op);
   r->add_input(s + "shape");
   SetType(r, "T", DataType::kInt32);
@@ -82,6 +80,64 @@ std::string AddRandomChain(tensorflow::GraphDef* g, const std::string& scope, co
   add->add_input(s + "mean");
   SetType(add, "T", v.dtype);
   return scope;
+}
+
+// init_ops.Orthogonal.__call__ (TF 1.x), names relative to V/Initializer/:
+//   random_normal/... (mean 0, stddev 1) of the flat shape [rows, cols]
+//   (rows = product of all but the last dim; swapped when rows < cols),
+//   Qr (full_matrices false), DiagPart(Qr:1), Sign, mul = Qr * Sign,
+//   [matrix_transpose/transpose(mul, perm [1, 0]) when rows < cols],
+//   Reshape(., Reshape/shape = V's shape), mul_1 = mul_1/x (gain) * Reshape.
+std::string AddOrthogonalChain(tensorflow::GraphDef* g, const std::string& scope, const FreshVariable& v,
+                               const ResolvedInitializer& init) {
+  const std::string s = scope + "/";
+  int64_t rows = 1;
+  for (size_t i = 0; i + 1 < v.shape.size(); ++i) rows *= v.shape[i];
+  const int64_t cols = v.shape.empty() ? 1 : v.shape.back();
+  const bool transpose = rows < cols;
+  FreshVariable flat = v;
+  flat.shape = transpose ? Shape{cols, rows} : Shape{rows, cols};
+  ResolvedInitializer normal;
+  normal.distribution = ResolvedInitializer::Distribution::kNormal;
+  normal.a = 0.0;  // mean
+  normal.b = 1.0;  // stddev
+  std::string q = AddRandomChain(g, s + "random_normal", flat, normal);
+  auto* qr = AddNode(g, s + "Qr", "Qr");
+  qr->add_input(q);
+  SetType(qr, "T", v.dtype);
+  SetBool(qr, "full_matrices", false);
+  auto* diag = AddNode(g, s + "DiagPart", "DiagPart");
+  diag->add_input(s + "Qr:1");
+  SetType(diag, "T", v.dtype);
+  auto* sign = AddNode(g, s + "Sign", "Sign");
+  sign->add_input(s + "DiagPart");
+  SetType(sign, "T", v.dtype);
+  auto* mul = AddNode(g, s + "mul", "Mul");
+  mul->add_input(s + "Qr");
+  mul->add_input(s + "Sign");
+  SetType(mul, "T", v.dtype);
+  std::string value = s + "mul";
+  if (transpose) {
+    AddInt32VectorConst(g, s + "matrix_transpose/transpose/perm", {1, 0});
+    auto* t = AddNode(g, s + "matrix_transpose/transpose", "Transpose");
+    t->add_input(value);
+    t->add_input(s + "matrix_transpose/transpose/perm");
+    SetType(t, "T", v.dtype);
+    SetType(t, "Tperm", DataType::kInt32);
+    value = s + "matrix_transpose/transpose";
+  }
+  AddInt32VectorConst(g, s + "Reshape/shape", v.shape);
+  auto* reshape = AddNode(g, s + "Reshape", "Reshape");
+  reshape->add_input(value);
+  reshape->add_input(s + "Reshape/shape");
+  SetType(reshape, "T", v.dtype);
+  SetType(reshape, "Tshape", DataType::kInt32);
+  AddScalarConst(g, s + "mul_1/x", v.dtype, init.a);
+  auto* gain = AddNode(g, s + "mul_1", "Mul");
+  gain->add_input(s + "mul_1/x");
+  gain->add_input(s + "Reshape");
+  SetType(gain, "T", v.dtype);
+  return s + "mul_1";
 }
 
 }  // namespace
@@ -109,11 +165,19 @@ Status AddRefVariable(const FreshVariable& v, tensorflow::GraphDef* g, tensorflo
     // init_ops.Zeros/Ones/Constant -> array_ops.zeros/ones/constant: names "zeros", "ones", "Const".
     value = init_scope + (c == 0.0 ? "zeros" : c == 1.0 ? "ones" : "Const");
     AddFilledConst(g, value, v.dtype, v.shape, c);
+  } else if (v.init->distribution == D::kOrthogonal && (v.dtype == DataType::kFloat || v.dtype == DataType::kDouble)) {
+    value = AddOrthogonalChain(g, v.name + "/Initializer", v, *v.init);
   } else {
     const char* scope = v.init->distribution == D::kUniform           ? "random_uniform"
                         : v.init->distribution == D::kTruncatedNormal ? "truncated_normal"
                                                                       : "random_normal";
-    value = AddRandomChain(g, init_scope + scope, v, *v.init);
+    ResolvedInitializer chain = *v.init;
+    if (chain.distribution == D::kOrthogonal) {  // half/bfloat16: TF 1.x's Qr has no kernel; see the header.
+      chain.distribution = D::kNormal;
+      chain.b = chain.a;  // stddev = gain
+      chain.a = 0.0;
+    }
+    value = AddRandomChain(g, init_scope + scope, v, chain);
   }
   for (int i = first; i < g->node_size(); ++i) SetColocation(g->mutable_node(i), v.name);
 

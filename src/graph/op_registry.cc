@@ -9,6 +9,15 @@
 //   - TF 1.5.0, v2_fc2_int32_step/fc2.ckpt.meta: TruncatedNormal (its
 //     registration is unchanged through 1.14: dtype {half, bfloat16, float,
 //     double}, T {int32, int64}).
+// The orthogonal initializer's ops are in no corpus graph; their OpDefs are
+// written from the REGISTER_OP calls, in the narrowest form that TF 1.x
+// releases share (allowed types present in every release from 1.0 on):
+//   - Qr (core/ops/linalg_ops.cc): T {double, float, complex64, complex128}
+//     (half was added later), full_matrices bool = false.
+//   - DiagPart (core/ops/array_ops.cc): T {float, double, int32, int64,
+//     complex64, complex128} (bfloat16/half added later).
+//   - Transpose (array_ops.cc): T type, Tperm {int32, int64} = DT_INT32.
+//   - Sign: as in the corpus graph v1_nxt_adam (math_ops.cc).
 // stripped_op_list carries the full OpDef minus descriptions, which is what
 // TF's meta_graph.stripped_op_list_for_graph writes.
 #include "surgeon/graph/op_registry.h"
@@ -506,6 +515,123 @@ op {
     }
   }
   is_stateful: true
+}
+op {
+  name: "DiagPart"
+  input_arg {
+    name: "input"
+    type_attr: "T"
+  }
+  output_arg {
+    name: "diagonal"
+    type_attr: "T"
+  }
+  attr {
+    name: "T"
+    type: "type"
+    allowed_values {
+      list {
+        type: DT_FLOAT
+        type: DT_DOUBLE
+        type: DT_INT32
+        type: DT_INT64
+        type: DT_COMPLEX64
+        type: DT_COMPLEX128
+      }
+    }
+  }
+}
+op {
+  name: "Qr"
+  input_arg {
+    name: "input"
+    type_attr: "T"
+  }
+  output_arg {
+    name: "q"
+    type_attr: "T"
+  }
+  output_arg {
+    name: "r"
+    type_attr: "T"
+  }
+  attr {
+    name: "full_matrices"
+    type: "bool"
+    default_value {
+      b: false
+    }
+  }
+  attr {
+    name: "T"
+    type: "type"
+    allowed_values {
+      list {
+        type: DT_DOUBLE
+        type: DT_FLOAT
+        type: DT_COMPLEX64
+        type: DT_COMPLEX128
+      }
+    }
+  }
+}
+op {
+  name: "Sign"
+  input_arg {
+    name: "x"
+    type_attr: "T"
+  }
+  output_arg {
+    name: "y"
+    type_attr: "T"
+  }
+  attr {
+    name: "T"
+    type: "type"
+    allowed_values {
+      list {
+        type: DT_HALF
+        type: DT_FLOAT
+        type: DT_DOUBLE
+        type: DT_INT32
+        type: DT_INT64
+        type: DT_COMPLEX64
+        type: DT_COMPLEX128
+      }
+    }
+  }
+}
+op {
+  name: "Transpose"
+  input_arg {
+    name: "x"
+    type_attr: "T"
+  }
+  input_arg {
+    name: "perm"
+    type_attr: "Tperm"
+  }
+  output_arg {
+    name: "y"
+    type_attr: "T"
+  }
+  attr {
+    name: "T"
+    type: "type"
+  }
+  attr {
+    name: "Tperm"
+    type: "type"
+    default_value {
+      type: DT_INT32
+    }
+    allowed_values {
+      list {
+        type: DT_INT32
+        type: DT_INT64
+      }
+    }
+  }
 }
 )pb";
 

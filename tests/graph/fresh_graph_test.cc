@@ -4,6 +4,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <cstring>
+
 #include "graph_test_util.h"
 #include "surgeon/graph/op_registry.h"
 
@@ -75,6 +77,8 @@ TEST_CASE("fresh graph for a small model passes the checker with every initializ
       {"conv/bias", DataType::kHalf, {8}, true, ResolvedInitializer{Dist::kConstant, 0.5, 0}},
       {"emb", DataType::kDouble, {10, 4}, false, ResolvedInitializer{Dist::kNormal, 0, 1}},
       {"rnn/kernel", DataType::kFloat, {6, 6}, true, ResolvedInitializer{Dist::kOrthogonal, 1.0, 0}},
+      {"wide/kernel", DataType::kDouble, {3, 3, 2, 40}, true, ResolvedInitializer{Dist::kOrthogonal, 2.0, 0}},
+      {"half/kernel", DataType::kHalf, {4, 4}, true, ResolvedInitializer{Dist::kOrthogonal, 1.0, 0}},
       {"ones", DataType::kBfloat16, {2}, true, ResolvedInitializer{Dist::kConstant, 1.0, 0}},
       {"step", DataType::kInt32, {}, false, std::nullopt},
       {"global_step", DataType::kInt64, {}, false, std::nullopt},
@@ -89,7 +93,25 @@ TEST_CASE("fresh graph for a small model passes the checker with every initializ
   CHECK(Node(*mg, "dense/kernel/Initializer/random_uniform")->op() == "Add");
   CHECK(Node(*mg, "conv/kernel/Initializer/truncated_normal/TruncatedNormal") != nullptr);
   CHECK(Node(*mg, "emb/Initializer/random_normal/RandomStandardNormal") != nullptr);
-  CHECK(Node(*mg, "rnn/kernel/Initializer/random_normal") != nullptr);  // orthogonal fallback
+  // Orthogonal: init_ops.Orthogonal's chain; [18, 40] is generated as [40, 18] and transposed.
+  CHECK(Node(*mg, "rnn/kernel/Assign")->input(1) == "rnn/kernel/Initializer/mul_1");
+  CHECK(Node(*mg, "rnn/kernel/Initializer/Qr")->input(0) == "rnn/kernel/Initializer/random_normal");
+  CHECK(Node(*mg, "rnn/kernel/Initializer/DiagPart")->input(0) == "rnn/kernel/Initializer/Qr:1");
+  CHECK(Node(*mg, "rnn/kernel/Initializer/matrix_transpose/transpose") == nullptr);
+  CHECK(Node(*mg, "wide/kernel/Initializer/Reshape")->input(0) == "wide/kernel/Initializer/matrix_transpose/transpose");
+  {
+    auto ints = [&](const std::string& node) {  // an int32 vector Const: tensor_content, little-endian
+      const std::string& b = Node(*mg, node)->attr().at("value").tensor().tensor_content();
+      std::vector<int32_t> v(b.size() / 4);
+      std::memcpy(v.data(), b.data(), v.size() * 4);
+      return v;
+    };
+    CHECK(ints("wide/kernel/Initializer/random_normal/shape") == std::vector<int32_t>{40, 18});
+    CHECK(ints("wide/kernel/Initializer/Reshape/shape") == std::vector<int32_t>{3, 3, 2, 40});
+    CHECK(Node(*mg, "wide/kernel/Initializer/mul_1/x")->attr().at("value").tensor().double_val(0) == 2.0);
+  }
+  CHECK(Node(*mg, "half/kernel/Initializer/Qr") == nullptr);  // no half Qr kernel in TF 1.x: normal chain
+  CHECK(Node(*mg, "half/kernel/Initializer/random_normal") != nullptr);
   CHECK(Node(*mg, "conv/bias/Initializer/Const") != nullptr);
   CHECK(Node(*mg, "ones/Initializer/ones") != nullptr);
   CHECK(Node(*mg, "dense/bias/Initializer/zeros")->attr().at("value").tensor().float_val_size() == 1);

@@ -13,12 +13,11 @@
 //   uniform             random_uniform/{shape,min,max,RandomUniform,sub,mul}, random_uniform (Add)
 //   normal              random_normal/{shape,mean,stddev,RandomStandardNormal,mul}, random_normal (Add)
 //   truncated normal    truncated_normal/{shape,mean,stddev,TruncatedNormal,mul}, truncated_normal (Add)
-//   orthogonal          DOCUMENTED FALLBACK: the random_normal chain with mean 0 and
-//                       stddev = gain. TF's own graph (init_ops.Orthogonal) needs Qr,
-//                       MatrixDiagPart, Sign, Transpose, Reshape, whose OpDefs are in no
-//                       corpus graph, so surgeon does not emit them. The graph is only ever
-//                       restored from the checkpoint (which holds the orthogonal values);
-//                       running global_variables_initializer() would give normal values.
+//   orthogonal          init_ops.Orthogonal: random_normal/... of the flattened 2-D shape,
+//                       Qr, DiagPart, Sign, mul, [matrix_transpose/transpose], Reshape,
+//                       mul_1 (gain). For half/bfloat16 variables (no Qr kernel in TF 1.x)
+//                       the random_normal chain with stddev = gain stands in; the graph
+//                       is restored from the checkpoint, which holds the orthogonal values.
 // Then the V2 saver (graph/saver_builder.h), saver_def, the collections
 // "variables", "trainable_variables" (VariableDef bytes_list) and
 // "global_step" (node_list ["global_step:0"], as

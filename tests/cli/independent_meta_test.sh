@@ -79,11 +79,16 @@ if [[ -x $MAKE ]]; then
     fail "configs/vgg16_to_mycls.yaml changed shape: cannot point its paths into $TMP"
   grep -q "meta_graph: true" "$TMP/mycls/cfg.yaml" || fail "configs/vgg16_to_mycls.yaml no longer writes a fresh graph"
   run mycls "$TMP/mycls" && RUNS+=(--full "$TMP/mycls/out/model.ckpt-0.meta" "$TMP/mycls/out/model.ckpt-0")
+  # selftest corrupts this one; keep its data
   # the same surgery in rewrite mode (the source .meta is make_vgg16's)
   mkdir -p "$TMP/mycls_rewrite"
   sed -e "s|meta_graph: true|meta_graph: {from: source}|" "$TMP/mycls/cfg.yaml" >"$TMP/mycls_rewrite/cfg.yaml"
-  run mycls_rewrite "$TMP/mycls_rewrite" &&
+  if run mycls_rewrite "$TMP/mycls_rewrite"; then
     RUNS+=(--full "$TMP/mycls_rewrite/out/model.ckpt-0.meta" "$TMP/mycls_rewrite/out/model.ckpt-0")
+    # spare ~0.5 GB of disk: keep the listing (check_meta.py reads PREFIX.inspect.json)
+    "$SURGEON" inspect --json "$TMP/mycls_rewrite/out/model.ckpt-0" >"$TMP/mycls_rewrite/out/model.ckpt-0.inspect.json" &&
+      rm -f "$TMP/mycls_rewrite/out/model.ckpt-0".data-*
+  fi
   # small fresh runs: no freeze, a renamed scope, a new head; global_step drop / keep / reset
   for gs in drop keep reset; do
     d="$TMP/small_$gs"
@@ -102,6 +107,7 @@ new:
 YAML
     run "small_$gs" "$d" && RUNS+=(--full "$d/out/model.ckpt-0.meta" "$d/out/model.ckpt-0")
   done
+  rm -rf "$TMP/vgg"   # 1.1 GB
 else
   skip "fresh mode: $MAKE not built"
 fi

@@ -14,30 +14,39 @@ Checks, printing every problem with the node name:
    (tensorflow/core/graph/graph_constructor.cc, framework/node_def_util.cc
    ValidateNodeDef / ValidateExternalNodeDefSyntax, framework/op_def_util.cc
    ValidateAttrValue, framework/attr_value_util.cc AttrValueHasType,
-   framework/types.h TypesCompatible): node and input name syntax, unique
-   names, known ops (an op missing from the corpus is checked against the
-   graph's own stripped_op_list and reported as a NOTE), attrs declared or
-   "_"-prefixed, attrs without default present, attr value kinds,
+   framework/types.h TypesCompatible): node, input and device name syntax,
+   unique names, known ops (an op missing from the corpus is checked against
+   the graph's own stripped_op_list and reported as a NOTE), attrs declared
+   or "_"-prefixed, attrs without default present, attr value kinds,
    allowed_values and minimum, input counts, data inputs before ^control
    inputs, existing input nodes, output index in range, edge dtypes
    (ref-ness included: an is_ref input must be fed by an is_ref output),
-   op deprecation against versions.producer, `_class` loc:@X colocation
-   targets, and the names that import_meta_graph resolves in collections
-   (node_list values, VariableDef / SaverDef / CondContextDef /
-   WhileContextDef names).
-2. Saver (with a checkpoint listing): saver_def names, restore_all reaching an
-   assign for every RestoreV2 output, SaveV2/RestoreV2 tensor_names equal,
-   sorted and equal to the checkpoint keys, dtypes, and each key saved from
-   the same variable it restores into.
+   op deprecation against versions.producer, cycles other than while loops
+   (Convert()'s pending counts), `_class` loc:@X colocation targets; the
+   graph's own stripped_op_list (import_graph_def's producer_op_list) lists
+   every op used and agrees with a real OpDef version; Const values match
+   their dtype and size; shape inference for Assign(validate_shape),
+   PlaceholderWithDefault and broadcasting binary ops; and the names that
+   import_meta_graph resolves in collections (node_list values, VariableDef
+   / SaverDef / CondContextDef / WhileContextDef names).
+2. Saver (with a checkpoint listing): saver_def names, version V2,
+   restore_all a NoOp reaching an assign for every RestoreV2 output,
+   SaveV2/RestoreV2 tensor_names equal, sorted and equal to the checkpoint
+   keys, shape_and_slices, dtypes, and each key saved from the same variable
+   it restores into.
 3. Variables (with a checkpoint listing): one variable node per checkpoint
    key (partitioned parts via save_slice_info_def.full_name), shape and dtype
-   equal to the checkpoint, trainable_variables = variables - frozen -
-   non-trainable.
+   equal to the checkpoint, VariableDef names resolve, trainable_variables =
+   variables - frozen (PREFIX.frozen.txt) - non-trainable (global_step, or in
+   rewrite mode whatever the source graph did not train).
 
 Usage:
-  check_meta.py [--proto messages.proto] [--corpus DIR] GRAPH...       structural
-  check_meta.py ... --full META PREFIX --surgeon BIN [--source-meta SRC
-      --rename-prefix P] [--nontrainable NAME]...                    full
+  check_meta.py [--corpus DIR] [--corpus-graphs] GRAPH...          structural only
+  check_meta.py --surgeon BIN --full META PREFIX                   fresh graph
+  check_meta.py --surgeon BIN --rename-prefix P --rewrite META PREFIX SOURCE_META
+The checkpoint listing is `surgeon inspect --json PREFIX` (or a saved copy
+in PREFIX.inspect.json). Options may be repeated to check many graphs in one
+run (the corpus is parsed once).
 
 Exit status: 0 when no problem was found, 1 otherwise, 2 on usage errors.
 Standard library + google.protobuf (Debian python3-protobuf) only.
@@ -1243,6 +1252,19 @@ class Checker:
             only_r = sorted(set(restore_names) - set(save_names))
             self.problem("saver", "saved and restored keys differ: saved only %s; restored only %s" % (
                 only_s[:5], only_r[:5]))
+        # shape_and_slices: "" restores/saves the whole tensor; a slice spec
+        # ("d0 d1 .. off,len:off,len") must describe the checkpoint's full shape.
+        for key, spec in sorted(set(save_names) | set(restore_names)):
+            if not spec or key not in ckpt:
+                continue
+            dims = spec.split(" ")[:-1]
+            try:
+                full = [int(d) for d in dims]
+            except ValueError:
+                full = None
+            if full != ckpt[key]["shape"]:
+                self.problem("saver", "key '%s' has shape_and_slices '%s', whose full shape is not the "
+                                      "checkpoint's %s" % (key, spec, ckpt[key]["shape"]))
         keys_r = {k for k, _ in restore_names}
         for k in sorted(set(ckpt) - keys_r):
             self.problem("saver", "checkpoint key '%s' is not restored" % k)
@@ -1373,6 +1395,10 @@ class Checker:
 
 
 def read_checkpoint_listing(surgeon, prefix, inspect_json):
+    # PREFIX.inspect.json, when present, is a saved `surgeon inspect --json
+    # PREFIX` (the test saves it and deletes big data shards to spare disk).
+    if not inspect_json and os.path.isfile(prefix + ".inspect.json"):
+        inspect_json = prefix + ".inspect.json"
     if inspect_json:
         with open(inspect_json) as f:
             data = json.load(f)

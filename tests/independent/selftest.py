@@ -197,7 +197,13 @@ def full_mutations():
         if len(data) > 4:
             s.input[3], s.input[4] = s.input[4], s.input[3]
 
-    return [restore_not_reached, unsorted_names, wrong_restore_dtype, wrong_shape, frozen_is_trainable,
+    def bogus_slice(mg):
+        for op in ("SaveV2", "RestoreV2"):
+            n = first(mg, op)
+            c = node(mg, n.input[2].split(":")[0])
+            c.attr["value"].tensor.string_val[0] = b"7 0,7"
+
+    return [bogus_slice, restore_not_reached, unsorted_names, wrong_restore_dtype, wrong_shape, frozen_is_trainable,
             drop_variable, saver_v1, save_wrong_var]
 
 

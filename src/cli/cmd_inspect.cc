@@ -19,8 +19,7 @@ std::vector<std::string> CrossCheck(const CheckpointReader& reader, const MetaGr
   std::vector<std::string> out;
   for (const auto& v : graph.variables) {
     if (v.op == "VarHandleOp") continue;  // TF2 graphs key variables by object path, not node name.
-    std::string key = v.save_slice_info ? v.save_slice_info->full_name : v.name;
-    const TensorEntry* e = reader.Find(key);
+    const TensorEntry* e = reader.Find(v.checkpoint_key());
     if (e == nullptr) {
       out.push_back("graph variable '" + v.name + "' has no tensor in the checkpoint");
       continue;
@@ -28,9 +27,9 @@ std::vector<std::string> CrossCheck(const CheckpointReader& reader, const MetaGr
     if (v.dtype != e->dtype) {
       out.push_back("'" + v.name + "': graph says " + DataTypeName(v.dtype) + ", checkpoint has " + DataTypeName(e->dtype));
     }
-    Shape expect = v.save_slice_info ? v.save_slice_info->full_shape : v.shape;
-    if (v.shape_known && expect != e->shape) {
-      out.push_back("'" + v.name + "': graph shape " + ShapeToString(expect) + ", checkpoint shape " + ShapeToString(e->shape));
+    if (v.shape_known && v.checkpoint_shape() != e->shape) {
+      out.push_back("'" + v.name + "': graph shape " + ShapeToString(v.checkpoint_shape()) + ", checkpoint shape " +
+                    ShapeToString(e->shape));
     }
   }
   return out;
@@ -66,7 +65,7 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
       auto mg = ReadMetaGraph(loc->meta_graph);
       if (mg.ok()) {
         graph = SummarizeMetaGraph(*mg);
-        for (const auto& v : graph->variables) graph_vars[v.save_slice_info ? v.save_slice_info->full_name : v.name] = &v;
+        for (const auto& v : graph->variables) graph_vars[v.checkpoint_key()] = &v;
         for (auto& w : CrossCheck(**reader, *graph)) warnings.push_back(loc->meta_graph + ": " + w);
       } else {
         warnings.push_back("meta graph not read: " + mg.status().message());

@@ -26,9 +26,9 @@ Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tens
   if (graph) {
     for (const auto& v : SummarizeMetaGraph(*graph).variables) {
       GraphVariable gv;
-      gv.name = v.save_slice_info ? v.save_slice_info->full_name : v.name;
+      gv.name = v.checkpoint_key();
       gv.dtype = v.dtype;
-      gv.shape = v.save_slice_info ? v.save_slice_info->full_shape : v.shape;
+      gv.shape = v.checkpoint_shape();
       gv.trainable = v.trainable;
       inv.graph_variables.push_back(std::move(gv));
     }

@@ -25,6 +25,7 @@
 #include "surgeon/format/v1_reader.h"
 #include "base/coding.h"
 #include "testing.h"
+#include "v1_fixture.h"
 
 namespace surgeon {
 namespace {
@@ -120,49 +121,15 @@ std::string WriteV2TwoShards(const std::string& dir) {
   return prefix;
 }
 
-// A small V1 checkpoint as TensorSliceWriter writes it: a float tensor in
-// one slice, an int64 tensor saved as two slices.
-void AppendLengthDelimited(std::string* s, int field, const std::string& payload) {
-  PutVarint64(s, (static_cast<uint64_t>(field) << 3) | 2);
-  PutVarint64(s, payload.size());
-  s->append(payload);
-}
-
-struct V1Spec {
-  std::string name;
-  int dtype;
-  Shape shape;
-  std::vector<std::pair<TensorSlice, tensorflow::TensorProto>> slices;
-};
+using V1Spec = testing::V1Tensor;
 
 std::string WriteV1File(const std::string& path, const std::vector<V1Spec>& tensors) {
-  tensorflow::SavedTensorSlices meta;
-  meta.mutable_meta()->mutable_versions()->set_producer(1);
-  std::map<std::string, std::string> records;
-  for (const auto& t : tensors) {
-    auto* m = meta.mutable_meta()->add_tensor();
-    m->set_name(t.name);
-    m->set_type(static_cast<tensorflow::DataType>(t.dtype));
-    for (int64_t d : t.shape) m->mutable_shape()->add_dim()->set_size(d);
-    for (const auto& [slice, data] : t.slices) {
-      *m->add_slice() = SliceToProto(slice);
-      tensorflow::SavedSlice ss;
-      ss.set_name(t.name);
-      *ss.mutable_slice() = SliceToProto(slice);
-      std::string saved_slice = ss.SerializeAsString();
-      AppendLengthDelimited(&saved_slice, 3, data.SerializeAsString());
-      std::string record;
-      AppendLengthDelimited(&record, 2, saved_slice);
-      records[EncodeTensorNameSlice(t.name, slice)] = record;
-    }
-  }
-  TableBuilder table;
-  REQUIRE(table.Add("", meta.SerializeAsString()).ok());
-  for (const auto& [k, v] : records) REQUIRE(table.Add(k, v).ok());
-  WriteFile(path, table.Finish());
+  WriteFile(path, testing::EncodeV1Checkpoint(tensors));
   return path;
 }
 
+// A small V1 checkpoint as TensorSliceWriter writes it: a float tensor in
+// one slice, an int64 tensor saved as two slices.
 std::vector<V1Spec> SmallV1() {
   tensorflow::TensorProto f;
   for (int i = 0; i < 12; ++i) f.add_float_val(0.5f * i);
@@ -171,8 +138,8 @@ std::vector<V1Spec> SmallV1() {
   for (int i = 0; i < 4; ++i) bottom.add_int64_val(-7 * i);
   TensorSlice full2(2, SliceExtent{0, -1});
   return {
-      {"v1/weights", static_cast<int>(DataType::kFloat), {3, 4}, {{full2, f}}},
-      {"v1/table", static_cast<int>(DataType::kInt64), {4, 2},
+      {"v1/weights", DataType::kFloat, {3, 4}, {{full2, f}}},
+      {"v1/table", DataType::kInt64, {4, 2},
        {{TensorSlice{{0, 2}, {0, -1}}, top}, {TensorSlice{{2, 2}, {0, -1}}, bottom}}},
   };
 }
@@ -590,11 +557,11 @@ TEST_CASE("Matrix V1: absurd shapes, unknown dtypes, inconsistent records", "[co
       {"negative dim", [](auto& t) { t[0].shape[0] = -3; }, "negative"},
       {"2^60 elements", [](auto& t) { t[0].shape = {int64_t{1} << 60}; }, "more than the file has bytes"},
       {"2^32 x 2^32 elements", [](auto& t) { t[0].shape = {int64_t{1} << 32, int64_t{1} << 32}; }, "2^63"},
-      {"dtype 0", [](auto& t) { t[0].dtype = 0; }, "unknown dtype"},
-      {"dtype 999", [](auto& t) { t[0].dtype = 999; }, "unknown dtype"},
-      {"dtype -1", [](auto& t) { t[0].dtype = -1; }, "unknown dtype"},
+      {"dtype 0", [](auto& t) { t[0].dtype = static_cast<DataType>(0); }, "unknown dtype"},
+      {"dtype 999", [](auto& t) { t[0].dtype = static_cast<DataType>(999); }, "unknown dtype"},
+      {"dtype -1", [](auto& t) { t[0].dtype = static_cast<DataType>(-1); }, "unknown dtype"},
       {"shape bigger than the stored values", [](auto& t) { t[0].shape = {3, 5}; }, "values"},
-      {"values for a different dtype", [](auto& t) { t[0].dtype = static_cast<int>(DataType::kInt32); }, ""},
+      {"values for a different dtype", [](auto& t) { t[0].dtype = DataType::kInt32; }, ""},
       {"slices that do not cover the tensor", [](auto& t) { t[1].slices.pop_back(); }, ""},
       {"duplicate tensor", [](auto& t) { t.push_back(t[0]); }, ""},
   };

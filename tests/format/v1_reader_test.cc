@@ -14,58 +14,18 @@
 #include "surgeon/format/v1_reader.h"
 #include "base/coding.h"
 #include "testing.h"
+#include "v1_fixture.h"
 
 namespace surgeon {
 namespace {
 
-struct V1Slice {
-  TensorSlice slice;
-  tensorflow::TensorProto data;
-  std::string raw_data;  // If non-empty: the serialized TensorProto, used verbatim.
-  bool omit_record = false;
-};
-struct V1Tensor {
-  std::string name;
-  DataType dtype;
-  Shape shape;
-  std::vector<V1Slice> slices;
-};
-
-void AppendLengthDelimited(std::string* s, int field, const std::string& payload) {
-  PutVarint64(s, (static_cast<uint64_t>(field) << 3) | 2);
-  PutVarint64(s, payload.size());
-  s->append(payload);
-}
+using testing::V1Slice;
+using testing::V1Tensor;
 
 // Writes a V1 checkpoint file as TensorSliceWriter does.
 std::string WriteV1(const std::vector<V1Tensor>& tensors, int producer = 1, int min_consumer = 0) {
-  tensorflow::SavedTensorSlices meta;
-  meta.mutable_meta()->mutable_versions()->set_producer(producer);
-  meta.mutable_meta()->mutable_versions()->set_min_consumer(min_consumer);
-  std::map<std::string, std::string> records;
-  for (const auto& t : tensors) {
-    auto* m = meta.mutable_meta()->add_tensor();
-    m->set_name(t.name);
-    m->set_type(static_cast<tensorflow::DataType>(t.dtype));
-    for (int64_t d : t.shape) m->mutable_shape()->add_dim()->set_size(d);
-    for (const auto& s : t.slices) {
-      *m->add_slice() = SliceToProto(s.slice);
-      if (s.omit_record) continue;
-      tensorflow::SavedSlice ss;
-      ss.set_name(t.name);
-      *ss.mutable_slice() = SliceToProto(s.slice);
-      std::string saved_slice = ss.SerializeAsString();
-      AppendLengthDelimited(&saved_slice, 3, s.raw_data.empty() ? s.data.SerializeAsString() : s.raw_data);
-      std::string record;
-      AppendLengthDelimited(&record, 2, saved_slice);
-      records[EncodeTensorNameSlice(t.name, s.slice)] = record;
-    }
-  }
-  TableBuilder table;
-  REQUIRE(table.Add("", meta.SerializeAsString()).ok());
-  for (const auto& [k, v] : records) REQUIRE(table.Add(k, v).ok());
   std::string path = testing::MakeTempDir("v1") + "/model.ckpt";
-  testing::WriteFile(path, table.Finish());
+  testing::WriteFile(path, testing::EncodeV1Checkpoint(tensors, producer, min_consumer));
   return path;
 }
 

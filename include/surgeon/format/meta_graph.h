@@ -53,6 +53,11 @@ struct GraphVariableInfo {
   std::string op;             // "VariableV2", "Variable" or "VarHandleOp"
   std::string shared_name;    // attr `shared_name` (TF2 VarHandleOp), may be empty
   std::optional<SaveSliceInfo> save_slice_info;  // from the VariableDef, if any
+
+  // The checkpoint tensor a TF1 Saver saves this variable into: a
+  // partitioned variable's part is a slice of the whole variable's key.
+  const std::string& checkpoint_key() const { return save_slice_info ? save_slice_info->full_name : name; }
+  const Shape& checkpoint_shape() const { return save_slice_info ? save_slice_info->full_shape : shape; }
 };
 
 // SaverDef (saver.proto). version: 0 LEGACY, 1 V1, 2 V2.

@@ -8,13 +8,14 @@
 #   - selftest.py: each of ~30 corruptions of a real graph / of surgeon's
 #     output is reported (the checker is not vacuous);
 #   - fresh mode: make_vgg16 --slots -> configs/vgg16_to_mycls.yaml, plus
-#     small runs without freeze and with global_step keep / reset: importer
+#     small runs without freeze and with global_step keep / reset, and every
+#     initializer kind (+ float64/float16/int32/int64 variables): importer
 #     checks + saver (restore covers every key, SaveV2/RestoreV2 names equal,
 #     sorted, = the checkpoint keys, dtypes, same variable saved and
 #     restored) + variables (exactly the checkpoint's, shapes, dtypes,
 #     trainable_variables = all - frozen - global_step);
 #   - rewrite mode (target.meta_graph: {from: source}): the VGG16 -> mycls
-#     config, and every corpus case that has a .meta, with
+#     config, the initializer run, and every corpus case that has a .meta, with
 #     drop_optimizer_slots and a rename of every variable into moved/: the
 #     same full checks, trainable_variables judged from the source graph's.
 # A surgeon run that fails counts as a failure.
@@ -106,6 +107,43 @@ new:
   - {name: net/head/biases, shape: [10], initializer: zeros}
 YAML
     run "small_$gs" "$d" && RUNS+=(--full "$d/out/model.ckpt-0.meta" "$d/out/model.ckpt-0")
+  done
+  # every initializer kind and a few dtypes, fresh and rewrite mode
+  for mode in true "{from: source}"; do
+    d="$TMP/init_${mode//[^a-z]/}"
+    mkdir -p "$d"
+    cat >"$d/cfg.yaml" <<YAML
+source: {checkpoint: $SRC_CKPT}
+target: {checkpoint: out/model.ckpt-0, meta_graph: $mode}
+keep: ["vgg_16/conv1/conv1_1/*"]
+drop_optimizer_slots: true
+global_step: reset
+rename:
+  - {scope: "vgg_16/", to: "net/"}
+new:
+  - {name: net/i/zeros, shape: [3, 4], initializer: zeros}
+  - {name: net/i/ones, shape: [5], initializer: ones}
+  - {name: net/i/constant, shape: [2, 2], initializer: {type: constant, value: 0.5}}
+  - {name: net/i/random_normal, shape: [4, 3], initializer: {type: random_normal, mean: 0.1, stddev: 0.2}}
+  - {name: net/i/truncated_normal, shape: [4, 3], initializer: {type: truncated_normal, stddev: 0.2}}
+  - {name: net/i/random_uniform, shape: [4, 3], initializer: {type: random_uniform, minval: -1, maxval: 1}}
+  - {name: net/i/glorot_uniform, shape: [3, 3, 8, 16], initializer: glorot_uniform}
+  - {name: net/i/glorot_normal, shape: [3, 3, 8, 16], initializer: glorot_normal}
+  - {name: net/i/he_uniform, shape: [8, 16], initializer: he_uniform}
+  - {name: net/i/he_normal, shape: [8, 16], initializer: he_normal}
+  - {name: net/i/lecun_uniform, shape: [8, 16], initializer: lecun_uniform}
+  - {name: net/i/lecun_normal, shape: [8, 16], initializer: lecun_normal}
+  - {name: net/i/variance_scaling, shape: [8, 16], initializer: {type: variance_scaling, scale: 2.0, mode: fan_out, distribution: untruncated_normal}}
+  - {name: net/i/orthogonal_wide, shape: [4, 9], initializer: {type: orthogonal, gain: 1.5}}
+  - {name: net/i/orthogonal_tall, shape: [3, 3, 4, 2], initializer: orthogonal}
+  - {name: net/i/f64, shape: [3], dtype: float64, initializer: {type: random_uniform, minval: 0, maxval: 2}}
+  - {name: net/i/f16, shape: [3], dtype: float16, initializer: glorot_uniform}
+  - {name: net/i/i32, shape: [3], dtype: int32, initializer: zeros}
+  - {name: net/i/i64, shape: [], dtype: int64, initializer: {type: constant, value: 7}}
+  - {name: net/i/scalar, shape: [], initializer: ones}
+freeze: ["net/i/ones", "net/conv1/*"]
+YAML
+    run "initializers (meta_graph: $mode)" "$d" && RUNS+=(--full "$d/out/model.ckpt-0.meta" "$d/out/model.ckpt-0")
   done
   rm -rf "$TMP/vgg"   # 1.1 GB
 else

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "graph/control_flow_context.h"
 #include "graph/node_util.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
@@ -436,8 +437,28 @@ class Rewriter {
         }
         vals->Clear();
         for (auto& k : kept) vals->Add(std::move(k));
-      } else if (col.has_bytes_list()) {
-        // Contexts (cond_context, while_context, ...) hold tensor names we do not parse.
+      } else if (col.has_bytes_list() && (key == "cond_context" || key == "while_context")) {
+        ContextNames names{[&](const std::string& t) { return NewTensor(t); }, exists};
+        auto* vals = col.mutable_bytes_list()->mutable_value();
+        std::vector<std::string> kept;
+        for (auto& bytes : *vals) {
+          std::string why;
+          switch (EditControlFlowContext(key, names, &bytes, &why)) {
+            case ContextEdit::kRemoved:
+              warnings_.push_back("collection '" + key + "': " + why + "; the context was removed");
+              continue;
+            case ContextEdit::kUnparsed:
+              warnings_.push_back("collection '" + key + "': an entry surgeon cannot parse was kept as is");
+              break;
+            case ContextEdit::kKept:
+              break;
+          }
+          kept.push_back(std::move(bytes));
+        }
+        vals->Clear();
+        for (auto& k : kept) vals->Add(std::move(k));
+      } else if (col.has_bytes_list() && !name_map_.empty()) {
+        // Other protos (summaries, queue runners, ...) hold names we do not parse.
         for (const auto& bytes : col.bytes_list().value()) {
           for (const auto& [from, to] : name_map_) {
             if (bytes.find(from) != std::string::npos) {
@@ -457,7 +478,8 @@ class Rewriter {
     for (auto it = mg_.mutable_collection_def()->begin(); it != mg_.mutable_collection_def()->end();) {
       const auto& c = it->second;
       bool empty = (c.has_node_list() && c.node_list().value_size() == 0) ||
-                   (c.has_bytes_list() && c.bytes_list().value_size() == 0 && IsVariableDefCollection(it->first));
+                   (c.has_bytes_list() && c.bytes_list().value_size() == 0 &&
+                    (IsVariableDefCollection(it->first) || it->first == "cond_context" || it->first == "while_context"));
       it = empty ? mg_.mutable_collection_def()->erase(it) : std::next(it);
     }
   }

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "graph_test_util.h"
+#include "proto/control_flow.pb.h"
 
 namespace surgeon {
 namespace {
@@ -15,6 +16,42 @@ bool IsSlot(const std::string& name) {
   static const std::regex re(
       R"((^|/)(Adam|Adam_1|Ftrl|Ftrl_1|RMSProp|RMSProp_1|Momentum|Adagrad|Adadelta|Adadelta_1)$|^beta[12]_power(_\d+)?$)");
   return std::regex_search(name, re);
+}
+
+// Every tensor a cond_context / while_context entry names is in the graph.
+void CheckContextsResolve(const tensorflow::MetaGraphDef& mg) {
+  std::set<std::string> nodes;
+  for (const auto& n : mg.graph_def().node()) nodes.insert(n.name());
+  auto check = [&](const std::string& tensor) {
+    if (tensor.empty()) return;
+    INFO("context tensor " << tensor);
+    CHECK(nodes.count(ParseTensorRef(tensor).node));
+  };
+  auto values = [&](const tensorflow::ValuesDef& v) {
+    for (const auto& t : v.values()) check(t);
+    for (const auto& [o, i] : v.external_values()) {
+      check(o);
+      check(i);
+    }
+  };
+  for (const auto& [key, col] : mg.collection_def()) {
+    for (const auto& bytes : col.bytes_list().value()) {
+      if (key == "cond_context") {
+        tensorflow::CondContextDef c;
+        REQUIRE(c.ParseFromString(bytes));
+        check(c.pred_name());
+        check(c.pivot_name());
+        values(c.values_def());
+      } else if (key == "while_context") {
+        tensorflow::WhileContextDef w;
+        REQUIRE(w.ParseFromString(bytes));
+        check(w.pivot_name());
+        for (const auto& t : w.loop_exit_names()) check(t);
+        for (const auto& t : w.loop_enter_names()) check(t);
+        values(w.values_def());
+      }
+    }
+  }
 }
 
 TEST_CASE("rewrite corpus graphs: everything under a new scope, optimizer slots dropped") {
@@ -64,6 +101,8 @@ TEST_CASE("rewrite corpus graphs: everything under a new scope, optimizer slots 
         CHECK_FALSE(spec.dropped.count(r.node));
       }
     }
+    // cond/while contexts name only tensors that exist (import_meta_graph looks each up).
+    CheckContextsResolve(mg);
     // Trainable flags preserved for kept variables.
     std::map<std::string, bool> before;
     for (const auto& v : summary.variables) before[v.name] = v.trainable;
@@ -257,6 +296,72 @@ TEST_CASE("an identity rewrite rebuilds the saver node for node as TensorFlow bu
   }
   CHECK(compared >= 2);  // v2_alzi_dnn (TF 1.14, save_6) and v2_keras_estimator_conv2d_rmsprop
   CHECK(resource_compared);  // v2_keras_estimator_conv2d_rmsprop: Identity + AssignVariableOp restores
+}
+
+}  // namespace surgeon
+
+namespace surgeon {
+
+TEST_CASE("rewrite edits cond contexts: renamed names follow, contexts of a dropped global_step go") {
+  SURGEON_REQUIRE_CORPUS(corpus);
+  const std::string file = corpus + "/v2_estimator_partnames_hose/model.ckpt-300.meta";
+  auto src = ReadMetaGraph(file);
+  REQUIRE(src.ok());
+  auto contexts = [](const tensorflow::MetaGraphDef& mg) {
+    std::vector<tensorflow::CondContextDef> out;
+    auto it = mg.collection_def().find("cond_context");
+    if (it == mg.collection_def().end()) return out;
+    for (const auto& b : it->second.bytes_list().value()) {
+      REQUIRE(out.emplace_back().ParseFromString(b));
+    }
+    return out;
+  };
+  const auto before = contexts(*src);
+  // TF's get_or_create_global_step builds two conds reading global_step
+  // ("cond/cond_text", "cond/cond_text_1"; the corpus graph holds them).
+  REQUIRE(before.size() >= 3);
+  REQUIRE(before[0].values_def().external_values().count("global_step:0"));
+  auto ckpt = [&](const std::function<std::string(const std::string&)>& key_of, bool with_step) {
+    std::vector<CheckpointTensorInfo> out;
+    for (const auto& g : testing::CorpusGraphs()) {
+      if (g.file != file) continue;
+      for (auto t : testing::CheckpointOf(g.expected)) {
+        if (t.key == "global_step" && !with_step) continue;
+        t.key = key_of(t.key);
+        out.push_back(t);
+      }
+    }
+    return out;
+  };
+  SECTION("global_step renamed: the contexts name the new node") {
+    RewriteSpec spec;
+    spec.renames["global_step"] = "train/step";
+    spec.checkpoint = ckpt([](const std::string& k) { return k == "global_step" ? "train/step" : k; }, true);
+    auto out = RewriteMetaGraph(*src, spec);
+    REQUIRE(out.ok());
+    auto after = contexts(out->meta_graph);
+    REQUIRE(after.size() == before.size());
+    CHECK(after[0].values_def().external_values().count("train/step:0"));
+    CHECK_FALSE(after[0].values_def().external_values().count("global_step:0"));
+    CHECK(std::count(after[1].values_def().values().begin(), after[1].values_def().values().end(),
+                     "train/step/Initializer/zeros:0") == 1);
+    CheckContextsResolve(out->meta_graph);
+    CHECK(CheckGraph(out->meta_graph, spec.checkpoint).empty());
+  }
+  SECTION("global_step dropped: its conds are removed, with a warning naming them") {
+    RewriteSpec spec;
+    spec.dropped.insert("global_step");
+    spec.checkpoint = ckpt([](const std::string& k) { return k; }, false);
+    auto out = RewriteMetaGraph(*src, spec);
+    REQUIRE(out.ok());
+    auto after = contexts(out->meta_graph);
+    CHECK(after.size() == before.size() - 2);
+    for (const auto& c : after) CHECK(c.context_name().rfind("cond/", 0) != 0);
+    int reported = 0;
+    for (const auto& w : out->warnings) reported += w.find("context 'cond/cond_text") != std::string::npos;
+    CHECK(reported == 2);
+    CheckContextsResolve(out->meta_graph);
+  }
 }
 
 }  // namespace surgeon

@@ -72,7 +72,7 @@ Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
 // What the plan means for the source graph: copied variables are renamed,
 // a new variable that takes a dropped one's place reuses (and reshapes) its
 // node, other new variables are added, everything else dropped goes.
-RewriteSpec MakeRewriteSpec(const Plan& plan) {
+Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   RewriteSpec spec;
   spec.renames = plan.renames;
   std::set<std::string> replaced;
@@ -91,6 +91,7 @@ RewriteSpec MakeRewriteSpec(const Plan& plan) {
     v.dtype = a.dtype;
     v.shape = a.shape;
     v.trainable = a.trainable;
+    SURGEON_ASSIGN_OR_RETURN(v.init, ResolveInitializer(a.initializer, a.dtype, a.shape));
     spec.added.push_back(std::move(v));
   }
   for (const auto& d : plan.dropped) {
@@ -153,7 +154,8 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   if (plan.meta_mode == MetaGraphMode::kFresh) {
     SURGEON_ASSIGN_OR_RETURN(target_graph, BuildTargetGraph(s));
   } else if (plan.meta_mode == MetaGraphMode::kFromSource) {
-    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, MakeRewriteSpec(s.plan)));
+    SURGEON_ASSIGN_OR_RETURN(RewriteSpec spec, MakeRewriteSpec(s.plan));
+    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
     target_graph = std::move(rewritten.meta_graph);
     for (auto& w : rewritten.warnings) report.warnings.push_back(std::move(w));
   }

@@ -6,6 +6,7 @@
 #include "surgeon/graph/rewrite_graph.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -59,6 +60,7 @@ class Rewriter {
   Rewriter(const tensorflow::MetaGraphDef& source, const RewriteSpec& spec) : mg_(source), spec_(spec) {}
 
   Result<RewriteResult> Run() {
+    SURGEON_RETURN_IF_ERROR(ExpandPartitioned());
     SURGEON_RETURN_IF_ERROR(Validate());
     RemoveNodes();
     SURGEON_RETURN_IF_ERROR(Rename());
@@ -72,6 +74,50 @@ class Rewriter {
 
  private:
   auto& nodes() { return *mg_.mutable_graph_def()->mutable_node(); }
+
+  // The spec names checkpoint keys; a partitioned variable's key is the
+  // SaveSliceInfoDef.full_name of its parts "<key>/part_<i>", each a node.
+  // Renames, drops and non_trainable of such a key become per-part entries.
+  Status ExpandPartitioned() {
+    std::map<std::string, std::vector<std::string>> parts;  // full_name -> part nodes
+    std::unordered_set<std::string> vars;
+    for (const auto& v : SummarizeMetaGraph(mg_).variables) {
+      vars.insert(v.name);
+      if (v.save_slice_info && v.save_slice_info->full_name != v.name) parts[v.save_slice_info->full_name].push_back(v.name);
+    }
+    std::map<std::string, std::vector<std::string>> target_parts;  // target key -> its part nodes after renaming
+    for (const auto& [key, nodes] : parts) {
+      if (vars.count(key)) continue;  // A node of that name exists: not ambiguous, leave as is.
+      auto r = spec_.renames.find(key);
+      if (r == spec_.renames.end()) {
+        target_parts[key] = nodes;
+        continue;
+      }
+      const std::string to = r->second;
+      spec_.renames.erase(r);
+      for (const auto& p : nodes) {
+        if (!StartsWith(p, key + "/")) {
+          return Status::Unimplemented("rename: part '" + p + "' of partitioned variable '" + key +
+                                       "' is not named '<variable>/part_<i>'");
+        }
+        spec_.renames[p] = to + p.substr(key.size());
+        target_parts[to].push_back(spec_.renames[p]);
+      }
+    }
+    for (const auto& [key, nodes] : parts) {
+      if (!spec_.dropped.erase(key)) continue;
+      spec_.dropped.insert(nodes.begin(), nodes.end());
+      target_parts.erase(key);
+    }
+    for (const auto& [key, nodes] : target_parts) {
+      if (spec_.non_trainable.erase(key)) spec_.non_trainable.insert(nodes.begin(), nodes.end());
+      if (spec_.new_shapes.count(key)) {
+        return Status::Unimplemented("variable '" + key + "' is partitioned into " + std::to_string(nodes.size()) +
+                                     " parts; rewrite mode cannot change its shape (use meta_graph: true)");
+      }
+    }
+    return Status::OK();
+  }
 
   Status Validate() {
     std::unordered_set<std::string> vars;
@@ -560,7 +606,7 @@ class Rewriter {
   }
 
   tensorflow::MetaGraphDef mg_;
-  const RewriteSpec& spec_;
+  RewriteSpec spec_;  // A copy: ExpandPartitioned rewrites it.
   std::vector<std::string> warnings_;
   std::unordered_set<std::string> removed_;
   std::unordered_map<std::string, std::string> name_map_;

@@ -140,6 +140,7 @@ TEST_CASE("Rewrite mode: a corpus graph with a new head passes the checker", "[c
                               "rename:\n  - {from: 'h1/', to: 'body/h1/'}\n"
                               "new:\n  - {name: output/w, shape: [25, 3], initializer: glorot_uniform}\n"
                               "  - {name: output/b, shape: [3], initializer: zeros}\n"
+                              "  - {name: extra/scale, shape: [3], initializer: {type: random_uniform, minval: 0.5, maxval: 1.5}}\n"
                               "freeze: ['body/*']\n");
   auto graph = ReadMetaGraph(run.surgery.plan.target_prefix + ".meta");
   REQUIRE(graph.ok());
@@ -155,6 +156,11 @@ TEST_CASE("Rewrite mode: a corpus graph with a new head passes the checker", "[c
     CHECK(v.trainable == (v.name.rfind("body/", 0) != 0 && v.name != "global_step"));
   }
   CHECK_FALSE(run.report.warnings.empty());  // The stale gradient shapes are reported by node.
+  // A variable with no source node gets its configured initializer's chain, not zeros (output/w
+  // takes the dropped output/w's node and keeps that node's initializer, reshaped).
+  bool uniform = false;
+  for (const auto& n : graph->graph_def().node()) uniform |= n.name() == "extra/scale/Initializer/random_uniform/RandomUniform";
+  CHECK(uniform);
 }
 
 }  // namespace surgeon

@@ -24,8 +24,15 @@
 //     `_output_shapes` is stripped from every node downstream of a reshaped
 //     variable; int Consts feeding those nodes that still hold an old
 //     dimension (a Reshape to 1000 classes) are reported by name.
-//  5. `added` variables are built as in a fresh graph; `non_trainable`
-//     target variables leave "trainable_variables".
+//     A new variable that takes a dropped variable's place (same role,
+//     `renames` + `new_shapes`) keeps that node's initializer, reshaped; the
+//     checkpoint holds the configured initializer's values.
+//  5. `added` variables are built as in a fresh graph, with their
+//     initializer's chain; `non_trainable` target variables leave
+//     "trainable_variables".
+//  Partitioned variables are named by their checkpoint key (the parts'
+//  SaveSliceInfoDef.full_name) in renames, drops and non_trainable; each
+//  part "<key>/part_<i>" follows. Their shape cannot change here.
 #ifndef SURGEON_GRAPH_REWRITE_GRAPH_H_
 #define SURGEON_GRAPH_REWRITE_GRAPH_H_
 

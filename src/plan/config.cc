@@ -380,11 +380,9 @@ Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::
       r.kind = RenameRule::Kind::kPrefix;
     } else if (key == "regex") {
       r.kind = RenameRule::Kind::kRegex;
-      try {
-        r.regex = std::make_shared<const std::regex>(s, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return Error(v, kp, "invalid regex '" + s + "': " + e.what());
-      }
+      auto re = CompileRegex(s);
+      if (!re.ok()) return Error(v, kp, re.status().message());
+      r.regex = std::move(re).value();
     } else {
       r.kind = RenameRule::Kind::kScope;
     }

@@ -1,16 +1,58 @@
 #include "surgeon/plan/pattern.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace surgeon {
+namespace {
+
+// The numbers std::regex would parse: after a backslash (back-references)
+// and inside {...} (repetition counts). Escaped characters are skipped, so
+// "\\123" (a literal backslash, then digits) is not a back-reference.
+Status CheckRegexNumbers(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("invalid regex '" + text + "': " + why);
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      size_t j = i + 1;
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+      if (j - (i + 1) > 3) return bad("back-reference \\" + text.substr(i + 1, j - i - 1) + " is too large");
+      i = std::max(i + 1, j - 1);  // Skip the escaped character (or the digits).
+    } else if (text[i] == '{') {
+      size_t j = i + 1;
+      std::string number;
+      for (; j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == ','); ++j) {
+        if (text[j] == ',') {
+          number.clear();
+          continue;
+        }
+        number += text[j];
+        if (number.size() > 4 || std::stoi(number) > kMaxRegexRepeat) {
+          return bad("repetition count above " + std::to_string(kMaxRegexRepeat));
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const std::regex>> CompileRegex(const std::string& text) {
+  SURGEON_RETURN_IF_ERROR(CheckRegexNumbers(text));
+  try {
+    return std::make_shared<const std::regex>(text, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return Status::InvalidArgument("invalid regex '" + text + "': " + e.what());
+  }
+}
 
 Result<Pattern> Pattern::Parse(std::string_view text) {
   Pattern p;
   p.text_ = std::string(text);
   if (text.substr(0, 3) == "re:") {
-    try {
-      p.regex_ = std::make_shared<const std::regex>(std::string(text.substr(3)), std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return Status::InvalidArgument("invalid regex '" + std::string(text.substr(3)) + "': " + e.what());
-    }
+    SURGEON_ASSIGN_OR_RETURN(p.regex_, CompileRegex(std::string(text.substr(3))));
   } else if (text.empty()) {
     return Status::InvalidArgument("empty pattern");
   }

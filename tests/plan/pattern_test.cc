@@ -45,5 +45,24 @@ TEST_CASE("Pattern: errors", "[plan][pattern]") {
   CHECK(Pattern::Parse("").status().message() == "empty pattern");
 }
 
+TEST_CASE("Pattern: numbers std::regex would overflow or blow up on are refused before compiling", "[plan][pattern]") {
+  // The config fuzzer's find: a 40-digit back-reference is undefined
+  // behaviour inside libstdc++'s regex compiler.
+  auto backref = Pattern::Parse("re:(a)\\1111111111111111111111111111111111111111");
+  REQUIRE_FALSE(backref.ok());
+  CHECK(backref.status().message().find("back-reference") != std::string::npos);
+  auto repeat = Pattern::Parse("re:a{99999999999999999999}");
+  REQUIRE_FALSE(repeat.ok());
+  CHECK(repeat.status().message().find("repetition count above 1000") != std::string::npos);
+  CHECK_FALSE(Pattern::Parse("re:a{2,5000}").ok());
+  // Ordinary numbers stay fine, and an escaped backslash before digits is a literal.
+  CHECK(Pattern::Parse("re:(a)b{2,3}\\1")->Matches("abbba"));
+  CHECK(Pattern::Parse("re:conv{1000}").ok());
+  CHECK(Pattern::Parse("re:x\\\\12345")->Matches("x\\12345"));
+  auto rule = CompileRegex("^(layer)_\\d{1,3}$");
+  REQUIRE(rule.ok());
+  CHECK(std::regex_match("layer_12", **rule));
+}
+
 }  // namespace
 }  // namespace surgeon

@@ -46,6 +46,15 @@ class Pattern {
 // Glob matching as described above, exposed for tests.
 bool GlobMatch(std::string_view glob, std::string_view name);
 
+// Compiles a config regex (ECMAScript). InvalidArgument, with std::regex's
+// reason, when it does not compile, and before compiling when a repetition
+// count ({n}, {n,m}) exceeds kMaxRegexRepeat or a back-reference number has
+// more than 3 digits: libstdc++ parses those numbers into a `long` without
+// an overflow check (undefined behaviour, found by the config fuzzer) and
+// builds one automaton state per repetition.
+inline constexpr int kMaxRegexRepeat = 1000;
+Result<std::shared_ptr<const std::regex>> CompileRegex(const std::string& text);
+
 }  // namespace surgeon
 
 #endif  // SURGEON_PLAN_PATTERN_H_

@@ -12,7 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-asan}
 start=$(date +%s)
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSURGEON_SANITIZE=ON ${CMAKE_ARGS:-} >/dev/null
+# -O1 -g1: the sanitizers' usual optimisation level, with line tables for
+# the reports; about half the compile time of RelWithDebInfo (-O2 -g).
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" \
+  -DSURGEON_SANITIZE=ON ${CMAKE_ARGS:-} >/dev/null
 ninja -C "$BUILD" -j"${JOBS:-2}"
 built=$(date +%s)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=0:max_allocation_size_mb=4096:detect_stack_use_after_return=0}

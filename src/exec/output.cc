@@ -1,10 +1,12 @@
 #include "surgeon/exec/output.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/checkpoint_state.h"
+#include "surgeon/format/v1_reader.h"
 
 namespace surgeon {
 namespace {
@@ -27,6 +29,15 @@ std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix) {
 
 std::vector<std::string> SourceFiles(const CheckpointLocation& loc) {
   std::vector<std::string> out = ExistingCheckpointFiles(loc.prefix);
+  // A sharded V1 prefix is a pattern no file is named: list its shards so no
+  // target can overwrite one. (For a single V1 file this is the file again.)
+  if (loc.format == CheckpointFormat::kV1) {
+    if (auto files = V1CheckpointFiles(loc.prefix); files.ok()) {
+      for (auto& f : *files) {
+        if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(std::move(f));
+      }
+    }
+  }
   if (!loc.meta_graph.empty()) out.push_back(loc.meta_graph);
   std::string state = JoinPath(Dirname(loc.prefix), "checkpoint");
   if (FileExists(state)) out.push_back(state);

@@ -1,10 +1,12 @@
 #include "surgeon/format/checkpoint_path.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
 
 #include "surgeon/format/checkpoint_state.h"
+#include "surgeon/format/v1_reader.h"
 
 namespace surgeon {
 namespace {
@@ -36,6 +38,30 @@ std::string Suggestions(const std::string& path) {
   return out.empty() ? "" : " (checkpoints nearby: " + out + ")";
 }
 
+// The sharded V1 checkpoint whose files are "<base>-NNNNN-of-MMMMM": its
+// pattern when "<base>-00000-of-MMMMM" exists for one MMMMM, "" when for
+// none; InvalidArgument when for several (stale files of another sharding).
+Result<std::string> ShardedV1AtBase(const std::string& base) {
+  const std::string dir = Dirname(base), first = Basename(base) + "-00000-of-";
+  std::vector<std::string> patterns;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(first, 0) != 0 || !e.is_regular_file(ec)) continue;
+    const std::string num_shards = name.substr(first.size());
+    if (num_shards.empty() || num_shards.find_first_not_of("0123456789") != std::string::npos) continue;
+    // Spelled from `base` as given, like a V1 file's prefix.
+    std::string pattern = V1ShardPattern(base + "-?????" "-of-" + num_shards);  // Split: "??-" is a trigraph.
+    if (!pattern.empty()) patterns.push_back(std::move(pattern));
+  }
+  if (patterns.empty()) return std::string();
+  if (patterns.size() == 1) return patterns[0];
+  std::sort(patterns.begin(), patterns.end());
+  std::string list;
+  for (const auto& p : patterns) list += "\n  " + p;
+  return Status::InvalidArgument(base + ": several sharded V1 checkpoints have this base name; name one:" + list);
+}
+
 Result<CheckpointLocation> ResolvePrefix(const std::string& p) {
   CheckpointLocation loc;
   if (FileExists(IndexFilename(p))) {
@@ -44,14 +70,30 @@ Result<CheckpointLocation> ResolvePrefix(const std::string& p) {
     loc.meta_graph = MetaIfExists(p);
     return loc;
   }
+  loc.format = CheckpointFormat::kV1;
+  // Sharded V1 spelled as its pattern or as one of its files: every shard
+  // must be there (the NotFound names the missing one).
+  if (std::string pattern = V1ShardPattern(p); !pattern.empty()) {
+    SURGEON_RETURN_IF_ERROR(V1CheckpointFiles(pattern).status());
+    loc.prefix = pattern;
+    loc.meta_graph = MetaIfExists(pattern);
+    return loc;
+  }
   if (FileExists(p)) {
-    loc.format = CheckpointFormat::kV1;
     loc.prefix = p;
     loc.meta_graph = MetaIfExists(p);
     return loc;
   }
+  // Sharded V1 named by its base, as "<base>.meta" and the user see it.
+  SURGEON_ASSIGN_OR_RETURN(std::string pattern, ShardedV1AtBase(p));
+  if (!pattern.empty()) {
+    SURGEON_RETURN_IF_ERROR(V1CheckpointFiles(pattern).status());
+    loc.prefix = pattern;
+    loc.meta_graph = MetaIfExists(pattern);
+    return loc;
+  }
   return Status::NotFound(p + ": no checkpoint here: neither " + IndexFilename(p) + " (V2) nor a V1 file " + p +
-                          " exists" + Suggestions(p));
+                          " (or " + p + "-00000-of-NNNNN) exists" + Suggestions(p));
 }
 
 Result<CheckpointLocation> ResolveSingleIndex(const std::string& dir);
@@ -113,11 +155,25 @@ Result<CheckpointLocation> ResolveSingleIndex(const std::string& dir) {
   }
   if (found.size() == 1) return ResolvePrefix(found[0]);
   if (found.empty()) {
-    // A V1 checkpoint: a bare file saved next to its "<file>.meta".
+    // A V1 checkpoint: a bare file, or the shards of a sharded one, saved
+    // next to its "<base>.meta".
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       std::string name = e.path().filename().string();
-      if (EndsWith(name, ".meta") && FileExists(JoinPath(dir, name.substr(0, name.size() - 5)))) {
-        found.push_back(JoinPath(dir, name.substr(0, name.size() - 5)));
+      if (!EndsWith(name, ".meta")) continue;
+      const std::string base = JoinPath(dir, name.substr(0, name.size() - 5));
+      if (FileExists(base)) {
+        found.push_back(base);
+      } else if (auto sharded = ShardedV1AtBase(base); sharded.ok() && !sharded->empty()) {
+        found.push_back(*sharded);
+      }
+    }
+    // Or, without a .meta, the shards alone.
+    if (found.empty()) {
+      for (const auto& e : fs::directory_iterator(dir, ec)) {
+        std::string pattern = V1ShardPattern(JoinPath(dir, e.path().filename().string()));
+        if (!pattern.empty() && std::find(found.begin(), found.end(), pattern) == found.end()) {
+          found.push_back(pattern);
+        }
       }
     }
     if (found.size() == 1) return ResolvePrefix(found[0]);

@@ -1,5 +1,6 @@
 // Legacy V1 checkpoint reader: TensorSliceReader (tensor_slice_reader.cc)
-// semantics over TF's SSTable, producing V2 data layout.
+// semantics over TF's SSTable, producing V2 data layout. A checkpoint is one
+// table file or, when saved sharded, N of them read as one.
 //
 // Values are decoded straight from the mapped file with a small protobuf
 // wire scanner instead of parsing SavedSlice into a TensorProto: vgg_16.ckpt's
@@ -11,7 +12,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <regex>
 
 #include "base/coding.h"
 #include "format/tensor_slices.h"
@@ -235,7 +239,8 @@ std::string VersionsToString(const tensorflow::VersionDef& v) {
 
 class V1Reader : public CheckpointReader {
  public:
-  static Result<std::unique_ptr<V1Reader>> Open(const std::string& path);
+  // `files`: every file of the checkpoint (one, or shards 0..N-1 in order).
+  static Result<std::unique_ptr<V1Reader>> Open(const std::string& path, const std::vector<std::string>& files);
 
   CheckpointFormat format() const override { return CheckpointFormat::kV1; }
   const std::string& path() const override { return path_; }
@@ -244,43 +249,94 @@ class V1Reader : public CheckpointReader {
   std::vector<std::pair<std::string, std::string>> Describe() const override;
 
  private:
+  // One table file. Its tensors' data records are looked up in its own table.
+  struct File {
+    std::unique_ptr<MappedFile> mapped;
+    std::unique_ptr<TableReader> table;
+    tensorflow::VersionDef versions;
+    const std::string& path() const { return mapped->path(); }
+  };
+  // A slice exactly as a file's meta lists it (its record key is built from
+  // it), and the file whose table stores that record.
+  struct StoredSlice {
+    TensorSlice slice;
+    int file = 0;
+  };
+  // A tensor while the metas are merged: where it was first and last seen.
+  struct Merged {
+    TensorEntry entry;
+    std::vector<StoredSlice> slices;
+    int first_file = 0;
+    int last_file = 0;
+  };
+
   V1Reader() = default;
-  Status Load();
-  Result<TensorData> ReadSlices(const TensorEntry& e, const std::vector<TensorSlice>& slices) const;
+  Status Load(const std::vector<std::string>& files);
+  Status LoadMeta(int file, uint64_t total_bytes, std::map<std::string, Merged>* tensors);
+  Result<TensorData> ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const;
 
   std::string path_;
-  std::unique_ptr<MappedFile> file_;
-  std::unique_ptr<TableReader> table_;
-  tensorflow::VersionDef versions_;
+  std::vector<File> files_;
   std::vector<TensorEntry> entries_;
-  // The slices stored for entries_[i], exactly as listed in the meta (the
-  // keys are built from them).
-  std::vector<std::vector<TensorSlice>> stored_slices_;
+  // The slices stored for entries_[i], in file order, each as its file's
+  // meta lists it.
+  std::vector<std::vector<StoredSlice>> stored_slices_;
 };
 
-Result<std::unique_ptr<V1Reader>> V1Reader::Open(const std::string& path) {
+Result<std::unique_ptr<V1Reader>> V1Reader::Open(const std::string& path, const std::vector<std::string>& files) {
   std::unique_ptr<V1Reader> r(new V1Reader());
   r->path_ = path;
-  SURGEON_RETURN_IF_ERROR(r->Load());
+  SURGEON_RETURN_IF_ERROR(r->Load(files));
   return r;
 }
 
-Status V1Reader::Load() {
-  SURGEON_ASSIGN_OR_RETURN(file_, MappedFile::Open(path_));
-  SURGEON_ASSIGN_OR_RETURN(table_, TableReader::Open(file_.get()));
-  const TableReader::Entry* header = table_->Find("");
+Status V1Reader::Load(const std::vector<std::string>& files) {
+  // Every file is opened (all its blocks CRC-checked) before any meta is
+  // read: the element-count bound in LoadMeta is the bytes of all of them,
+  // since a tensor's slices may be spread over every file.
+  uint64_t total_bytes = 0;
+  for (const std::string& f : files) {
+    File file;
+    SURGEON_ASSIGN_OR_RETURN(file.mapped, MappedFile::Open(f));
+    SURGEON_ASSIGN_OR_RETURN(file.table, TableReader::Open(file.mapped.get()));
+    total_bytes += file.mapped->size();
+    files_.push_back(std::move(file));
+  }
+  // Sorted by key, as entries() must be.
+  std::map<std::string, Merged> tensors;
+  for (size_t i = 0; i < files_.size(); ++i) {
+    SURGEON_RETURN_IF_ERROR(LoadMeta(static_cast<int>(i), total_bytes, &tensors));
+  }
+  entries_.reserve(tensors.size());
+  stored_slices_.reserve(tensors.size());
+  for (auto& [key, m] : tensors) {
+    if (m.slices.size() > 1) {
+      for (const StoredSlice& s : m.slices) m.entry.slices.push_back(s.slice);
+    }
+    entries_.push_back(std::move(m.entry));
+    stored_slices_.push_back(std::move(m.slices));
+  }
+  return Status::OK();
+}
+
+// Reads files_[index]'s meta and registers its tensors in `tensors`
+// (TensorSliceReader::LoadShard + RegisterTensorSlice).
+Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string, Merged>* tensors) {
+  File& file = files_[index];
+  const std::string& path = file.path();
+  const TableReader::Entry* header = file.table->Find("");
   if (header == nullptr) {
-    return Status::DataLoss(path_ + ": no \"\" record holding SavedTensorSliceMeta: not a V1 checkpoint");
+    return Status::DataLoss(path + ": no \"\" record holding SavedTensorSliceMeta: not a V1 checkpoint");
   }
   if (!LooksLikeV1Header(header->value)) {
-    return Status::DataLoss(path_ + ": the \"\" record is not a V1 SavedTensorSlices meta" +
+    return Status::DataLoss(path + ": the \"\" record is not a V1 SavedTensorSlices meta" +
                             std::string(!header->value.empty() && (header->value[0] == 0x08 || header->value[0] == 0x10 ||
                                                                    header->value[0] == 0x1a)
                                             ? " (it looks like a V2 bundle header: open the checkpoint prefix, without .index)"
                                             : ""));
   }
   if (header->value.size() > static_cast<size_t>(INT_MAX)) {
-    return Status::DataLoss(path_ + ": V1 meta record is larger than 2 GiB");
+    return Status::DataLoss(path + ": V1 meta record is larger than 2 GiB");
   }
   tensorflow::SavedTensorSlices sts;
   {
@@ -289,38 +345,39 @@ Status V1Reader::Load() {
                                               static_cast<int>(header->value.size()));
     in.SetTotalBytesLimit(INT_MAX);
     if (!sts.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
-      return Status::DataLoss(path_ + ": unable to parse the V1 SavedTensorSliceMeta (\"\" record)");
+      return Status::DataLoss(path + ": unable to parse the V1 SavedTensorSliceMeta (\"\" record)");
     }
   }
-  if (!sts.has_meta()) return Status::DataLoss(path_ + ": the \"\" record holds no SavedTensorSliceMeta");
+  if (!sts.has_meta()) return Status::DataLoss(path + ": the \"\" record holds no SavedTensorSliceMeta");
   const auto& meta = sts.meta();
-  versions_ = meta.versions();
-  // CheckVersions (core/framework/versions.cc) with consumer 1, min producer 0.
-  if (versions_.producer() < kCheckpointMinProducer) {
-    return Status::FailedPrecondition(path_ + ": checkpoint producer version " + std::to_string(versions_.producer()) +
+  file.versions = meta.versions();
+  const tensorflow::VersionDef& versions = file.versions;
+  // CheckVersions (core/framework/versions.cc) with consumer 1, min producer
+  // 0, for every file (LoadShard checks each).
+  if (versions.producer() < kCheckpointMinProducer) {
+    return Status::FailedPrecondition(path + ": checkpoint producer version " + std::to_string(versions.producer()) +
                                       " is below the minimum " + std::to_string(kCheckpointMinProducer));
   }
-  if (versions_.min_consumer() > kCheckpointVersion) {
-    return Status::FailedPrecondition(path_ + ": checkpoint requires reader version " +
-                                      std::to_string(versions_.min_consumer()) + " or newer; surgeon implements " +
+  if (versions.min_consumer() > kCheckpointVersion) {
+    return Status::FailedPrecondition(path + ": checkpoint requires reader version " +
+                                      std::to_string(versions.min_consumer()) + " or newer; surgeon implements " +
                                       std::to_string(kCheckpointVersion));
   }
-  for (int32_t bad : versions_.bad_consumers()) {
+  for (int32_t bad : versions.bad_consumers()) {
     if (bad == kCheckpointVersion) {
-      return Status::FailedPrecondition(path_ + ": checkpoint marks reader version " +
+      return Status::FailedPrecondition(path + ": checkpoint marks reader version " +
                                         std::to_string(kCheckpointVersion) + " as unable to read it");
     }
   }
 
-  // Every element occupies at least one byte of some record, so a tensor
-  // with more elements than the file has bytes is corrupt (checked before
-  // anything is sized by it).
-  const uint64_t file_size = file_->size();
-  std::vector<std::pair<TensorEntry, std::vector<TensorSlice>>> tensors;
-  tensors.reserve(meta.tensor_size());
+  // Every element occupies at least one byte of some record in some file, so
+  // a tensor with more elements than the files have bytes is corrupt
+  // (checked before anything is sized by it).
+  const std::string bytes_owner =
+      files_.size() == 1 ? "the file has bytes" : "the checkpoint's " + std::to_string(files_.size()) + " files have bytes";
   for (const auto& t : meta.tensor()) {
-    const std::string ctx = path_ + ": tensor '" + t.name() + "'";
-    if (t.name().empty()) return Status::DataLoss(path_ + ": the meta lists a tensor with an empty name");
+    const std::string ctx = path + ": tensor '" + t.name() + "'";
+    if (t.name().empty()) return Status::DataLoss(path + ": the meta lists a tensor with an empty name");
     TensorEntry e;
     e.key = t.name();
     if (!IsKnownDataType(t.type()) || t.type() == 0) {
@@ -331,9 +388,9 @@ Status V1Reader::Load() {
     for (const auto& d : t.shape().dim()) e.shape.push_back(d.size());
     Result<int64_t> n = NumElements(e.shape);
     if (!n.ok()) return Status::DataLoss(ctx + ": " + n.status().message());
-    if (static_cast<uint64_t>(*n) > file_size) {
+    if (static_cast<uint64_t>(*n) > total_bytes) {
       return Status::DataLoss(ctx + ": shape " + ShapeToString(e.shape) + " has " + std::to_string(*n) +
-                              " elements, more than the file has bytes (" + std::to_string(file_size) + ")");
+                              " elements, more than " + bytes_owner + " (" + std::to_string(total_bytes) + ")");
     }
     std::vector<TensorSlice> slices;
     for (const auto& sp : t.slice()) {
@@ -341,18 +398,25 @@ Status V1Reader::Load() {
       if (!s.ok()) return Status::DataLoss(ctx + ": " + s.status().message());
       slices.push_back(std::move(s).value());
     }
-    e.shard_id = -1;  // Assembled by Read().
-    if (DataTypeSize(e.dtype) > 0) e.size = FixedTensorBytes(e.dtype, e.shape).value();
-    if (slices.size() > 1) e.slices = slices;
-    tensors.emplace_back(std::move(e), std::move(slices));
-  }
-  std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first.key < b.first.key; });
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    if (!entries_.empty() && tensors[i].first.key == entries_.back().key) {  // [i - 1] is moved from.
-      return Status::DataLoss(path_ + ": the meta lists tensor '" + tensors[i].first.key + "' twice");
+
+    auto [it, inserted] = tensors->try_emplace(e.key);
+    Merged& m = it->second;
+    if (inserted) {
+      e.shard_id = -1;  // Assembled by Read().
+      if (DataTypeSize(e.dtype) > 0) e.size = FixedTensorBytes(e.dtype, e.shape).value();
+      m.entry = std::move(e);
+      m.first_file = index;
+    } else if (m.last_file == index) {
+      return Status::DataLoss(path + ": the meta lists tensor '" + t.name() + "' twice");
+    } else if (m.entry.dtype != e.dtype || m.entry.shape != e.shape) {
+      // RegisterTensorSlice: "Incompatible tensor shapes/types".
+      return Status::DataLoss("tensor '" + t.name() + "' is " + DataTypeName(m.entry.dtype) + " " +
+                              ShapeToString(m.entry.shape) + " in " + files_[m.first_file].path() + " but " +
+                              DataTypeName(e.dtype) + " " + ShapeToString(e.shape) + " in " + path +
+                              ": the checkpoint's files disagree about it");
     }
-    entries_.push_back(std::move(tensors[i].first));
-    stored_slices_.push_back(std::move(tensors[i].second));
+    m.last_file = index;
+    for (TensorSlice& s : slices) m.slices.push_back({std::move(s), index});
   }
   return Status::OK();
 }
@@ -366,7 +430,7 @@ Result<TensorData> V1Reader::Read(const TensorEntry& entry) const {
   return ReadSlices(*it, stored_slices_[it - entries_.begin()]);
 }
 
-Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<TensorSlice>& slices) const {
+Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const {
   const std::string ctx = path_ + ": tensor '" + e.key + "'";
   V1Codec codec;
   if (!CodecFor(e.dtype, &codec)) {
@@ -374,17 +438,32 @@ Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<
                                  ", which V1 checkpoints cannot hold (saved_tensor_slice_util.h)");
   }
   if (slices.empty()) return Status::DataLoss(ctx + ": the meta lists no stored slices");
-  if (Status s = CheckExactCover(slices, e.shape); !s.ok()) return Status::DataLoss(ctx + ": " + s.message());
+  // Slices from different files overlapping is named here, with both files;
+  // CheckExactCover below reports the rest (overlap within one file, gaps).
+  for (size_t i = 0; i < slices.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (slices[i].file != slices[j].file && SlicesOverlap(slices[i].slice, slices[j].slice, e.shape)) {
+        return Status::DataLoss(ctx + ": slice " + SliceToString(slices[j].slice) + " in " +
+                                files_[slices[j].file].path() + " and slice " + SliceToString(slices[i].slice) +
+                                " in " + files_[slices[i].file].path() + " overlap");
+      }
+    }
+  }
+  std::vector<TensorSlice> geometry;
+  geometry.reserve(slices.size());
+  for (const StoredSlice& s : slices) geometry.push_back(s.slice);
+  if (Status s = CheckExactCover(geometry, e.shape); !s.ok()) return Status::DataLoss(ctx + ": " + s.message());
   const uint64_t n = static_cast<uint64_t>(NumElements(e.shape).value());
 
-  // Pass 1: find and parse every slice record, checking value counts, before
-  // anything is allocated.
+  // Pass 1: find and parse every slice record in its own file's table,
+  // checking value counts, before anything is allocated.
   std::vector<SliceValues> values(slices.size());
   for (size_t i = 0; i < slices.size(); ++i) {
-    const TensorSlice& slice = slices[i];
-    const std::string sctx = ctx + ", slice " + SliceToString(slice);
+    const TensorSlice& slice = slices[i].slice;
+    const File& file = files_[slices[i].file];
+    const std::string sctx = file.path() + ": tensor '" + e.key + "', slice " + SliceToString(slice);
     const std::string key = EncodeTensorNameSlice(e.key, slice);
-    const TableReader::Entry* rec = table_->Find(key);
+    const TableReader::Entry* rec = file.table->Find(key);
     if (rec == nullptr) {
       return Status::DataLoss(sctx + ": its data record is missing from the table (truncated or corrupt checkpoint)");
     }
@@ -415,7 +494,7 @@ Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<
   if (e.dtype == DataType::kString) {
     std::vector<std::string_view> elements(n);
     for (size_t i = 0; i < slices.size(); ++i) {
-      CopySliceInto<std::string_view>(slices[i], e.shape, 1, values[i].chunks.data(), elements.data());
+      CopySliceInto<std::string_view>(slices[i].slice, e.shape, 1, values[i].chunks.data(), elements.data());
     }
     EncodedStringTensor enc = EncodeStringTensor(elements);
     return TensorData::Owned(std::move(enc.bytes), enc.masked_crc32c);
@@ -434,7 +513,7 @@ Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<
       tmp.resize(values[i].count / codec.values_per_element * codec.out_bytes);
       if (tmp.empty()) continue;
       DecodeNumeric(values[i], codec, tmp.data());
-      CopySliceInto<uint8_t>(slices[i], e.shape, codec.out_bytes, tmp.data(), out.data());
+      CopySliceInto<uint8_t>(slices[i].slice, e.shape, codec.out_bytes, tmp.data(), out.data());
     }
   }
   const uint32_t masked = crc32c::Mask(crc32c::Value(out.data(), out.size()));
@@ -442,13 +521,61 @@ Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<
 }
 
 std::vector<std::pair<std::string, std::string>> V1Reader::Describe() const {
-  const TableStats& st = table_->stats();
+  // Versions first (one line when every file agrees, as TF writes them);
+  // table stats summed over the files.
+  std::string version = VersionsToString(files_[0].versions);
+  for (const File& f : files_) {
+    if (VersionsToString(f.versions) != version) {
+      version.clear();
+      for (const File& g : files_) {
+        version += (version.empty() ? "" : "; ") + Basename(g.path()) + ": " + VersionsToString(g.versions);
+      }
+      break;
+    }
+  }
+  TableStats st;
+  for (const File& f : files_) {
+    st.blocks += f.table->stats().blocks;
+    st.compressed_blocks += f.table->stats().compressed_blocks;
+    st.entries += f.table->stats().entries;
+  }
   return {
-      {"version", VersionsToString(versions_)},
+      {"version", version},
+      {"num_files", std::to_string(files_.size())},
       {"index_blocks", std::to_string(st.blocks)},
       {"index_compressed_blocks", std::to_string(st.compressed_blocks)},
       {"index_entries", std::to_string(st.entries)},
   };
+}
+
+// "<base>-?????-of-<N>" or "<base>-<k>-of-<N>" (io_ops ShardedFilespec /
+// ShardedFilename write %05d, wider past 99999).
+struct ShardedName {
+  std::string base;
+  std::string num_shards_text;  // As written, so generated names match the files'.
+  int64_t num_shards = 0;
+};
+
+bool ParseShardedName(const std::string& path, ShardedName* out) {
+  static const std::regex kSharded("^(.+)-(\\?{5}|\\d{5,})-of-(\\d{5,})$");
+  std::smatch m;
+  if (!std::regex_match(path, m, kSharded)) return false;
+  const std::string n_text = m[3].str(), k_text = m[2].str();
+  // Names past int range are not TF's (the shard count is an int).
+  if (n_text.size() > 9 || k_text.size() > 9) return false;
+  const int64_t n = std::stoll(n_text);
+  if (n < 1) return false;
+  if (k_text[0] != '?' && std::stoll(k_text) >= n) return false;
+  out->base = m[1].str();
+  out->num_shards_text = n_text;
+  out->num_shards = n;
+  return true;
+}
+
+std::string ShardFilename(const ShardedName& s, int64_t k) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "-%05lld-of-", static_cast<long long>(k));
+  return s.base + buf + s.num_shards_text;
 }
 
 }  // namespace
@@ -457,8 +584,30 @@ bool LooksLikeV1Header(std::string_view header_value) {
   return !header_value.empty() && header_value[0] == 0x0a;
 }
 
+std::string V1ShardPattern(const std::string& path) {
+  ShardedName s;
+  if (!ParseShardedName(path, &s)) return "";
+  return s.base + "-?????" "-of-" + s.num_shards_text;  // Split: "??-" would be a trigraph.
+}
+
+Result<std::vector<std::string>> V1CheckpointFiles(const std::string& path) {
+  ShardedName s;
+  if (!ParseShardedName(path, &s)) return std::vector<std::string>{path};
+  std::vector<std::string> files;
+  for (int64_t k = 0; k < s.num_shards; ++k) {
+    std::string f = ShardFilename(s, k);
+    if (!FileExists(f)) {
+      return Status::NotFound(path + ": sharded V1 checkpoint of " + std::to_string(s.num_shards) +
+                              " files is missing shard file " + f);
+    }
+    files.push_back(std::move(f));
+  }
+  return files;
+}
+
 Result<std::unique_ptr<CheckpointReader>> OpenV1Checkpoint(const std::string& path) {
-  SURGEON_ASSIGN_OR_RETURN(auto reader, V1Reader::Open(path));
+  SURGEON_ASSIGN_OR_RETURN(std::vector<std::string> files, V1CheckpointFiles(path));
+  SURGEON_ASSIGN_OR_RETURN(auto reader, V1Reader::Open(path, files));
   return std::unique_ptr<CheckpointReader>(std::move(reader));
 }
 

@@ -2,11 +2,17 @@
 //
 // Accepted: a V2 prefix ("model.ckpt-200"), any file of a V2 checkpoint
 // ("model.ckpt-200.index", "...data-00000-of-00001", "....meta"), a V1 file
-// ("vgg_16.ckpt"), a directory with a `checkpoint` state file (its
-// model_checkpoint_path, i.e. the latest checkpoint), a SavedModel directory
-// (variables/variables) or its variables/ directory.
+// ("vgg_16.ckpt"), a sharded V1 checkpoint (tf.train.Saver(sharded=True) with
+// write_version V1) by its pattern ("model.ckpt-1000-?????-of-00002"), any
+// one of its files ("model.ckpt-1000-00001-of-00002") or its base
+// ("model.ckpt-1000", when "model.ckpt-1000-00000-of-NNNNN" exists), a
+// directory with a `checkpoint` state file (its model_checkpoint_path, i.e.
+// the latest checkpoint), a SavedModel directory (variables/variables) or its
+// variables/ directory.
 // V2 wins when "<prefix>.index" exists (TF's rule, RestoreV2); otherwise the
-// path must be a V1 table file.
+// path must be a V1 table file or a complete set of V1 shards (a missing
+// shard is NotFound naming it). A sharded V1 checkpoint always resolves to
+// its pattern, with meta_graph "<base>.meta".
 #ifndef SURGEON_FORMAT_CHECKPOINT_PATH_H_
 #define SURGEON_FORMAT_CHECKPOINT_PATH_H_
 
@@ -19,7 +25,7 @@ namespace surgeon {
 
 struct CheckpointLocation {
   CheckpointFormat format = CheckpointFormat::kV2;
-  std::string prefix;      // V2 prefix or V1 file path.
+  std::string prefix;      // V2 prefix, V1 file path, or sharded V1 pattern "<base>-?????-of-NNNNN".
   std::string meta_graph;  // "<prefix>.meta" or "<saved_model>/saved_model.pb" if it exists, else "".
   bool saved_model = false;
   // Non-empty when resolution had to guess (e.g. the `checkpoint` state file

@@ -13,7 +13,7 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
     OutputOptions options;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("SRC", args->src, "source checkpoint: prefix, .index, V1 file, or directory")->required();
+  cmd->add_option("SRC", args->src, "source checkpoint: prefix, .index, V1 file or quoted shard pattern, or directory")->required();
   cmd->add_option("DST_PREFIX", args->dst, "target prefix, e.g. out/model.ckpt-0")->required();
   cmd->add_flag("--force", args->options.force, "replace an existing checkpoint at DST_PREFIX");
   cmd->add_flag("--fsync", args->options.sync, "fsync the output before renaming it into place");

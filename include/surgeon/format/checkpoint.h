@@ -24,7 +24,7 @@ namespace surgeon {
 
 enum class CheckpointFormat {
   kV2,  // tensor bundle: <prefix>.index + <prefix>.data-NNNNN-of-MMMMM
-  kV1,  // legacy single-file TensorSliceWriter table
+  kV1,  // legacy TensorSliceWriter table(s): one file, or N shard files "<base>-?????-of-N"
 };
 std::string_view CheckpointFormatName(CheckpointFormat f);  // "v2" / "v1"
 
@@ -68,7 +68,7 @@ class CheckpointReader {
   virtual ~CheckpointReader() = default;
 
   virtual CheckpointFormat format() const = 0;
-  // The V2 prefix or the V1 file, as resolved.
+  // The V2 prefix, the V1 file, or the sharded V1 pattern "<base>-?????-of-<N>", as resolved.
   virtual const std::string& path() const = 0;
   // Every tensor, sorted by key. Slice-only keys of partitioned tensors are
   // not listed; their full tensor is.

@@ -1,5 +1,6 @@
 // surgeon: transfer-learning weight surgery on TensorFlow checkpoints.
 #include <CLI/CLI.hpp>
+#include <google/protobuf/stubs/logging.h>
 
 #include <cstdio>
 #include <exception>
@@ -9,6 +10,10 @@
 
 int main(int argc, char** argv) {
   using namespace surgeon::cli;
+  // Protobuf logs parse problems (e.g. invalid UTF-8 in a string field of a
+  // corrupt .meta) to stderr on its own; surgeon reports every failed parse
+  // itself, naming the file, so those lines would only be noise.
+  google::protobuf::SetLogHandler(nullptr);
   CLI::App app{"surgeon: transfer-learning weight surgery on TensorFlow checkpoints"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "surgeon 0.1.0");

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <set>
 
+#include <unistd.h>
+
 #include "surgeon/exec/copy.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
@@ -136,6 +138,20 @@ Result<Surgery> PrepareSurgery(const std::string& config_path) {
                                    s.source.prefix +
                                    " is a TF2 object-based checkpoint; its graph cannot be rewritten. "
                                    "Use meta_graph: true for a fresh TF1 graph, or meta_graph: false");
+  }
+  // New variables are generated whole in memory (orthogonal needs the full
+  // matrix): refuse one that cannot fit before anything is written, rather
+  // than fail inside the allocator.
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page_size > 0) {
+    const uint64_t memory = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+    for (const PlanAction& a : s.plan.actions) {
+      if (a.kind == PlanAction::Kind::kInitialize && a.bytes > memory) {
+        return Status::InvalidArgument(a.rule + ": new variable '" + a.target + "' " + ShapeToString(a.shape) +
+                                       " needs " + std::to_string(a.bytes) + " bytes, more than this machine's " +
+                                       std::to_string(memory) + " bytes of memory");
+      }
+    }
   }
   for (const auto& w : s.plan.warnings) s.warnings.push_back(w);
   return s;

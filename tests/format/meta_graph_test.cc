@@ -126,7 +126,7 @@ TEST_CASE("non-meta-graph files are rejected with the file name") {
   CHECK(r.status().code() == StatusCode::kInvalidArgument);
   CHECK(r.status().message().find("empty.meta") != std::string::npos);
 
-  testing::WriteFile(dir + "/junk.meta", std::string("\xff\xff\xff\xff garbage that is no protobuf", 34));
+  testing::WriteFile(dir + "/junk.meta", std::string("\xff\xff\xff\xff garbage that is no protobuf"));
   r = ReadMetaGraph(dir + "/junk.meta");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kDataLoss);

@@ -6,6 +6,7 @@
 #ifndef SURGEON_TESTS_FORMAT_V1_FIXTURE_H_
 #define SURGEON_TESTS_FORMAT_V1_FIXTURE_H_
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,17 @@ struct V1Tensor {
   Shape shape;
   std::vector<V1Slice> slices;
 };
+
+// The host (little-endian) bytes of `v`: a V2 tensor's data layout.
+template <typename T>
+std::vector<uint8_t> LE(const std::vector<T>& v) {
+  std::vector<uint8_t> out(v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());
+  return out;
+}
+
+// The slice covering a whole tensor of `rank` dimensions.
+inline TensorSlice Full(size_t rank) { return TensorSlice(rank, SliceExtent{0, -1}); }
 
 inline void AppendLengthDelimited(std::string* s, int field, const std::string& payload) {
   PutVarint64(s, (static_cast<uint64_t>(field) << 3) | 2);

@@ -29,14 +29,8 @@ std::string WriteV1(const std::vector<V1Tensor>& tensors, int producer = 1, int 
   return path;
 }
 
-template <typename T>
-std::vector<uint8_t> LE(const std::vector<T>& v) {
-  std::vector<uint8_t> out(v.size() * sizeof(T));
-  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());
-  return out;
-}
-
-TensorSlice Full(size_t rank) { return TensorSlice(rank, SliceExtent{0, -1}); }
+using testing::Full;
+using testing::LE;
 
 std::unique_ptr<CheckpointReader> Open(const std::string& path) {
   auto r = OpenV1Checkpoint(path);

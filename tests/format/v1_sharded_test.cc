@@ -23,14 +23,8 @@ namespace {
 using testing::V1Slice;
 using testing::V1Tensor;
 
-template <typename T>
-std::vector<uint8_t> LE(const std::vector<T>& v) {
-  std::vector<uint8_t> out(v.size() * sizeof(T));
-  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());
-  return out;
-}
-
-TensorSlice Full(size_t rank) { return TensorSlice(rank, SliceExtent{0, -1}); }
+using testing::Full;
+using testing::LE;
 
 tensorflow::TensorProto Floats(const std::vector<float>& v) {
   tensorflow::TensorProto p;

@@ -14,7 +14,10 @@ BUILD=${BUILD:-build-asan}
 start=$(date +%s)
 # -O1 -g1: the sanitizers' usual optimisation level, with line tables for
 # the reports; about half the compile time of RelWithDebInfo (-O2 -g).
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" \
+# GCC 12 at -O1 with ASan warns "maybe-uninitialized" inside libstdc++'s
+# <regex> (false positives, not our code); silenced to keep the log readable.
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \
+  -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1 -Wno-maybe-uninitialized" \
   -DSURGEON_SANITIZE=ON ${CMAKE_ARGS:-} >/dev/null
 ninja -C "$BUILD" -j"${JOBS:-2}"
 built=$(date +%s)

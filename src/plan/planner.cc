@@ -11,10 +11,11 @@
 #include <optional>
 #include <set>
 
+#include "plan/planner_impl.h"
 #include "plan/suggest.h"
 
 namespace surgeon {
-namespace {
+namespace plan_internal {
 
 std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -62,52 +63,6 @@ uint64_t TensorBytes(DataType dtype, const Shape& shape, uint64_t fallback) {
   auto bytes = FixedTensorBytes(dtype, shape);
   return bytes.ok() ? *bytes : fallback;
 }
-
-class Planner {
- public:
-  Planner(const PlanConfig& config, const Inventory& inventory) : c_(config), inv_(inventory) {}
-  Result<Plan> Run();
-
- private:
-  // Where a target name comes from, for collision messages.
-  struct Producer {
-    size_t action;  // index into plan_.actions
-    std::string what;
-    ConfigPos pos;
-  };
-
-  void Error(const ConfigPos& pos, const std::string& path, const std::string& what) {
-    errors_.push_back(pos.ToString() + ": " + path + ": " + what);
-  }
-  Status CheckTargetIsNotSource() const;
-  void ClassifySources();
-  void AddNewVariables();
-  void CheckCollisions();
-  void ApplyFreeze();
-  void CheckUnmatchedRules();
-  void CheckShapes();
-  void CheckLink(const PlanAction& producer, const PlanAction& consumer, const std::string& why);
-  // The NewVariableConfig that produced an action, or nullptr.
-  const NewVariableConfig* NewConfigOf(const PlanAction& a) const;
-
-  std::vector<std::string> SourceNames() const;
-  std::vector<std::string> TargetNames() const;
-
-  const PlanConfig& c_;
-  const Inventory& inv_;
-  Plan plan_;
-  std::vector<std::string> errors_;
-
-  // Per source tensor: its target name under the rename rules (whether or
-  // not it is carried over) and the action carrying it (-1 if dropped).
-  std::vector<std::string> mapped_name_;
-  std::vector<int> source_action_;
-  std::vector<bool> rename_hit_, keep_hit_, drop_hit_, cast_hit_, freeze_hit_, allow_hit_;
-  std::map<size_t, size_t> new_action_;  // new_variables index -> action index
-  std::map<size_t, size_t> action_new_;  // action index -> new_variables index
-  std::set<std::string> shape_errors_;   // targets already reported as mis-shaped
-  std::set<std::pair<std::string, std::string>> links_checked_;
-};
 
 Status Planner::CheckTargetIsNotSource() const {
   std::string src = c_.source_canonical.empty() ? c_.source_checkpoint : c_.source_canonical;
@@ -367,223 +322,6 @@ std::vector<std::string> Planner::TargetNames() const {
   return names;
 }
 
-void Planner::CheckUnmatchedRules() {
-  const std::vector<std::string> sources = SourceNames();
-  const std::string kInspectHint = " (`surgeon inspect` lists them)";
-  auto unmatched_source = [&](const PatternRule& r) {
-    std::string hint = DidYouMean(SuggestPatterns(r.pattern, sources));
-    Error(r.pos, r.key_path, Quote(r.pattern.text()) + " matches no source variable" + (hint.empty() ? kInspectHint : hint));
-  };
-  if (c_.keep) {
-    for (size_t k = 0; k < c_.keep->size(); ++k) {
-      if (!keep_hit_[k]) unmatched_source((*c_.keep)[k]);
-    }
-  }
-  for (size_t d = 0; d < c_.drop.size(); ++d) {
-    if (!drop_hit_[d]) unmatched_source(c_.drop[d]);
-  }
-  for (size_t k = 0; k < c_.cast.size(); ++k) {
-    if (cast_hit_[k]) continue;
-    const CastRule& r = c_.cast[k];
-    std::string hint = DidYouMean(SuggestPatterns(r.match, sources));
-    Error(r.pos, r.key_path, Quote(r.match.text()) + " matches no floating-point source variable" + hint);
-  }
-  for (size_t r = 0; r < c_.rename.size(); ++r) {
-    if (rename_hit_[r]) continue;
-    const RenameRule& rule = c_.rename[r];
-    std::string hint;
-    if (rule.kind != RenameRule::Kind::kRegex) {
-      // Suggest a corrected prefix/scope via the glob suggester.
-      std::string glob = rule.kind == RenameRule::Kind::kPrefix ? rule.from + "*" : rule.from + "/*";
-      auto pattern = Pattern::Parse(glob);
-      if (pattern.ok()) {
-        auto suggestions = SuggestPatterns(*pattern, sources);
-        for (std::string& s : suggestions) {
-          if (!s.empty() && s.back() == '*') s.pop_back();
-          if (rule.kind == RenameRule::Kind::kScope && !s.empty() && s.back() == '/') s.pop_back();
-        }
-        hint = DidYouMean(suggestions);
-      }
-    }
-    std::string what = rule.kind == RenameRule::Kind::kPrefix  ? "prefix " + Quote(rule.from)
-                       : rule.kind == RenameRule::Kind::kRegex ? "regex " + Quote(rule.from)
-                                                               : "scope " + Quote(rule.from + "/");
-    Error(rule.pos, rule.key_path,
-          what + " matches no source variable" + (r > 0 ? " (rules see the names earlier rules produced)" : "") +
-              (hint.empty() ? kInspectHint : hint));
-  }
-  const std::vector<std::string> targets = TargetNames();
-  for (size_t f = 0; f < c_.freeze.size(); ++f) {
-    if (freeze_hit_[f]) continue;
-    const PatternRule& r = c_.freeze[f];
-    std::vector<std::string> suggestions;
-    // The usual mistake: writing the source name. Rename its literal prefix.
-    bool matches_source = std::any_of(sources.begin(), sources.end(),
-                                      [&](const std::string& s) { return r.pattern.Matches(s); });
-    if (matches_source && !r.pattern.is_regex()) {
-      const std::string& p = r.pattern.text();
-      size_t wild = p.find_first_of("*?");
-      std::string prefix = p.substr(0, wild);
-      std::string renamed = ApplyRenameRules(c_.rename, prefix, nullptr) + (wild == std::string::npos ? "" : p.substr(wild));
-      if (std::any_of(targets.begin(), targets.end(), [&](const std::string& t) { return GlobMatch(renamed, t); })) {
-        suggestions.push_back(renamed);
-      }
-    }
-    if (suggestions.empty()) suggestions = SuggestPatterns(r.pattern, targets);
-    std::string what = Quote(r.pattern.text()) + " matches no target variable";
-    if (matches_source) what += " (it matches source names, but freeze sees target names, after rename)";
-    Error(r.pos, r.key_path, what + DidYouMean(suggestions));
-  }
-  for (size_t k = 0; k < c_.allow_shape_change.size(); ++k) {
-    if (allow_hit_[k]) continue;
-    const PatternRule& r = c_.allow_shape_change[k];
-    std::vector<std::string> names;
-    for (const NewVariableConfig& n : c_.new_variables) names.push_back(n.name);
-    Error(r.pos, r.key_path,
-          Quote(r.pattern.text()) + " matches no new variable" + DidYouMean(SuggestPatterns(r.pattern, names)));
-  }
-}
-
-// Producer feeds consumer: a kernel consumer's input dimension (shape[-2]),
-// or a bias consumer's only dimension, must equal the producer's output
-// dimension (shape[-1]).
-void Planner::CheckLink(const PlanAction& producer, const PlanAction& consumer, const std::string& why) {
-  if (!links_checked_.insert({producer.target, consumer.target}).second) return;
-  if (shape_errors_.count(producer.target) || shape_errors_.count(consumer.target)) return;
-  if (producer.shape.empty() || consumer.shape.empty()) return;
-  bool bias = consumer.shape.size() == 1;
-  int64_t in = bias ? consumer.shape[0] : consumer.shape[consumer.shape.size() - 2];
-  int64_t out = producer.shape.back();
-  if (in == out) return;
-  // Report at the new variable (the consumer when both are new).
-  const PlanAction& culprit = NewConfigOf(consumer) ? consumer : producer;
-  const NewVariableConfig* n = NewConfigOf(culprit);
-  if (!n) return;
-  shape_errors_.insert(culprit.target);
-  auto describe = [&](const PlanAction& a) {
-    std::string s = Quote(a.target) + " " + ShapeToString(a.shape);
-    if (a.kind == PlanAction::Kind::kCopy) s += " (copied from " + Quote(a.source) + ")";
-    return s;
-  };
-  std::string fix;
-  if (&culprit == &consumer) {
-    Shape good = consumer.shape;
-    good[bias ? 0 : good.size() - 2] = out;
-    fix = "use shape " + ShapeToString(good);
-  } else {
-    fix = "make its last dimension " + std::to_string(in) + " or replace " + Quote(consumer.target) + " too";
-  }
-  std::string consumer_dim = bias ? "has " + std::to_string(in) + " entries" : "takes " + std::to_string(in) + " inputs (shape[-2])";
-  Error(n->shape_pos.line ? n->shape_pos : n->pos, n->key_path + ".shape",
-        describe(consumer) + " " + consumer_dim + " but " + describe(producer) + ", which feeds it" + why + ", has " +
-            std::to_string(out) + " outputs (shape[-1]); " + fix);
-}
-
-void Planner::CheckShapes() {
-  std::map<std::string, size_t> by_target;
-  for (size_t i = 0; i < plan_.actions.size(); ++i) by_target.emplace(plan_.actions[i].target, i);
-  std::map<std::string, size_t> source_index;
-  for (size_t s = 0; s < inv_.tensors.size(); ++s) source_index.emplace(inv_.tensors[s].key, s);
-  // A source variable's stand-in in the target: its copy, or the new
-  // variable replacing it.
-  auto stand_in = [&](const std::string& source) -> const PlanAction* {
-    auto s = source_index.find(source);
-    if (s == source_index.end()) return nullptr;
-    if (source_action_[s->second] >= 0) return &plan_.actions[source_action_[s->second]];
-    auto t = by_target.find(mapped_name_[s->second]);
-    if (t == by_target.end() || plan_.actions[t->second].replaces != source) return nullptr;
-    return &plan_.actions[t->second];
-  };
-
-  // 1. A new variable replacing a source variable changes only its last dim.
-  for (const auto& [ni, ai] : new_action_) {
-    const NewVariableConfig& n = c_.new_variables[ni];
-    const PlanAction& a = plan_.actions[ai];
-    bool allowed = false;
-    for (size_t k = 0; k < c_.allow_shape_change.size(); ++k) {
-      if (c_.allow_shape_change[k].pattern.Matches(n.name)) {
-        allow_hit_[k] = true;
-        allowed = true;
-      }
-    }
-    if (a.replaces.empty() || allowed) continue;
-    const Shape& old_shape = inv_.tensors[source_index[a.replaces]].shape;
-    const ConfigPos& pos = n.shape_pos.line ? n.shape_pos : n.pos;
-    std::string head = Quote(n.name) + " " + ShapeToString(n.shape) + " replaces source variable " +
-                       Quote(a.replaces) + " " + ShapeToString(old_shape);
-    std::string allow_hint = "or list " + Quote(n.name) + " under allow_shape_change";
-    if (old_shape.size() != n.shape.size()) {
-      shape_errors_.insert(n.name);
-      Error(pos, n.key_path + ".shape",
-            head + ": rank " + std::to_string(n.shape.size()) + " ≠ " + std::to_string(old_shape.size()) +
-                "; only the last (output) dimension may change; keep the rank " + allow_hint);
-      continue;
-    }
-    for (size_t d = 0; d + 1 < old_shape.size(); ++d) {
-      if (old_shape[d] == n.shape[d]) continue;
-      shape_errors_.insert(n.name);
-      std::string origin;
-      if (d + 2 == old_shape.size()) {
-        // Name the variable whose output this dimension is, when known.
-        for (const auto& [producer, consumer] : inv_.feeds) {
-          if (consumer != a.replaces) continue;
-          const PlanAction* p = stand_in(producer);
-          origin = " that " + Quote(producer) + (p && p->target != producer ? " (now " + Quote(p->target) + ")" : "") +
-                   " produces";
-          break;
-        }
-        if (origin.empty() && n.feeds_from) origin = " that " + Quote(*n.feeds_from) + " produces";
-      }
-      Shape good = n.shape;
-      for (size_t k = 0; k + 1 < good.size(); ++k) good[k] = old_shape[k];
-      Error(pos, n.key_path + ".shape",
-            head + ": dimension " + std::to_string(d) + " is " + std::to_string(n.shape[d]) + " ≠ the " +
-                std::to_string(old_shape[d]) + origin + " in the source; only the last (output) dimension may "
-                "change: use " + ShapeToString(good) + " " + allow_hint);
-      break;
-    }
-  }
-
-  // 2. feeds_from links declared in the config.
-  for (const auto& [ni, ai] : new_action_) {
-    const NewVariableConfig& n = c_.new_variables[ni];
-    if (!n.feeds_from) continue;
-    auto p = by_target.find(*n.feeds_from);
-    if (p == by_target.end()) {
-      Error(n.feeds_from_pos, n.key_path + ".feeds_from",
-            Quote(*n.feeds_from) + " is not a variable of the target" +
-                DidYouMean(ClosestMatch(*n.feeds_from, TargetNames())
-                               ? std::vector<std::string>{*ClosestMatch(*n.feeds_from, TargetNames())}
-                               : std::vector<std::string>{}));
-      continue;
-    }
-    CheckLink(plan_.actions[p->second], plan_.actions[ai], " (" + n.key_path + ".feeds_from)");
-  }
-
-  // 3. Links from the source graph, between stand-ins where one is new.
-  for (const auto& [producer, consumer] : inv_.feeds) {
-    const PlanAction* p = stand_in(producer);
-    const PlanAction* q = stand_in(consumer);
-    if (!p || !q || (!NewConfigOf(*p) && !NewConfigOf(*q))) continue;
-    CheckLink(*p, *q, " (source graph: " + Quote(producer) + " -> " + Quote(consumer) + ")");
-  }
-
-  // 4. A bias next to its kernel ("<scope>/bias(es)" and
-  //    "<scope>/weights|kernel"), where one of them is new.
-  for (const PlanAction& bias : plan_.actions) {
-    std::string last = LastComponent(bias.target);
-    if (bias.shape.size() != 1 || (last != "bias" && last != "biases")) continue;
-    std::string scope = Scope(bias.target);
-    for (const char* kernel_name : {"weights", "kernel"}) {
-      auto k = by_target.find(scope.empty() ? kernel_name : scope + "/" + kernel_name);
-      if (k == by_target.end()) continue;
-      const PlanAction& kernel = plan_.actions[k->second];
-      if (NewConfigOf(kernel) || NewConfigOf(bias)) CheckLink(kernel, bias, " (same scope)");
-      break;
-    }
-  }
-}
-
 Result<Plan> Planner::Run() {
   SURGEON_RETURN_IF_ERROR(CheckTargetIsNotSource());
   plan_.config_path = c_.path;
@@ -625,10 +363,10 @@ Result<Plan> Planner::Run() {
   return std::move(plan_);
 }
 
-}  // namespace
+}  // namespace plan_internal
 
 Result<Plan> BuildPlan(const PlanConfig& config, const Inventory& inventory) {
-  return Planner(config, inventory).Run();
+  return plan_internal::Planner(config, inventory).Run();
 }
 
 }  // namespace surgeon

@@ -11,6 +11,21 @@
 namespace surgeon {
 namespace {
 namespace fs = std::filesystem;
+
+// True when the `checkpoint` state file at `state_path` names `prefix` as
+// its latest checkpoint (relative to its directory, or absolute). An
+// unreadable state file names nothing.
+bool StateNames(const std::string& state_path, const std::string& prefix) {
+  if (!FileExists(state_path)) return false;
+  auto text = ReadFileToString(state_path);
+  if (!text.ok()) return false;
+  auto state = ParseCheckpointState(*text, state_path);
+  if (!state.ok() || state->model_checkpoint_path.empty()) return false;
+  std::string named = state->model_checkpoint_path;
+  if (named[0] != '/') named = JoinPath(Dirname(state_path), named);
+  return CanonicalPath(IndexFilename(named)) == CanonicalPath(IndexFilename(prefix));
+}
+
 }  // namespace
 
 std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix) {
@@ -68,7 +83,13 @@ Status PrepareTarget(const std::vector<std::string>& source_files, const std::st
       return Status::AlreadyExists(target_prefix + ": a checkpoint already exists there (" + existing.front() +
                                    "); pass --force to replace it");
     }
-    // The index goes first: from then on the target reads as "no checkpoint".
+    // A `checkpoint` state file naming this target goes first, then the
+    // index: from then on the directory reads as "no checkpoint" and nothing
+    // points at the half-replaced one (a kill between the two removals
+    // leaves the old index in place, still consistent). The new state file
+    // is written last, at commit.
+    const std::string state_path = JoinPath(Dirname(target_prefix), "checkpoint");
+    if (StateNames(state_path, target_prefix)) out->RemoveBeforeCommit(state_path);
     out->RemoveBeforeCommit(IndexFilename(target_prefix));
     for (const auto& f : existing) {
       if (f != IndexFilename(target_prefix)) out->RemoveBeforeCommit(f);

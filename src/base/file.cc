@@ -228,10 +228,22 @@ StagedOutput::~StagedOutput() {
   }
 }
 
+namespace {
+constexpr std::string_view kTempMarker = ".tempstate";
+}  // namespace
+
+std::string StagedOutput::FinalNameOfTemp(std::string_view name) {
+  const size_t pos = name.rfind(kTempMarker);
+  if (pos == std::string_view::npos || pos == 0) return "";
+  const std::string_view digits = name.substr(pos + kTempMarker.size());
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) return "";
+  return std::string(name.substr(0, pos));
+}
+
 Result<WritableFile*> StagedOutput::Add(const std::string& final_path) {
   SURGEON_RETURN_IF_ERROR(CreateDirectories(Dirname(final_path)));
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string temp = final_path + ".tempstate" + std::to_string(rng());
+  std::string temp = final_path + std::string(kTempMarker) + std::to_string(rng());
   SURGEON_ASSIGN_OR_RETURN(auto file, WritableFile::Create(temp));
   WritableFile* raw = file.get();
   items_.push_back(Item{final_path, temp, std::move(file)});

@@ -26,6 +26,41 @@ bool StateNames(const std::string& state_path, const std::string& prefix) {
   return CanonicalPath(IndexFilename(named)) == CanonicalPath(IndexFilename(prefix));
 }
 
+bool AllDigits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// True when `name` (a file name, no directory) is one that a run writing the
+// checkpoint `base` (the prefix's base name) produces: its index, a data
+// shard, its meta graph, its frozen list, or the directory's state file.
+bool IsTargetFileName(std::string_view name, const std::string& base) {
+  if (name == "checkpoint") return true;
+  if (name.substr(0, base.size()) != base) return false;
+  std::string_view rest = name.substr(base.size());
+  if (rest == ".index" || rest == ".meta" || rest == ".frozen.txt") return true;
+  // ".data-<shard>-of-<num_shards>"
+  constexpr std::string_view kData = ".data-", kOf = "-of-";
+  if (rest.substr(0, kData.size()) != kData) return false;
+  rest.remove_prefix(kData.size());
+  const size_t of = rest.find(kOf);
+  return of != std::string_view::npos && AllDigits(rest.substr(0, of)) && AllDigits(rest.substr(of + kOf.size()));
+}
+
+// Temporary files that an interrupted (killed) run writing `prefix` left in
+// its directory. They hold no checkpoint anyone reads; the next run to
+// commit there removes them.
+std::vector<std::string> StaleTempFiles(const std::string& prefix) {
+  std::vector<std::string> out;
+  const std::string base = Basename(prefix);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(Dirname(prefix), ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string final_name = StagedOutput::FinalNameOfTemp(name);
+    if (!final_name.empty() && IsTargetFileName(final_name, base)) out.push_back(JoinPath(Dirname(prefix), name));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix) {
@@ -95,6 +130,7 @@ Status PrepareTarget(const std::vector<std::string>& source_files, const std::st
       if (f != IndexFilename(target_prefix)) out->RemoveBeforeCommit(f);
     }
   }
+  for (const auto& f : StaleTempFiles(target_prefix)) out->RemoveBeforeCommit(f);
   return Status::OK();
 }
 

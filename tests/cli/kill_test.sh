@@ -10,7 +10,9 @@
 #     (equal to the reference or the previous checkpoint); partial content
 #     only ever lives in *.tempstate* files;
 #   - `checkpoint` never names a target whose .index is missing;
-#   - the source is byte-identical (sha256) to before.
+#   - the source is byte-identical (sha256) to before;
+#   - (convert) a re-run with --force completes and removes the temporaries
+#     the killed run left.
 # Also checks the refusals: existing target without --force, target over the
 # source (same path, symlink, ..).
 #
@@ -127,6 +129,10 @@ for ((i = 0; i < KILLS; i++)); do
   ms=$(kill_at "$SURGEON" convert "$SRC" "$d/model.ckpt-1")
   check_target "$d" "$REF_CONVERT" "convert kill $i at ${ms}ms" "$REF_CONVERT"
   tally "$d"
+  # the next run over the killed one completes and clears its temporaries
+  "$SURGEON" convert "$SRC" "$d/model.ckpt-1" --force >/dev/null 2>&1 || fail "convert after kill $i failed"
+  [[ $(sums "$d") == "$REF_CONVERT" ]] || fail "convert after kill $i: target differs from the reference"
+  ls "$d" | grep -q tempstate && fail "convert after kill $i left temporaries: $(ls "$d" | grep tempstate | tr '\n' ' ')"
   # convert --force over the old checkpoint
   d="$TMP/k_force_$i"
   cp -r "$TMP/old" "$d"

@@ -302,4 +302,35 @@ TEST_CASE("CLI: an existing target is replaced only with --force", "[reliability
   CHECK(Snapshot(dir + "/out") == first);  // Deterministic output.
 }
 
+TEST_CASE("CLI: temporaries a killed run left for the target are removed by the next run, no others",
+          "[reliability][cli][atomic]") {
+  const std::string surgeon = testing::SurgeonBinary();
+  const std::string dir = testing::MakeTempDir("cli-stale");
+  const std::string src = WriteSmallV2(dir + "/src/model.ckpt");
+  const std::string dst = dir + "/out/model.ckpt-1";
+  // What a SIGKILL mid-write leaves: partial files under temporary names.
+  const std::vector<std::string> stale = {"model.ckpt-1.index.tempstate123",
+                                          "model.ckpt-1.data-00000-of-00001.tempstate9876543210",
+                                          "model.ckpt-1.meta.tempstate5", "model.ckpt-1.frozen.txt.tempstate6",
+                                          "checkpoint.tempstate77"};
+  // Not this target's: another checkpoint whose name extends ours, a user's
+  // file, a name that only contains the marker.
+  const std::vector<std::string> foreign = {"model.ckpt-10.index.tempstate1", "model.ckpt-1.index.tempstate",
+                                            "model.ckpt-1.index.tempstate12x", "notes.txt.tempstate3",
+                                            "model.ckpt-1.data-0-of-x.tempstate4"};
+  for (const auto& f : stale) WriteFile(dir + "/out/" + f, "partial");
+  for (const auto& f : foreign) WriteFile(dir + "/out/" + f, "keep me");
+  auto [rc, out] = Run(surgeon + " convert " + Quote(src) + " " + Quote(dst) + " 2>&1");
+  INFO(out);
+  REQUIRE(rc == 0);
+  for (const auto& f : stale) CHECK_FALSE(fs::exists(dir + "/out/" + f));
+  for (const auto& f : foreign) CHECK(ReadFile(dir + "/out/" + f) == "keep me");
+  CHECK(Run(surgeon + " verify -q " + Quote(dst)).first == 0);
+  // A run that fails before committing removes nothing.
+  WriteFile(dir + "/out/model.ckpt-1.index.tempstate42", "partial");
+  auto [frc, fout] = Run(surgeon + " convert " + Quote(src) + " " + Quote(dst) + " 2>&1");  // no --force
+  CHECK(frc != 0);
+  CHECK(fs::exists(dir + "/out/model.ckpt-1.index.tempstate42"));
+}
+
 }  // namespace surgeon

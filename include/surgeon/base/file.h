@@ -140,6 +140,11 @@ class StagedOutput {
 
   std::vector<std::string> final_paths() const;
 
+  // The final name that a temporary file named `name` was staged for
+  // ("a/m.index" for "a/m.index.tempstate123"), or "" when `name` is not
+  // one. Lets a later run recognize what an interrupted one left behind.
+  static std::string FinalNameOfTemp(std::string_view name);
+
  private:
   struct Item {
     std::string final_path;

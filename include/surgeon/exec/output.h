@@ -32,7 +32,9 @@ std::vector<std::string> SourceFiles(const CheckpointLocation& loc);
 // canonical paths, so symlinks and `..` do not get around it), and a target
 // whose checkpoint files exist unless options.force. With force, stages the
 // removal of the old `.index` first so a crash mid-commit leaves no
-// checkpoint rather than an old index over new data.
+// checkpoint rather than an old index over new data. Temporary files that a
+// killed run left for this target ("<target file>.tempstate<digits>", and
+// the directory's "checkpoint.tempstate<digits>") are removed at commit.
 Status PrepareTarget(const std::vector<std::string>& source_files, const std::string& target_prefix,
                      const OutputOptions& options, StagedOutput* out);
 

@@ -18,6 +18,8 @@
 //     complex64, complex128} (bfloat16/half added later).
 //   - Transpose (array_ops.cc): T type, Tperm {int32, int64} = DT_INT32.
 //   - Sign: as in the corpus graph v1_nxt_adam (math_ops.cc).
+// Each of these four equals, field for field, the first version recorded in
+// TF's core/ops/compat/ops_history_v1/{Qr,DiagPart,Transpose,Sign}.pbtxt.
 // stripped_op_list carries the full OpDef minus descriptions, which is what
 // TF's meta_graph.stripped_op_list_for_graph writes.
 #include "surgeon/graph/op_registry.h"

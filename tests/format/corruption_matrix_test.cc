@@ -13,6 +13,7 @@
 #include <map>
 
 #include "format/tensor_slices.h"
+#include "proto/saved_model.pb.h"
 #include "proto/saved_tensor_slice.pb.h"
 #include "proto/tensor_bundle.pb.h"
 #include "surgeon/base/crc32c.h"
@@ -645,6 +646,59 @@ TEST_CASE("Matrix meta graph: not a MetaGraphDef, flips and truncations never cr
       CHECK(r.status().message().find("m.meta") != std::string::npos);
     }
     auto t = ParseMetaGraph(std::string_view(meta_bytes).substr(0, i), "m.meta");
+    if (t.ok()) (void)SummarizeMetaGraph(*t);
+  }
+}
+
+TEST_CASE("Matrix SavedModel: saved_model.pb that is not a SavedModel, flips and truncations never crash",
+          "[corruption][matrix][meta][saved_model]") {
+  const std::string dir = testing::MakeTempDir("matrix-saved-model");
+  // A SavedModel with no meta graph, and files that are no SavedModel at
+  // all, each rejected naming the file.
+  const std::vector<std::pair<std::string, std::string>> not_saved_model = {
+      {"empty", ""},
+      {"no_graph", [] {
+         tensorflow::SavedModel sm;
+         sm.set_saved_model_schema_version(1);
+         return sm.SerializeAsString();
+       }()},
+      {"text", "saved_model_schema_version: 1\n"},
+      {"ff", std::string(64, '\xff')},
+  };
+  for (const auto& [sub, bytes] : not_saved_model) {
+    const std::string path = dir + "/" + sub + "/saved_model.pb";
+    std::filesystem::create_directories(dir + "/" + sub);
+    WriteFile(path, bytes);
+    auto r = ReadMetaGraph(path);
+    INFO(sub);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find(path) != std::string::npos);
+  }
+  std::string bytes;
+  if (auto corpus = testing::CorpusDir()) {
+    bytes = ReadFile(*corpus + "/tf2_savedmodel_mnist/saved_model.pb");
+  } else {
+    WARN("SKIPPED part: corpus not found, using a synthetic SavedModel");
+    tensorflow::SavedModel sm;
+    sm.set_saved_model_schema_version(1);
+    auto* n = sm.add_meta_graphs()->mutable_graph_def()->add_node();
+    n->set_name("dense/kernel");
+    n->set_op("VarHandleOp");
+    bytes = sm.SerializeAsString();
+  }
+  REQUIRE(ParseMetaGraph(bytes, "saved_model.pb", /*saved_model=*/true).ok());
+  const size_t step = std::max<size_t>(1, bytes.size() / 3000);
+  for (size_t i = 0; i < bytes.size(); i += step) {
+    std::string bad = bytes;
+    bad[i] ^= 0xff;
+    auto r = ParseMetaGraph(bad, "saved_model.pb", true);
+    if (r.ok()) {
+      (void)SummarizeMetaGraph(*r);
+      (void)ComputeVariableFeeds(r->graph_def());
+    } else {
+      CHECK(r.status().message().find("saved_model.pb") != std::string::npos);
+    }
+    auto t = ParseMetaGraph(std::string_view(bytes).substr(0, i), "saved_model.pb", true);
     if (t.ok()) (void)SummarizeMetaGraph(*t);
   }
 }

@@ -114,18 +114,15 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
       std::printf("meta graph: %s (TF %s, %zu variables)\n", loc->meta_graph.c_str(),
                   graph->tensorflow_version.empty() ? "?" : graph->tensorflow_version.c_str(), graph->variables.size());
     }
-    size_t width = 4;
-    for (const auto& e : (*reader)->entries()) width = std::max(width, e.key.size());
-    std::printf("%-*s  %-11s  %-20s  %10s  %s\n", static_cast<int>(width), "NAME", "DTYPE", "SHAPE", "SIZE",
-                graph ? "TRAINABLE" : "");
+    std::vector<std::vector<std::string>> rows = {{"NAME", "DTYPE", "SHAPE", "SIZE", graph ? "TRAINABLE" : ""}};
     for (const auto& t : tensors) {
       std::string trainable = t.contains("trainable") ? (t["trainable"].get<bool>() ? "yes" : "no") : "";
       std::string name = t["name"];
       if (t.contains("object_full_name")) name += "  (" + t["object_full_name"].get<std::string>() + ")";
-      std::printf("%-*s  %-11s  %-20s  %10s  %s\n", static_cast<int>(width), name.c_str(),
-                  t["dtype"].get<std::string>().c_str(), ShapeToString(t["shape"].get<Shape>()).c_str(),
-                  HumanBytes(t["size"].get<uint64_t>()).c_str(), trainable.c_str());
+      rows.push_back({name, t["dtype"].get<std::string>(), ShapeToString(t["shape"].get<Shape>()),
+                      HumanBytes(t["size"].get<uint64_t>()), trainable});
     }
+    std::fputs(RenderColumns(rows, /*right_aligned=*/{3}).c_str(), stdout);
     std::printf("%zu tensors, %s\n", (*reader)->entries().size(), HumanBytes(total).c_str());
     for (const auto& w : warnings) Warn(w);
   });

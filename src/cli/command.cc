@@ -21,20 +21,6 @@ int ReportError(const Status& status) {
 
 void Warn(const std::string& message) { std::fprintf(stderr, "surgeon: warning: %s\n", message.c_str()); }
 
-std::string HumanBytes(uint64_t bytes) {
-  char buf[32];
-  if (bytes >= (uint64_t{1} << 30)) {
-    std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(uint64_t{1} << 30));
-  } else if (bytes >= (1u << 20)) {
-    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(1u << 20));
-  } else if (bytes >= 1024) {
-    std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
-  } else {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  }
-  return buf;
-}
-
 ProgressFn TerminalProgress(const std::string& label) {
   if (!::isatty(STDERR_FILENO)) return nullptr;
   auto start = std::chrono::steady_clock::now();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "surgeon/base/status.h"
+#include "surgeon/base/text_table.h"  // HumanBytes, RenderColumns for the commands
 #include "surgeon/exec/copy.h"
 
 namespace surgeon::cli {
@@ -35,8 +36,6 @@ void RegisterConvert(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterPlan(CLI::App& app, int* exit_code);
 void RegisterDiff(CLI::App& app, int* exit_code);
-
-std::string HumanBytes(uint64_t bytes);
 
 }  // namespace surgeon::cli
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "surgeon/base/text_table.h"
+
 namespace surgeon {
 namespace {
 
@@ -10,39 +12,6 @@ std::string DtypeText(const PlanAction& a) {
     return DataTypeShortName(a.source_dtype) + "->" + DataTypeShortName(a.dtype);
   }
   return DataTypeShortName(a.dtype);
-}
-
-std::string HumanBytes(uint64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
-// Left-aligned columns separated by two spaces; the last column unpadded.
-std::string Render(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    if (width.size() < row.size()) width.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
 }
 
 }  // namespace
@@ -63,7 +32,7 @@ std::string FormatPlanTable(const Plan& plan) {
   for (const DroppedTensor& d : plan.dropped) rows.push_back({"drop", d.source, "", "", "", "", "", d.rule});
   std::string out = "plan: " + plan.source_checkpoint + " -> " + plan.target_prefix + "  (seed " +
                     std::to_string(plan.seed) + ", meta graph: " + std::string(MetaGraphModeName(plan.meta_mode)) + ")\n";
-  out += Render(rows);
+  out += RenderColumns(rows);
   out += "total: " + std::to_string(plan.actions.size()) + " target variables (" + std::to_string(copied) +
          " copied, " + HumanBytes(copy_bytes) + "; " + std::to_string(initialized) + " initialized, " +
          HumanBytes(init_bytes) + "), " + std::to_string(frozen) + " frozen, " + std::to_string(plan.dropped.size()) +

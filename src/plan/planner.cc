@@ -221,7 +221,9 @@ void Planner::AddNewVariables() {
     a.shape = n.shape;
     a.initializer = n.initializer;
     a.seed = VariableSeed(c_.seed, n.name);
-    a.trainable = n.trainable.value_or(true);
+    // TF's optimizers refuse integer/bool variables in their var_list, so a
+    // new one of such a dtype stays out of trainable_variables unless asked.
+    a.trainable = n.trainable.value_or(IsFloatingPoint(n.dtype));
     a.bytes = TensorBytes(n.dtype, n.shape, 0);
     a.rule = n.key_path + " " + std::string(InitializerKindName(n.initializer.kind)) + " (" + n.pos.ToString() + ")";
     // The source variable it replaces: one that is not carried over but

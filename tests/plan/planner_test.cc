@@ -202,6 +202,23 @@ TEST_CASE("BuildPlan: the source graph decides trainable", "[plan][planner]") {
   CHECK_FALSE(plan->FindTarget("vgg_16/fc8/weights")->trainable);  // not a graph variable
 }
 
+TEST_CASE("BuildPlan: a new variable is trainable by default only when floating", "[plan][planner]") {
+  auto plan = PlanFor(kHead + R"(new:
+  - {name: head/w, shape: [2], dtype: float16, initializer: zeros}
+  - {name: head/count, shape: [], dtype: int64, initializer: zeros}
+  - {name: head/mask, shape: [2], dtype: bool, initializer: zeros}
+  - {name: head/n, shape: [], dtype: int32, initializer: zeros, trainable: true}
+  - {name: head/v, shape: [2], initializer: zeros, trainable: false}
+)",
+                      SlimVgg16());
+  REQUIRE(plan.ok());
+  CHECK(plan->FindTarget("head/w")->trainable);
+  CHECK_FALSE(plan->FindTarget("head/count")->trainable);  // an optimizer refuses int64
+  CHECK_FALSE(plan->FindTarget("head/mask")->trainable);
+  CHECK(plan->FindTarget("head/n")->trainable);  // explicit wins
+  CHECK_FALSE(plan->FindTarget("head/v")->trainable);
+}
+
 TEST_CASE("BuildPlan: shape changes beyond the last dimension need allow_shape_change", "[plan][planner]") {
   const std::string yaml = kHead + R"(keep: ["vgg_16/fc7/*"]
 new:

@@ -86,7 +86,7 @@ struct NewVariableConfig {
   DataType dtype = DataType::kFloat;
   InitializerSpec initializer;
   std::optional<std::string> feeds_from;  // target name of the producer variable
-  std::optional<bool> trainable;          // default: true unless frozen
+  std::optional<bool> trainable;          // default: floating dtypes, unless frozen
   std::string key_path;                   // "new[0]"
   ConfigPos pos;                          // the entry
   ConfigPos shape_pos, initializer_pos, feeds_from_pos;

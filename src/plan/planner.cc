@@ -172,8 +172,9 @@ void Planner::ClassifySources() {
         }
       }
     }
-    // Trainable: the graph's word when there is one; otherwise float
-    // variables that are not optimizer state or the step counter.
+    // Trainable: the graph's word when there is one; otherwise variables of
+    // a dtype a TF 1.x optimizer trains (IsFloatingPoint: Optimizer.
+    // _valid_dtypes) that are not optimizer state or the step counter.
     auto g = graph.find(e.key);
     if (g != graph.end()) {
       a.trainable = g->second->trainable;
@@ -221,8 +222,9 @@ void Planner::AddNewVariables() {
     a.shape = n.shape;
     a.initializer = n.initializer;
     a.seed = VariableSeed(c_.seed, n.name);
-    // TF's optimizers refuse integer/bool variables in their var_list, so a
-    // new one of such a dtype stays out of trainable_variables unless asked.
+    // As for copied variables without a graph: trainable when a TF 1.x
+    // optimizer could train it (Optimizer._valid_dtypes: float16, bfloat16,
+    // float32, float64); a counter, mask or complex variable only if asked.
     a.trainable = n.trainable.value_or(IsFloatingPoint(n.dtype));
     a.bytes = TensorBytes(n.dtype, n.shape, 0);
     a.rule = n.key_path + " " + std::string(InitializerKindName(n.initializer.kind)) + " (" + n.pos.ToString() + ")";

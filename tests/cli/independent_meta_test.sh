@@ -9,7 +9,7 @@
 #     output is reported (the checker is not vacuous);
 #   - fresh mode: make_vgg16 --slots -> configs/vgg16_to_mycls.yaml, plus
 #     small runs without freeze and with global_step keep / reset, and every
-#     initializer kind (+ float64/float16/int32/int64 variables): importer
+#     initializer kind (+ variables of 9 other dtypes): importer
 #     checks + saver (restore covers every key, SaveV2/RestoreV2 names equal,
 #     sorted, = the checkpoint keys, dtypes, same variable saved and
 #     restored) + variables (exactly the checkpoint's, shapes, dtypes,
@@ -140,6 +140,11 @@ new:
   - {name: net/i/f16, shape: [3], dtype: float16, initializer: glorot_uniform}
   - {name: net/i/i32, shape: [3], dtype: int32, initializer: zeros}
   - {name: net/i/i64, shape: [], dtype: int64, initializer: {type: constant, value: 7}}
+  - {name: net/i/bf16, shape: [2, 3], dtype: bfloat16, initializer: {type: random_normal, stddev: 0.5}}
+  - {name: net/i/i8, shape: [4], dtype: int8, initializer: {type: constant, value: -3}}
+  - {name: net/i/u8, shape: [4], dtype: uint8, initializer: ones}
+  - {name: net/i/bool, shape: [2], dtype: bool, initializer: ones}
+  - {name: net/i/c64, shape: [2], dtype: complex64, initializer: zeros}
   - {name: net/i/scalar, shape: [], initializer: ones}
 freeze: ["net/i/ones", "net/conv1/*"]
 YAML

@@ -37,8 +37,9 @@ Checks, printing every problem with the node name:
 3. Variables (with a checkpoint listing): one variable node per checkpoint
    key (partitioned parts via save_slice_info_def.full_name), shape and dtype
    equal to the checkpoint, VariableDef names resolve, trainable_variables =
-   variables - frozen (PREFIX.frozen.txt) - non-trainable (global_step, or in
-   rewrite mode whatever the source graph did not train).
+   variables - frozen (PREFIX.frozen.txt) - non-trainable (global_step and
+   variables whose dtype no TF optimizer accepts, or in rewrite mode whatever
+   the source graph did not train).
 
 Usage:
   check_meta.py [--corpus DIR] [--corpus-graphs] GRAPH...          structural only
@@ -92,6 +93,12 @@ DT_BY_NAME = {v: k for k, v in DT_NAMES.items()}
 REF = 100
 DT_RESOURCE = 20
 DT_STRING = 7
+# What a TF 1.x optimizer accepts as a variable's dtype
+# (tensorflow/python/training/optimizer.py, Optimizer._valid_dtypes):
+# float16, bfloat16, float32, float64. Without a source graph to say
+# otherwise, a variable of another dtype has no business in
+# trainable_variables.
+DT_OPTIMIZABLE = {19, 14, 1, 2}
 MAX_DT = max(DT_NAMES)
 
 
@@ -1361,6 +1368,8 @@ class Checker:
         for vn in var_nodes:
             k = key_of(vn)
             if k in frozen or vn in frozen or k in nontrainable or vn in nontrainable:
+                continue
+            if source_trainable is None and k in ckpt and ckpt[k]["dtype"] not in DT_OPTIMIZABLE:
                 continue
             if source_trainable is not None and vn not in source_trainable and k not in source_trainable:
                 continue

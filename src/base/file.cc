@@ -3,6 +3,7 @@
 #include "surgeon/base/crc32c.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -221,11 +222,33 @@ Status WritableFile::Close() {
 }
 
 StagedOutput::~StagedOutput() {
-  if (committed_) return;
-  for (auto& item : items_) {
-    item.file.reset();
-    ::unlink(item.temp_path.c_str());
+  if (!committed_) {
+    for (auto& item : items_) {
+      item.file.reset();
+      ::unlink(item.temp_path.c_str());
+    }
   }
+  for (const auto& [dir, fd] : locks_) ::close(fd);  // releases the flock
+}
+
+Status StagedOutput::LockDirectory(const std::string& dir) {
+  // One lock per directory however it is spelled: a second flock from this
+  // process on another descriptor would conflict with the first.
+  const std::string key = CanonicalPath(dir);
+  if (locks_.count(key)) return Status::OK();
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open directory", dir, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::FailedPrecondition(dir + ": another process is writing a checkpoint into this directory; "
+                                        "run again when it has finished, or write elsewhere");
+    }
+    return ErrnoStatus("cannot lock directory", dir, err);
+  }
+  locks_.emplace(key, fd);
+  return Status::OK();
 }
 
 namespace {
@@ -242,6 +265,7 @@ std::string StagedOutput::FinalNameOfTemp(std::string_view name) {
 
 Result<WritableFile*> StagedOutput::Add(const std::string& final_path) {
   SURGEON_RETURN_IF_ERROR(CreateDirectories(Dirname(final_path)));
+  SURGEON_RETURN_IF_ERROR(LockDirectory(Dirname(final_path)));
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string temp = final_path + std::string(kTempMarker) + std::to_string(rng());
   SURGEON_ASSIGN_OR_RETURN(auto file, WritableFile::Create(temp));
@@ -256,6 +280,8 @@ Status StagedOutput::Commit(bool sync) {
     SURGEON_RETURN_IF_ERROR(item.file->Close());
   }
   for (const auto& path : remove_first_) {
+    // Never one of this output's own temporaries (they are renamed below).
+    if (std::any_of(items_.begin(), items_.end(), [&](const Item& i) { return i.temp_path == path; })) continue;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("cannot remove", path, errno);
   }
   for (auto& item : items_) {

@@ -7,6 +7,7 @@
 #define SURGEON_BASE_FILE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -118,6 +119,12 @@ class ScopedAppendCrc {
 // exception), every temporary file is removed. A SIGKILL can leave temporary
 // files (named "<final>.tempstate<random>", TF's convention), never a final
 // name holding partial content.
+//
+// Each output directory is locked (flock, exclusive, non-blocking) from the
+// first Add() into it until the StagedOutput is destroyed, so two processes
+// never stage into one directory at once: the second fails at its first
+// Add(), before writing anything. The kernel drops the lock when a process
+// dies, so a killed run never blocks the next one.
 class StagedOutput {
  public:
   StagedOutput() = default;
@@ -125,8 +132,9 @@ class StagedOutput {
   StagedOutput(const StagedOutput&) = delete;
   StagedOutput& operator=(const StagedOutput&) = delete;
 
-  // Creates "<final_path>.tempstate<random>" (creating parent directories) and
-  // returns a writer for it. The returned pointer is owned by this object and
+  // Creates "<final_path>.tempstate<random>" (creating parent directories and
+  // locking the directory; FailedPrecondition naming it when another process
+  // holds it) and returns a writer for it. The returned pointer is owned by this object and
   // lives until Commit() or destruction.
   Result<WritableFile*> Add(const std::string& final_path);
 
@@ -151,8 +159,11 @@ class StagedOutput {
     std::string temp_path;
     std::unique_ptr<WritableFile> file;
   };
+  Status LockDirectory(const std::string& dir);
+
   std::vector<Item> items_;
   std::vector<std::string> remove_first_;
+  std::map<std::string, int> locks_;  // directory -> fd holding its flock
   bool committed_ = false;
 };
 

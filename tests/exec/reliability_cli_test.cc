@@ -333,4 +333,24 @@ TEST_CASE("CLI: temporaries a killed run left for the target are removed by the 
   CHECK(fs::exists(dir + "/out/model.ckpt-1.index.tempstate42"));
 }
 
+TEST_CASE("CLI: a target directory another process is writing into is refused, nothing written",
+          "[reliability][cli][atomic]") {
+  const std::string surgeon = testing::SurgeonBinary();
+  const std::string dir = testing::MakeTempDir("cli-busy");
+  const std::string src = WriteSmallV2(dir + "/src/model.ckpt");
+  std::filesystem::create_directories(dir + "/out");
+  auto before = Snapshot(dir + "/out");
+  {
+    StagedOutput other;  // this test process plays the other writer
+    REQUIRE(other.Add(dir + "/out/other.index").ok());
+    auto [rc, out] = Run(surgeon + " convert " + Quote(src) + " " + Quote(dir + "/out/model.ckpt-1") + " 2>&1");
+    INFO(out);
+    CHECK(rc != 0);
+    CHECK(out.find(dir + "/out: another process is writing") != std::string::npos);
+    CHECK(FilesUnder(dir + "/out").size() == 1);  // only the other writer's temporary
+  }
+  CHECK(Snapshot(dir + "/out") == before);
+  CHECK(Run(surgeon + " convert " + Quote(src) + " " + Quote(dir + "/out/model.ckpt-1")).first == 0);
+}
+
 }  // namespace surgeon

@@ -20,12 +20,14 @@ struct CheckpointState {
   std::string model_checkpoint_path;
   std::vector<std::string> all_model_checkpoint_paths;
   std::vector<double> all_model_checkpoint_timestamps;
-  double last_preserved_timestamp = 0;
-  bool has_last_preserved_timestamp = false;
+  double last_preserved_timestamp = 0;  // 0: not set
 };
 
-// Parses text format: fields in any order, '#' comments, "..." or '...'
-// strings with C escapes. `filename` is used in error messages only.
+// Parses protobuf text format with protobuf's own parser, merging as TF's
+// reader does (python/training/checkpoint_management.py: text_format.Merge,
+// so a repeated singular field keeps its last value). Errors are
+// InvalidArgument "filename:line:column: what". `filename` is used in error
+// messages only.
 Result<CheckpointState> ParseCheckpointState(std::string_view text, std::string_view filename);
 // Serializes like Python's text_format.MessageToString.
 std::string SerializeCheckpointState(const CheckpointState& state);

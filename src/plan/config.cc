@@ -407,6 +407,14 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
   const YAML::Node* type_node = &node;
   YAML::Node type_value;
   if (node.IsMap()) {
+    // `{glorot_uniform: {}}` / `{truncated_normal: {stddev: 0.01}}`: the name
+    // written as a key, Keras-config style. Say the spelling surgeon takes.
+    if (!node["type"] && node.size() == 1 && node.begin()->first.IsScalar() &&
+        ParseInitializerKind(node.begin()->first.Scalar())) {
+      const std::string name = node.begin()->first.Scalar();
+      return Error(node, path, "initializer name '" + name + "' written as a key; write {type: " + name +
+                                   ", ...} with its parameters beside 'type', or just " + name);
+    }
     SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"type"}));
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (it->first.IsScalar() && it->first.Scalar() == "type") type_value = it->second;

@@ -148,6 +148,9 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
        "he_normal, lecun_uniform, lecun_normal, variance_scaling, orthogonal)"},
       {kHead + "new:\n  - {name: a, shape: [3], initializer: {stddev: 1}}\n",
        "test.yaml:4:40: new[0].initializer.type: required key is missing"},
+      {kHead + "new:\n  - {name: a, shape: [3], initializer: {truncated_normal: {stddev: 0.01}}}\n",
+       "test.yaml:4:40: new[0].initializer: initializer name 'truncated_normal' written as a key; write "
+       "{type: truncated_normal, ...} with its parameters beside 'type', or just truncated_normal"},
       {kHead + "new:\n  - {name: a, shape: [3], initializer: {type: zeros, stddev: 1}}\n",
        "test.yaml:4:54: new[0].initializer.stddev: not a parameter of zeros (its parameters: none)"},
       {kHead + "new:\n  - {name: a, shape: [3], initializer: {type: truncated_normal, stdev: 1}}\n",

@@ -7,8 +7,14 @@ namespace surgeon {
 namespace {
 
 // The numbers std::regex would parse: after a backslash (back-references)
-// and inside {...} (repetition counts). Escaped characters are skipped, so
-// "\\123" (a literal backslash, then digits) is not a back-reference.
+// and inside {...} (repetition counts); libstdc++ multiplies them up in a
+// `long` without an overflow check. Every backslash and every brace is
+// looked at, escaped or not: whether a character is escaped depends on how
+// the scanner reads the escapes before it (in `\c\\1234`, `\c` takes the
+// first backslash of `\\` as its operand, so \1234 is a back-reference), and
+// guessing that differently from libstdc++ is what let a fuzzer through.
+// TF names never hold a backslash, so refusing a 4-digit run after any
+// backslash costs nothing.
 Status CheckRegexNumbers(const std::string& text) {
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("invalid regex '" + text + "': " + why);
@@ -18,11 +24,10 @@ Status CheckRegexNumbers(const std::string& text) {
       size_t j = i + 1;
       while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
       if (j - (i + 1) > 3) return bad("back-reference \\" + text.substr(i + 1, j - i - 1) + " is too large");
-      i = std::max(i + 1, j - 1);  // Skip the escaped character (or the digits).
     } else if (text[i] == '{') {
-      size_t j = i + 1;
       std::string number;
-      for (; j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == ','); ++j) {
+      for (size_t j = i + 1; j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == ',');
+           ++j) {
         if (text[j] == ',') {
           number.clear();
           continue;

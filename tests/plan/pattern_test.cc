@@ -55,10 +55,21 @@ TEST_CASE("Pattern: numbers std::regex would overflow or blow up on are refused 
   REQUIRE_FALSE(repeat.ok());
   CHECK(repeat.status().message().find("repetition count above 1000") != std::string::npos);
   CHECK_FALSE(Pattern::Parse("re:a{2,5000}").ok());
-  // Ordinary numbers stay fine, and an escaped backslash before digits is a literal.
+  // Its second find: `\c` takes the next backslash as its operand, so in
+  // `\c\\4444...` the digits are a back-reference although an escape
+  // count says "escaped backslash, then digits". Any backslash before 4+
+  // digits is refused (TF names never contain a backslash), and so is any
+  // brace count, escaped or not.
+  auto control = Pattern::Parse("re:/\\\\\\c\\\\44444444444444444444444444444444B");
+  REQUIRE_FALSE(control.ok());
+  CHECK(control.status().message().find("back-reference") != std::string::npos);
+  CHECK_FALSE(Pattern::Parse("re:x\\\\12345").ok());
+  CHECK_FALSE(Pattern::Parse("re:\\c\\{99999}").ok());
+  // Ordinary numbers stay fine.
   CHECK(Pattern::Parse("re:(a)b{2,3}\\1")->Matches("abbba"));
   CHECK(Pattern::Parse("re:conv{1000}").ok());
-  CHECK(Pattern::Parse("re:x\\\\12345")->Matches("x\\12345"));
+  CHECK(Pattern::Parse("re:x\\\\123")->Matches("x\\123"));
+  CHECK(Pattern::Parse("re:layer_\\d{1,3}/w")->Matches("layer_12/w"));
   auto rule = CompileRegex("^(layer)_\\d{1,3}$");
   REQUIRE(rule.ok());
   CHECK(std::regex_match("layer_12", **rule));

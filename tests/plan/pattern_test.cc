@@ -65,6 +65,14 @@ TEST_CASE("Pattern: numbers std::regex would overflow or blow up on are refused 
   CHECK(control.status().message().find("back-reference") != std::string::npos);
   CHECK_FALSE(Pattern::Parse("re:x\\\\12345").ok());
   CHECK_FALSE(Pattern::Parse("re:\\c\\{99999}").ok());
+  // Deep group nesting would overflow the stack in std::regex's compiler.
+  auto deep = Pattern::Parse("re:" + std::string(50000, '(') + "v" + std::string(50000, ')'));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.status().message().find("groups nested deeper than 100") != std::string::npos);
+  CHECK(Pattern::Parse("re:" + std::string(100, '(') + "v" + std::string(100, ')'))->Matches("v"));
+  std::string many_groups;  // 300 groups side by side: depth 1, accepted
+  for (int i = 0; i < 300; ++i) many_groups += "(v)";
+  CHECK(Pattern::Parse("re:" + many_groups)->Matches(std::string(300, 'v')));
   // Ordinary numbers stay fine.
   CHECK(Pattern::Parse("re:(a)b{2,3}\\1")->Matches("abbba"));
   CHECK(Pattern::Parse("re:conv{1000}").ok());

@@ -51,8 +51,10 @@ bool GlobMatch(std::string_view glob, std::string_view name);
 // count ({n}, {n,m}) exceeds kMaxRegexRepeat or a back-reference number has
 // more than 3 digits: libstdc++ parses those numbers into a `long` without
 // an overflow check (undefined behaviour, found by the config fuzzer) and
-// builds one automaton state per repetition.
+// builds one automaton state per repetition. Groups nested deeper than
+// kMaxRegexNesting are refused too (its compiler recurses per group).
 inline constexpr int kMaxRegexRepeat = 1000;
+inline constexpr int kMaxRegexNesting = 100;
 Result<std::shared_ptr<const std::regex>> CompileRegex(const std::string& text);
 
 }  // namespace surgeon

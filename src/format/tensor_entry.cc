@@ -12,6 +12,10 @@ std::string ShapeToString(const Shape& shape) {
 }
 
 Result<int64_t> NumElements(const Shape& shape) {
+  if (shape.size() > static_cast<size_t>(kMaxRank)) {
+    return Status::InvalidArgument("shape has " + std::to_string(shape.size()) +
+                                   " dimensions; TensorFlow allows at most " + std::to_string(kMaxRank));
+  }
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) return Status::InvalidArgument("shape " + ShapeToString(shape) + " has a negative dimension");

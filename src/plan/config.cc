@@ -479,6 +479,10 @@ Result<NewVariableConfig> ConfigParser::ParseNew(const YAML::Node& node, const s
         } else if (key == "shape") {
           n.shape_pos = Pos(v);
           if (!v.IsSequence()) return Error(v, kp, "expected a list of integers, got " + Describe(v));
+          if (v.size() > static_cast<size_t>(kMaxRank)) {
+            return Error(v, kp, std::to_string(v.size()) + " dimensions; TensorFlow allows at most " +
+                                    std::to_string(kMaxRank));
+          }
           for (size_t i = 0; i < v.size(); ++i) {
             SURGEON_ASSIGN_OR_RETURN(int64_t d, Int(v[i], kp + "[" + std::to_string(i) + "]",
                                                     "a non-negative integer"));

@@ -409,6 +409,11 @@ TEST_CASE("Matrix V2: entries pointing outside their shard, overlapping, or inco
       {"2^60 strings", "c/names",
        [&](Entry& e) { e.mutable_shape()->mutable_dim(0)->set_size(int64_t{1} << 60); }, "too small"},
       {"unknown rank", "a/weights", [&](Entry& e) { e.mutable_shape()->set_unknown_rank(true); }, "unknown rank"},
+      {"rank 255 (TensorFlow allows 254)", "d/scalar",
+       [&](Entry& e) {
+         for (int i = 0; i < 255; ++i) e.mutable_shape()->add_dim()->set_size(1);
+       },
+       "at most 254"},
       {"dtype 0 (invalid)", "a/weights", [&](Entry& e) { e.set_dtype(static_cast<tensorflow::DataType>(0)); },
        "unknown dtype"},
       {"dtype 1000", "a/weights", [&](Entry& e) { e.set_dtype(static_cast<tensorflow::DataType>(1000)); },

@@ -134,6 +134,9 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
        "test.yaml:4:22: new[0].shape: expected a list of integers, got 'abc'"},
       {kHead + "new:\n  - {name: a, shape: [1, x], initializer: zeros}\n",
        "test.yaml:4:26: new[0].shape[1]: expected a non-negative integer, got 'x'"},
+      {kHead + "new:\n  - {name: a, shape: [1" + [] { std::string s; for (int i = 1; i < 255; ++i) s += ", 1"; return s; }() +
+           "], initializer: zeros}\n",
+       "test.yaml:4:22: new[0].shape: 255 dimensions; TensorFlow allows at most 254"},
       {kHead + "new:\n  - {name: a, shape: [-3], initializer: zeros}\n",
        "test.yaml:4:23: new[0].shape[0]: expected a non-negative integer, got '-3'"},
       {kHead + "new:\n  - {name: a, shape: [3]}\n", "test.yaml:4:5: new[0].initializer: required key is missing"},

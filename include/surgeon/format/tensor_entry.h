@@ -16,8 +16,12 @@ using Shape = std::vector<int64_t>;
 
 // "[3, 3, 3, 64]"; "[]" for a scalar.
 std::string ShapeToString(const Shape& shape);
-// Element count; InvalidArgument for a negative dimension or a product that
-// overflows int64.
+// TensorFlow's TensorShape::MaxDimensions() (core/framework/tensor_shape.h;
+// 255 is kUnknownRank): a tensor of higher rank cannot be restored.
+inline constexpr int kMaxRank = 254;
+
+// Element count; InvalidArgument for more than kMaxRank dimensions, a
+// negative dimension or a product that overflows int64.
 Result<int64_t> NumElements(const Shape& shape);
 // Bytes the tensor occupies in a V2 data file for fixed-size dtypes
 // (NumElements * DataTypeSize), with the same overflow checks; InvalidArgument

@@ -62,36 +62,30 @@ Result<std::string> ShardedV1AtBase(const std::string& base) {
   return Status::InvalidArgument(base + ": several sharded V1 checkpoints have this base name; name one:" + list);
 }
 
-Result<CheckpointLocation> ResolvePrefix(const std::string& p) {
+// The checkpoint at `prefix` in `format`, with "<prefix>.meta" if it exists.
+CheckpointLocation LocationAt(CheckpointFormat format, const std::string& prefix) {
   CheckpointLocation loc;
-  if (FileExists(IndexFilename(p))) {
-    loc.format = CheckpointFormat::kV2;
-    loc.prefix = p;
-    loc.meta_graph = MetaIfExists(p);
-    return loc;
-  }
-  loc.format = CheckpointFormat::kV1;
-  // Sharded V1 spelled as its pattern or as one of its files: every shard
-  // must be there (the NotFound names the missing one).
-  if (std::string pattern = V1ShardPattern(p); !pattern.empty()) {
-    SURGEON_RETURN_IF_ERROR(V1CheckpointFiles(pattern).status());
-    loc.prefix = pattern;
-    loc.meta_graph = MetaIfExists(pattern);
-    return loc;
-  }
-  if (FileExists(p)) {
-    loc.prefix = p;
-    loc.meta_graph = MetaIfExists(p);
-    return loc;
-  }
+  loc.format = format;
+  loc.prefix = prefix;
+  loc.meta_graph = MetaIfExists(prefix);
+  return loc;
+}
+
+// A sharded V1 checkpoint by its pattern: every shard must be there (the
+// NotFound names the missing one).
+Result<CheckpointLocation> ShardedV1At(const std::string& pattern) {
+  SURGEON_RETURN_IF_ERROR(V1CheckpointFiles(pattern).status());
+  return LocationAt(CheckpointFormat::kV1, pattern);
+}
+
+Result<CheckpointLocation> ResolvePrefix(const std::string& p) {
+  if (FileExists(IndexFilename(p))) return LocationAt(CheckpointFormat::kV2, p);
+  // Sharded V1 spelled as its pattern or as one of its files.
+  if (std::string pattern = V1ShardPattern(p); !pattern.empty()) return ShardedV1At(pattern);
+  if (FileExists(p)) return LocationAt(CheckpointFormat::kV1, p);
   // Sharded V1 named by its base, as "<base>.meta" and the user see it.
   SURGEON_ASSIGN_OR_RETURN(std::string pattern, ShardedV1AtBase(p));
-  if (!pattern.empty()) {
-    SURGEON_RETURN_IF_ERROR(V1CheckpointFiles(pattern).status());
-    loc.prefix = pattern;
-    loc.meta_graph = MetaIfExists(pattern);
-    return loc;
-  }
+  if (!pattern.empty()) return ShardedV1At(pattern);
   return Status::NotFound(p + ": no checkpoint here: neither " + IndexFilename(p) + " (V2) nor a V1 file " + p +
                           " (or " + p + "-00000-of-NNNNN) exists" + Suggestions(p));
 }

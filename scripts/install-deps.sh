@@ -8,7 +8,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libeigen3-dev libspdlog-dev catch2
   libisal-dev libcli11-dev nlohmann-json3-dev libsnappy-dev
-  python3 python3-protobuf
+  python3 python3-venv python3-protobuf
 )
 if [[ "${SURGEON_WITH_CLANG:-0}" == 1 ]]; then
   PACKAGES+=(clang libclang-rt-14-dev)
@@ -28,26 +28,24 @@ else
   echo "install-deps: all dependencies present"
 fi
 
-# TensorFlow's message definitions for the independent .meta checker
-# (tests/independent/check_meta.py): the npm package tensorflow@0.7.0 ships
-# src/interop/messages.proto, assembled from TensorFlow's own .proto files.
-# Fetched once with `npm pack` into the cache dir; never committed. A machine
-# without npm still installs everything else (the test then says SKIPPED).
-TF_NPM_DIR="${SURGEON_CACHE:-/var/cache/surgeon}/tf-npm"
-TF_PROTO="$TF_NPM_DIR/package/src/interop/messages.proto"
-if [[ -f $TF_PROTO ]]; then
-  :
-elif ! command -v npm >/dev/null 2>&1; then
-  echo "install-deps: NOTE: npm not found; $TF_PROTO not installed (the independent meta graph test will be SKIPPED)"
+# The Python test environment (tests/tf): TensorFlow 2.21 as the test oracle,
+# pinned in tests/tf/requirements.txt, in a virtual environment outside the
+# repository. Rebuilt only when the requirements change (a stamp holds their
+# hash), so re-runs cost nothing. surgeon itself never needs any of it.
+VENV="${SURGEON_VENV:-${SURGEON_CACHE:-/var/cache/surgeon}/venv}"
+REQ="$(cd "$(dirname "$0")/.." && pwd)/tests/tf/requirements.txt"
+STAMP="$VENV/.requirements.sha256"
+want=$(sha256sum <"$REQ" | cut -d' ' -f1)
+if [[ -x $VENV/bin/python && -f $STAMP && $(cat "$STAMP") == "$want" ]]; then
+  echo "install-deps: test environment $VENV up to date"
 else
-  SUDO=""
-  [[ $(id -u) -ne 0 && ! -w $(dirname "$TF_NPM_DIR") ]] && SUDO=sudo
-  if $SUDO mkdir -p "$TF_NPM_DIR" &&
-     (cd "$TF_NPM_DIR" && $SUDO npm pack --silent tensorflow@0.7.0 >/dev/null 2>&1 &&
-      $SUDO tar xzf tensorflow-0.7.0.tgz package/src/interop/messages.proto) &&
-     [[ -f $TF_PROTO ]]; then
-    echo "install-deps: installed $TF_PROTO"
+  echo "install-deps: creating the test environment $VENV (tests/tf/requirements.txt)"
+  rm -rf "$VENV"
+  if mkdir -p "$(dirname "$VENV")" && python3 -m venv "$VENV" &&
+     "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"; then
+    echo "$want" >"$STAMP"
   else
-    echo "install-deps: NOTE: could not fetch the npm package tensorflow@0.7.0; the independent meta graph test will be SKIPPED"
+    echo "install-deps: NOTE: could not install tests/tf/requirements.txt into $VENV; the TensorFlow tests will be SKIPPED"
+    [[ ${CI:-} == true ]] && { echo "install-deps: CI=true requires the TensorFlow test environment" >&2; exit 1; }
   fi
 fi

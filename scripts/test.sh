@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# Builds surgeon and runs the whole test suite (unit, corpus, end-to-end).
-# Corpus tests read ../shared/tf-corpus and say SKIPPED when it is absent.
+# Builds surgeon and runs the whole test suite: the C++ suites (unit, corpus,
+# end-to-end CLI) under ctest, then the TensorFlow-judged tests (tests/tf,
+# pytest in the environment scripts/install-deps.sh made).
+# Corpus tests read ../shared/tf-corpus and say SKIPPED when it is absent;
+# the TensorFlow tests say SKIPPED without TensorFlow, except under CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+REPO=$PWD
 bash scripts/install-deps.sh >/dev/null
 BUILD=${BUILD:-build}
+if command -v ccache >/dev/null; then CMAKE_ARGS="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache ${CMAKE_ARGS:-}"; fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-} >/dev/null
 ninja -C "$BUILD"
 if [[ ! -d ../shared/tf-corpus ]]; then
   echo "NOTE: ../shared/tf-corpus not found: corpus tests will be SKIPPED"
 fi
-cd "$BUILD" && ctest --output-on-failure -j2
+(cd "$BUILD" && ctest --output-on-failure -j2)
+
+VENV="${SURGEON_VENV:-${SURGEON_CACHE:-/var/cache/surgeon}/venv}"
+if [[ ! -x $VENV/bin/python ]]; then
+  [[ ${CI:-} == true ]] && { echo "FAIL: CI=true and no TensorFlow test environment at $VENV" >&2; exit 1; }
+  echo "SKIPPED: TensorFlow tests (no test environment at $VENV; scripts/install-deps.sh makes it)"
+  exit 0
+fi
+BIN=$(cd "$BUILD" && pwd)
+SURGEON_BIN="$BIN/surgeon" SURGEON_TF_WORK="$BIN/tf-work" \
+  "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$REPO/tests/tf" ${PYTEST_ARGS:-}

@@ -33,7 +33,7 @@ NUM_PARAMS = 138357544  # 1000 classes
 IMAGE_SIZE = 224
 GLOBAL_STEP = 200  # the step the written checkpoint claims
 # Bump when the written graph or values change: cached files are remade.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 def _weights_initializer():
@@ -57,17 +57,19 @@ def _conv(net, scope, kernel, filters, *, padding="SAME", relu=True):
         return tf.nn.relu(net) if relu else net
 
 
-def vgg_16(inputs, num_classes=1000, scope="vgg_16"):
+def vgg_16(inputs, num_classes=1000, scope="vgg_16", use_resource=None):
     """Builds slim's vgg_16 (inference: no dropout) in the current graph.
 
     inputs: float32 [batch, 224, 224, 3]. Returns (logits [batch, num_classes],
     end_points), end_points keyed like slim's ("<scope>/fc7" etc.); "fc7" is
     also given as end_points["fc7"] (the trunk's output, [batch, 1, 1, 4096]).
     Variables are created with get_variable under `scope`, so building the
-    model twice in one graph needs two scopes.
+    model twice in one graph needs two scopes. use_resource: False for ref
+    variables (VariableV2, as slim in TF 1.x), True for resource variables,
+    None for TensorFlow's default (resource in TF 2).
     """
     end_points = {}
-    with v1.variable_scope(scope):
+    with v1.variable_scope(scope, use_resource=use_resource):
         net = inputs
         for block, convs, filters in BLOCKS:
             name = f"conv{block}"
@@ -86,17 +88,19 @@ def vgg_16(inputs, num_classes=1000, scope="vgg_16"):
     return logits, end_points
 
 
-def build_training_graph(num_classes=1000, scope="vgg_16", learning_rate=0.01, momentum=0.9):
-    """vgg_16 on placeholders with a softmax loss, global_step and a
-    MomentumOptimizer train op, in the current (graph-mode) graph.
+def build_training_graph(num_classes=1000, scope="vgg_16", learning_rate=0.01, momentum=0.9, use_resource=False):
+    """vgg_16 on placeholders with a softmax loss, global_step, a loss
+    summary and a MomentumOptimizer train op, in the current (graph-mode)
+    graph. Ref variables by default, as the graphs of TF 1.x training runs.
 
     Returns a dict: images, labels, logits, fc7, loss, train_op, global_step.
     """
     images = v1.placeholder(tf.float32, [None, IMAGE_SIZE, IMAGE_SIZE, 3], name="images")
     labels = v1.placeholder(tf.int64, [None], name="labels")
-    logits, end_points = vgg_16(images, num_classes, scope)
+    logits, end_points = vgg_16(images, num_classes, scope, use_resource=use_resource)
     loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
-    global_step = v1.train.get_or_create_global_step()
+    with v1.variable_scope("", use_resource=use_resource):
+        global_step = v1.train.get_or_create_global_step()
     optimizer = v1.train.MomentumOptimizer(learning_rate, momentum)
     train_op = optimizer.minimize(loss, global_step=global_step)
     v1.summary.scalar("loss", loss)

@@ -2,7 +2,7 @@
 #ifndef SURGEON_TESTS_TESTING_H_
 #define SURGEON_TESTS_TESTING_H_
 
-#include <catch2/catch.hpp>
+#include "catch_compat.h"
 
 #include <cstdint>
 #include <optional>

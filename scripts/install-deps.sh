@@ -40,6 +40,8 @@ fi
 # pinned in tests/tf/requirements.txt, in a virtual environment outside the
 # repository. Rebuilt only when the requirements change (a stamp holds their
 # hash), so re-runs cost nothing. surgeon itself never needs any of it.
+# SURGEON_TEST_ENV=0 skips it (the demo needs no Python).
+[[ ${SURGEON_TEST_ENV:-1} == 0 ]] && exit 0
 VENV="${SURGEON_VENV:-${SURGEON_CACHE:-/var/cache/surgeon}/venv}"
 REQ="$(cd "$(dirname "$0")/.." && pwd)/tests/tf/requirements.txt"
 STAMP="$VENV/.requirements.sha256"

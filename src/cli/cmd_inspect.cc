@@ -105,7 +105,9 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
                              {"variables", vars}};
       }
       out["warnings"] = warnings;
-      std::printf("%s\n", out.dump(1).c_str());
+      // Checkpoint keys are bytes: a name that is not UTF-8 gets U+FFFD in JSON
+      // (nlohmann would throw), as TF's own JSON/proto text tools do.
+      std::printf("%s\n", out.dump(1, ' ', false, json::error_handler_t::replace).c_str());
       return;
     }
     std::printf("checkpoint: %s (%s)\n", loc->prefix.c_str(), std::string(CheckpointFormatName((*reader)->format())).c_str());

@@ -22,7 +22,7 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
     auto surgery = PrepareSurgery(args->config);
     if (!surgery.ok()) return void(*exit_code = ReportError(surgery.status()));
     if (args->json) {
-      std::printf("%s\n", PlanToJson(surgery->plan).dump(1).c_str());
+      std::printf("%s\n", PlanToJson(surgery->plan).dump(1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       std::printf("%s", FormatPlanTable(surgery->plan).c_str());
     }

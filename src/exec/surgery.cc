@@ -51,6 +51,18 @@ std::string GraphNodeName(const std::string& key) {
   return name;
 }
 
+// The fresh graph describes the source graph's TensorFlow release when it
+// names one (TF before 1.0 wrote none); otherwise the defaults, the release
+// whose OpDefs and producer version surgeon writes.
+FreshGraphOptions FreshGraphOptionsFor(const Surgery& s) {
+  FreshGraphOptions options;
+  if (s.source_graph && !s.source_graph->meta_info_def().tensorflow_version().empty()) {
+    options.tensorflow_version = s.source_graph->meta_info_def().tensorflow_version();
+    options.tensorflow_git_version = s.source_graph->meta_info_def().tensorflow_git_version();
+  }
+  return options;
+}
+
 Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
   std::vector<FreshVariable> vars;
   for (const PlanAction& a : s.plan.actions) {
@@ -68,7 +80,7 @@ Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
     }
     vars.push_back(std::move(v));
   }
-  return BuildFreshMetaGraph(vars, FreshGraphOptions{});
+  return BuildFreshMetaGraph(vars, FreshGraphOptionsFor(s));
 }
 
 // What the plan means for the source graph: copied variables are renamed,
@@ -282,7 +294,7 @@ std::string RunReportJson(const Surgery& s, const RunReport& report) {
                           {"seconds", report.seconds}}},
               {"files", report.files},
               {"warnings", s.warnings}};
-  return out.dump(1) + "\n";
+  return out.dump(1, ' ', false, json::error_handler_t::replace) + "\n";  // non-UTF-8 key bytes -> U+FFFD
 }
 
 }  // namespace surgeon

@@ -17,6 +17,8 @@
 #include <unordered_map>
 
 #include "graph/node_util.h"
+#include "proto/control_flow.pb.h"
+#include "proto/saver.pb.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/graph/fresh_graph.h"
@@ -33,9 +35,30 @@ using tensorflow::OpDef;
 
 constexpr int kRefOffset = 100;
 
+// The collections python/ops/variables.py registers with proto_type=VariableDef.
 bool IsVariableDefCollection(const std::string& key) {
   return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
-         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables";
+         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables" ||
+         key == "global_step";
+}
+
+// True when `bytes` parse as the message TF's import_meta_graph decodes the
+// values of collection `key` into (register_proto_function in control_flow_ops.py,
+// saver.py); collections TF keeps as plain bytes always pass.
+bool ParsesAsCollectionProto(const std::string& key, const std::string& bytes, std::string* type) {
+  if (key == "cond_context") {
+    *type = "CondContextDef";
+    return tensorflow::CondContextDef().ParseFromString(bytes);
+  }
+  if (key == "while_context") {
+    *type = "WhileContextDef";
+    return tensorflow::WhileContextDef().ParseFromString(bytes);
+  }
+  if (key == "savers") {
+    *type = "SaverDef";
+    return tensorflow::SaverDef().ParseFromString(bytes);
+  }
+  return true;
 }
 
 class Checker {
@@ -50,6 +73,7 @@ class Checker {
 
   std::vector<std::string> Run(const std::optional<std::vector<CheckpointTensorInfo>>& checkpoint) {
     for (const auto& n : mg_.graph_def().node()) CheckNode(n);
+    CheckVersions();
     CheckCollections();
     CheckSaverDef();
     CheckAssignShapes();
@@ -205,6 +229,7 @@ class Checker {
       }
     }
     if (!op) return;
+    if (n.op() == "Const") CheckConstValue(n, who);
 
     // Attrs.
     std::map<std::string, const OpDef::AttrDef*> defs;
@@ -269,6 +294,12 @@ class Checker {
       if (col.has_node_list()) {
         for (const auto& v : col.node_list().value()) CheckTensorName(where, v);
       }
+      if (col.has_bytes_list() && !IsVariableDefCollection(key)) {
+        for (const auto& bytes : col.bytes_list().value()) {
+          std::string type;
+          if (!ParsesAsCollectionProto(key, bytes, &type)) Report(where + ": a value is not a " + type);
+        }
+      }
       if (col.has_bytes_list() && IsVariableDefCollection(key)) {
         for (const auto& bytes : col.bytes_list().value()) {
           tensorflow::VariableDef vd;
@@ -283,6 +314,30 @@ class Checker {
           CheckTensorName(where, vd.initial_value_name());
         }
       }
+    }
+  }
+
+  // core/framework/versions.cc CheckVersions, for any consumer: a graph
+  // whose producer is negative (TF_GRAPH_DEF_VERSION_MIN_PRODUCER is 0) or
+  // that demands a consumer newer than the producer that wrote it.
+  void CheckVersions() {
+    const auto& v = mg_.graph_def().versions();
+    if (v.producer() < 0) Report("graph_def.versions: producer " + std::to_string(v.producer()) + " is negative");
+    if (v.min_consumer() > v.producer()) {
+      Report("graph_def.versions: min_consumer " + std::to_string(v.min_consumer()) + " is above producer " +
+             std::to_string(v.producer()) + " (no TensorFlow that can read it wrote it)");
+    }
+  }
+
+  // The Const kernel refuses a value whose dtype is not the dtype attr
+  // ("Type mismatch between value and dtype"); import can abort on it.
+  void CheckConstValue(const NodeDef& n, const std::string& who) {
+    auto dtype = n.attr().find("dtype");
+    auto value = n.attr().find("value");
+    if (dtype == n.attr().end() || value == n.attr().end() || !value->second.has_tensor()) return;
+    const int got = value->second.tensor().dtype();
+    if (got != dtype->second.type()) {
+      Report(who + ": value has dtype " + TypeName(got) + ", attr dtype is " + TypeName(dtype->second.type()));
     }
   }
 

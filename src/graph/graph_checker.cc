@@ -221,7 +221,9 @@ class Checker {
 
     // _class colocation targets.
     auto cls = n.attr().find("_class");
-    if (cls != n.attr().end()) {
+    if (cls != n.attr().end() && cls->second.value_case() != AttrValue::kList) {
+      Report(who + ": attr '_class' is not a list of strings");  // Python's colocation_groups iterates it
+    } else if (cls != n.attr().end()) {
       for (const auto& s : cls->second.list().s()) {
         if (s.rfind("loc:@", 0) == 0 && !FindNode(s.substr(5))) {
           Report(who + ": colocation target '" + s + "' names no node");

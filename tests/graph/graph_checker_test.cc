@@ -152,6 +152,11 @@ TEST_CASE("checker finds broken graphs") {
     CHECK(Mentions(p, "collection 'global_step': a value is not a VariableDef"));
     CHECK(Mentions(p, "collection 'cond_context': a value is not a CondContextDef"));
   }
+  SECTION("_class that is not a list (TF: TypeError in import_meta_graph)") {
+    auto mg = SmallGraph();
+    (*Find(&mg, "dense/bias")->mutable_attr())["_class"].set_i(7);
+    CHECK(Mentions(CheckGraph(mg), "attr '_class' is not a list of strings"));
+  }
   SECTION("min_consumer above the producer (TF: 'Please upgrade TensorFlow')") {
     auto mg = SmallGraph();
     mg.mutable_graph_def()->mutable_versions()->set_min_consumer(100000);

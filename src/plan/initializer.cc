@@ -73,7 +73,7 @@ void AppendLE(std::vector<uint8_t>* out, U bits, size_t n) {
 }
 
 struct IntFormat {
-  int bits;       // value bits (4 for int4/uint4)
+  int bits;       // value bits (4 for int4/uint4, 2 for int2/uint2)
   int bytes;      // storage bytes
   bool is_signed;
 };
@@ -87,9 +87,11 @@ std::optional<IntFormat> IntFormatOf(DataType dt) {
     case DataType::kUint32: return IntFormat{32, 4, false};
     case DataType::kInt64: return IntFormat{64, 8, true};
     case DataType::kUint64: return IntFormat{64, 8, false};
-    // ml_dtypes intN: the value in the low 4 bits of a byte, upper bits zero.
+    // ml_dtypes intN: the value in the low N bits of a byte, upper bits zero.
     case DataType::kInt4: return IntFormat{4, 1, true};
     case DataType::kUint4: return IntFormat{4, 1, false};
+    case DataType::kInt2: return IntFormat{2, 1, true};
+    case DataType::kUint2: return IntFormat{2, 1, false};
     default: return std::nullopt;
   }
 }
@@ -196,7 +198,7 @@ Result<std::vector<uint8_t>> EncodeConstant(InitializerKind kind, double value, 
       return Status::InvalidArgument(what + " (range " + lo_s + " to " + hi_s + ")");
     }
     uint64_t bits = in->is_signed ? static_cast<uint64_t>(static_cast<int64_t>(value)) : static_cast<uint64_t>(value);
-    if (in->bits == 4) bits &= 0x0f;
+    if (in->bits < 8) bits &= (uint64_t{1} << in->bits) - 1;
     AppendLE(&out, bits, static_cast<size_t>(in->bytes));
     return out;
   }

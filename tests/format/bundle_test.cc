@@ -90,7 +90,11 @@ TEST_CASE("Every fixed-size dtype, scalars and zero-sized dims round-trip", "[bu
                           DataType::kInt16, DataType::kInt8, DataType::kComplex64, DataType::kInt64,
                           DataType::kBool, DataType::kQint8, DataType::kQuint8, DataType::kQint32,
                           DataType::kBfloat16, DataType::kQint16, DataType::kQuint16, DataType::kUint16,
-                          DataType::kComplex128, DataType::kHalf, DataType::kUint32, DataType::kUint64};
+                          DataType::kComplex128, DataType::kHalf, DataType::kUint32, DataType::kUint64,
+                          // TF 2.21 writes these narrow types one element per byte.
+                          DataType::kFloat8E5m2, DataType::kFloat8E4m3fn, DataType::kFloat8E4m3fnuz,
+                          DataType::kFloat8E4m3b11fnuz, DataType::kFloat8E5m2fnuz, DataType::kInt4, DataType::kUint4,
+                          DataType::kInt2, DataType::kUint2, DataType::kFloat4E2m1fn};
   uint8_t seed = 1;
   for (DataType dt : all) {
     std::string name = DataTypeShortName(dt);

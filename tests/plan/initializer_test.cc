@@ -253,6 +253,9 @@ TEST_CASE("Resolve error messages") {
   c.value = 8;
   CHECK(ErrorOf(c, DataType::kInt4, s) ==
         "initializer 'constant': value 8 is not representable in int4 (range -8 to 7)");
+  c.value = 2;
+  CHECK(ErrorOf(c, DataType::kInt2, s) ==
+        "initializer 'constant': value 2 is not representable in int2 (range -2 to 1)");
   c.value = 500;
   CHECK(ErrorOf(c, DataType::kFloat8E4m3fn, s) ==
         "initializer 'constant': value 500 is not representable in float8_e4m3fn (largest finite 448)");
@@ -287,6 +290,9 @@ TEST_CASE("constants fill every fixed-size numeric dtype and bool") {
   CHECK(bytes(InitializerKind::kConstant, 1e19, DataType::kUint64, {1}) == V{0x00, 0x00, 0xe8, 0x89, 0x04, 0x23, 0xc7, 0x8a});
   CHECK(bytes(InitializerKind::kConstant, -1, DataType::kInt4, {2}) == V{0x0f, 0x0f});
   CHECK(bytes(InitializerKind::kConstant, 15, DataType::kUint4, {1}) == V{0x0f});
+  CHECK(bytes(InitializerKind::kConstant, -1, DataType::kInt2, {2}) == V{0x03, 0x03});  // ml_dtypes int2(-1)
+  CHECK(bytes(InitializerKind::kConstant, -2, DataType::kInt2, {1}) == V{0x02});
+  CHECK(bytes(InitializerKind::kConstant, 3, DataType::kUint2, {1}) == V{0x03});
   CHECK(bytes(InitializerKind::kConstant, 7, DataType::kQint32, {1}) == V{7, 0, 0, 0});
   CHECK(bytes(InitializerKind::kConstant, 2, DataType::kComplex64, {1}) == V{0, 0, 0, 0x40, 0, 0, 0, 0});
   CHECK(bytes(InitializerKind::kConstant, 0.1, DataType::kHalf, {1}) == V{0x66, 0x2e});  // 0x2e66 nearest

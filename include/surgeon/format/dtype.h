@@ -44,6 +44,9 @@ enum class DataType : int32_t {
   kFloat8E5m2fnuz = 28,
   kInt4 = 29,
   kUint4 = 30,
+  kInt2 = 31,
+  kUint2 = 32,
+  kFloat4E2m1fn = 33,
 };
 
 // "DT_FLOAT"; "DT_<number>" for values surgeon does not know.
@@ -55,7 +58,7 @@ std::string DataTypeShortName(DataType dt);
 
 // Bytes per element in a bundle's data file for fixed-size types
 // (memcpy-able: numbers, bool, half, bfloat16, complex, quantized, float8,
-// int4 stored one per byte); 0 for DT_STRING, DT_VARIANT, DT_RESOURCE and
+// and int4/uint4/int2/uint2/float4_e2m1fn stored one element per byte); 0 for DT_STRING, DT_VARIANT, DT_RESOURCE and
 // unknown values.
 int DataTypeSize(DataType dt);
 bool IsKnownDataType(int32_t value);

@@ -116,7 +116,8 @@ bool CodecFor(DataType dt, V1Codec* c) {
     case DataType::kComplex128: *c = {12, kFixed64, 2, 16}; return true;
     case DataType::kInt32:
     case DataType::kQint32: *c = {7, kVarint, 1, 4}; return true;
-    case DataType::kInt16: *c = {7, kVarint, 1, 2}; return true;
+    case DataType::kInt16:
+    case DataType::kUint16: *c = {7, kVarint, 1, 2}; return true;  // TENSOR_PROTO_EXTRACT_TYPE(uint16, int, int32)
     case DataType::kInt8:
     case DataType::kUint8:
     case DataType::kQint8:

@@ -79,6 +79,9 @@ TEST_CASE("V1: every dtype the V1 writer supports reads as V2 layout", "[v1]") {
   for (int v : {-32768, 32767, -1}) p.add_int_val(v);
   add("i16", DataType::kInt16, {3}, p);
   p.Clear();
+  for (int v : {0, 65535, 258}) p.add_int_val(v);  // TF 2.21's Save writes uint16 as int_val
+  add("u16", DataType::kUint16, {3}, p);
+  p.Clear();
   for (int v : {-128, 127, -1}) p.add_int_val(v);
   add("i8", DataType::kInt8, {3}, p);
   add("qi8", DataType::kQint8, {3}, p);
@@ -127,6 +130,7 @@ TEST_CASE("V1: every dtype the V1 writer supports reads as V2 layout", "[v1]") {
   CHECK(ReadBytes(*r, "i32") == LE(std::vector<int32_t>{0, -1, 2147483647, -2147483647 - 1}));
   CHECK(ReadBytes(*r, "qi32") == LE(std::vector<int32_t>{0, -1, 2147483647, -2147483647 - 1}));
   CHECK(ReadBytes(*r, "i16") == LE(std::vector<int16_t>{-32768, 32767, -1}));
+  CHECK(ReadBytes(*r, "u16") == LE(std::vector<uint16_t>{0, 65535, 258}));
   CHECK(ReadBytes(*r, "i8") == LE(std::vector<int8_t>{-128, 127, -1}));
   CHECK(ReadBytes(*r, "qi8") == LE(std::vector<int8_t>{-128, 127, -1}));
   CHECK(ReadBytes(*r, "u8") == LE(std::vector<uint8_t>{0, 255, 17}));

@@ -85,32 +85,32 @@ Status BundleReader::Load() {
     auto e = DecodeBundleEntry(all[i].key, all[i].value);
     if (!e.ok()) return e.status().WithContext(index_path);
     TensorEntry& entry = *e;
-    const std::string name = PrintableKey(entry.key);
+    const std::string label = TensorLabel(entry.key);
     if (entry.shard_id >= 0) {
       if (entry.shard_id >= header_.num_shards) {
-        return Status::DataLoss(index_path + ": tensor '" + name + "': shard_id " + std::to_string(entry.shard_id) +
+        return Status::DataLoss(index_path + ": " + label + ": shard_id " + std::to_string(entry.shard_id) +
                                 " but the header says there are " + std::to_string(header_.num_shards) + " shards");
       }
       uint64_t shard_size = shards_[entry.shard_id]->size();
       if (entry.offset > shard_size || entry.size > shard_size - entry.offset) {
-        return Status::DataLoss(index_path + ": tensor '" + name + "': bytes [" + std::to_string(entry.offset) + ", " +
+        return Status::DataLoss(index_path + ": " + label + ": bytes [" + std::to_string(entry.offset) + ", " +
                                 std::to_string(entry.offset + entry.size) + ") lie outside " +
                                 shards_[entry.shard_id]->path() + " (" + std::to_string(shard_size) +
                                 " bytes): truncated data file or corrupt index");
       }
       if (int elem = DataTypeSize(entry.dtype); elem > 0) {
         Result<uint64_t> bytes = FixedTensorBytes(entry.dtype, entry.shape);
-        if (!bytes.ok()) return Status::DataLoss(index_path + ": tensor '" + name + "': " + bytes.status().message());
+        if (!bytes.ok()) return Status::DataLoss(index_path + ": " + label + ": " + bytes.status().message());
         uint64_t expected = *bytes;
         if (entry.size != expected) {
-          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
+          return Status::DataLoss(index_path + ": " + label + ": size " + std::to_string(entry.size) +
                                   " bytes does not match " + DataTypeName(entry.dtype) + " " +
                                   ShapeToString(entry.shape) + " (" + std::to_string(expected) + " bytes)");
         }
       } else if (entry.dtype == DataType::kString) {
         uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
         if (entry.size < n + 4 && n > 0) {
-          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
+          return Status::DataLoss(index_path + ": " + label + ": size " + std::to_string(entry.size) +
                                   " bytes is too small for " + std::to_string(n) + " strings");
         }
       }
@@ -141,8 +141,8 @@ Status BundleReader::Load() {
     const Extent& a = extents[i - 1];
     const Extent& b = extents[i];
     if (a.shard == b.shard && b.begin < a.end) {
-      return Status::DataLoss(index_path + ": tensors '" + PrintableKey(a.entry->key) + "' and '" +
-                              PrintableKey(b.entry->key) + "' overlap in " + shards_[a.shard]->path() + " (bytes [" +
+      return Status::DataLoss(index_path + ": " + TensorLabel(a.entry->key) + " and " +
+                              TensorLabel(b.entry->key) + " overlap in " + shards_[a.shard]->path() + " (bytes [" +
                               std::to_string(a.begin) + ", " + std::to_string(a.end) + ") and [" +
                               std::to_string(b.begin) + ", " + std::to_string(b.end) + ")): corrupt index");
     }
@@ -160,13 +160,14 @@ Result<TensorData> BundleReader::Read(const TensorEntry& entry) const {
 }
 
 Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
-  const std::string name = PrintableKey(entry.key);
+  const std::string label = TensorLabel(entry.key);
   if (entry.shard_id < 0 || entry.shard_id >= num_shards()) {
-    return Status::Internal("tensor '" + name + "' has no data location");
+    return Status::Internal(label + " has no data location");
   }
   if (entry.dtype == DataType::kVariant || entry.dtype == DataType::kResource) {
-    return Status::Unimplemented(prefix_ + ": tensor '" + name + "' has dtype " + DataTypeName(entry.dtype) +
-                                 ", which surgeon cannot copy or verify; drop it in the config (drop: [\"" + name + "\"])");
+    return Status::Unimplemented(prefix_ + ": " + label + " has dtype " + DataTypeName(entry.dtype) +
+                                 ", which surgeon cannot copy or verify; drop it in the config (drop: [\"" +
+                                 PrintableKey(entry.key) + "\"])");
   }
   const MappedFile& shard = *shards_[entry.shard_id];
   ByteSpan bytes = shard.bytes(entry.offset, entry.size);
@@ -174,7 +175,7 @@ Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
   if (entry.dtype == DataType::kString) {
     uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
     auto decoded = DecodeStringTensor(bytes, n, &masked);
-    if (!decoded.ok()) return decoded.status().WithContext(shard.path() + ": tensor '" + name + "'");
+    if (!decoded.ok()) return decoded.status().WithContext(shard.path() + ": " + label);
   } else {
     // Chunk by chunk, unmapping each chunk once checked: `verify` of a large
     // checkpoint keeps one chunk mapped instead of the whole file. The view
@@ -191,7 +192,7 @@ Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
     masked = crc32c::Mask(crc);
   }
   if (masked != entry.masked_crc32c) {
-    return Status::DataLoss(shard.path() + ": tensor '" + name + "': checksum mismatch (index says " +
+    return Status::DataLoss(shard.path() + ": " + label + ": checksum mismatch (index says " +
                             Hex32(entry.masked_crc32c) + ", data gives " + Hex32(masked) +
                             "): the data file is corrupt");
   }

@@ -3,9 +3,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include "format/bundle_entry_codec.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/ordered_code.h"
 #include "surgeon/format/string_tensor.h"
 #include "testing.h"
 
@@ -194,6 +196,19 @@ TEST_CASE("Corrupt index files give DataLoss naming the file", "[bundle][corrupt
     CHECK(r.status().code() == StatusCode::kDataLoss);
     CHECK_THAT(r.status().message(), Catch::Contains("lie outside"));
   }
+}
+
+TEST_CASE("Messages name tensors readably: UTF-8 kept, other bytes escaped, slice keys decoded", "[bundle]") {
+  CHECK(PrintableKey("dense/kernel") == "dense/kernel");
+  const std::string utf8 = "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9/\xe5\x90\x8d\xe5\x89\x8d";  // "ünïcödé/名前"
+  CHECK(PrintableKey(utf8) == utf8);
+  CHECK(PrintableKey(std::string("a\0b\n", 4)) == "a\\x00b\\x0a");
+  CHECK(PrintableKey("\xff\xc3") == "\\xff\\xc3");                 // stray byte, truncated sequence
+  CHECK(PrintableKey("\xc0\xaf") == "\\xc0\\xaf");                 // overlong '/'
+  CHECK(PrintableKey("\xed\xa0\x80") == "\\xed\\xa0\\x80");       // surrogate
+  CHECK(PrintableKey("\xc2\x85") == "\\xc2\\x85");                 // C1 control
+  CHECK(TensorLabel("w") == "tensor 'w'");
+  CHECK(TensorLabel(EncodeTensorNameSlice("emb", {{0, 4}, {0, -1}})) == "tensor 'emb', slice 0,4:-");
 }
 
 }  // namespace surgeon

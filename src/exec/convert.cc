@@ -1,8 +1,34 @@
 #include "surgeon/exec/convert.h"
 
+#include <algorithm>
+
+#include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 
 namespace surgeon {
+namespace {
+
+// What to copy, in the source's data order. A partitioned tensor of a V2
+// bundle is copied slice by slice, each slice where its bytes lie, the way
+// TF's BundleWriter::AddSlice wrote it: a single-shard source then comes out
+// byte for byte. V1 partitions are assembled into whole tensors.
+Result<std::vector<CopyItem>> ConvertItems(const CheckpointReader& reader) {
+  const auto* bundle = dynamic_cast<const BundleReader*>(&reader);
+  std::vector<CopyItem> items;
+  for (const TensorEntry& e : reader.entries()) {
+    if (bundle == nullptr || e.slices.empty()) {
+      items.push_back({&e, e.key});
+      continue;
+    }
+    SURGEON_ASSIGN_OR_RETURN(std::vector<const TensorEntry*> parts, bundle->SliceParts(e));
+    for (size_t i = 0; i < parts.size(); ++i) items.push_back({parts[i], e.key, &e, e.slices[i]});
+  }
+  std::stable_sort(items.begin(), items.end(),
+                   [](const CopyItem& a, const CopyItem& b) { return ReadsBefore(*a.source, *b.source); });
+  return items;
+}
+
+}  // namespace
 
 Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::string& target_prefix,
                                         const OutputOptions& options, const ProgressFn& progress) {
@@ -13,16 +39,13 @@ Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::st
   StagedOutput out;
   SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(loc), target_prefix, options, &out));
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, target_prefix));
-  std::vector<const TensorEntry*> entries;
-  for (const auto& e : reader->entries()) entries.push_back(&e);
-  std::vector<CopyItem> items;
-  for (const TensorEntry* e : SequentialOrder(entries)) items.push_back({e, e->key});
+  SURGEON_ASSIGN_OR_RETURN(std::vector<CopyItem> items, ConvertItems(*reader));
   SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), progress));
   SURGEON_RETURN_IF_ERROR(writer->Finish());
   SURGEON_RETURN_IF_ERROR(StageCheckpointState(target_prefix, &out));
   result.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.sync));
-  result.tensors = items.size();
+  result.tensors = reader->entries().size();
   result.bytes = writer->data_bytes();
   result.target_prefix = target_prefix;
   return result;

@@ -43,16 +43,25 @@ Status CopyTensor(const CheckpointReader& reader, const TensorEntry& e, const st
   return Status::OK();
 }
 
-std::vector<const TensorEntry*> SequentialOrder(const std::vector<const TensorEntry*>& entries) {
-  std::vector<const TensorEntry*> out = entries;
-  std::stable_sort(out.begin(), out.end(), [](const TensorEntry* a, const TensorEntry* b) {
-    bool aw = a->stored_whole(), bw = b->stored_whole();
-    if (aw != bw) return aw;
-    if (aw) return std::tie(a->shard_id, a->offset) < std::tie(b->shard_id, b->offset);
-    return a->key < b->key;
-  });
-  return out;
+namespace {
+
+// One slice of a partitioned tensor, copied as a slice: its data entry is
+// read (crc-checked) and added under the full tensor's key.
+Status CopySlice(const CheckpointReader& reader, const CopyItem& item, BundleWriter* writer) {
+  SURGEON_ASSIGN_OR_RETURN(TensorData data, reader.Read(*item.source));
+  const TensorEntry& full = *item.partitioned;
+  return writer->AddSlice(item.target_key, full.dtype, full.shape, item.slice, data.bytes());
 }
+
+}  // namespace
+
+bool ReadsBefore(const TensorEntry& a, const TensorEntry& b) {
+  bool aw = a.stored_whole(), bw = b.stored_whole();
+  if (aw != bw) return aw;
+  if (aw) return std::tie(a.shard_id, a.offset) < std::tie(b.shard_id, b.offset);
+  return a.key < b.key;
+}
+
 
 Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
                    const ProgressFn& progress) {
@@ -61,7 +70,11 @@ Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& 
   for (const auto& item : items) p.bytes_total += item.source->size;
   for (const auto& item : items) {
     const TensorEntry& e = *item.source;
-    SURGEON_RETURN_IF_ERROR(CopyTensor(reader, e, item.target_key, e.dtype, e.shape, writer));
+    if (item.partitioned != nullptr) {
+      SURGEON_RETURN_IF_ERROR(CopySlice(reader, item, writer));
+    } else {
+      SURGEON_RETURN_IF_ERROR(CopyTensor(reader, e, item.target_key, e.dtype, e.shape, writer));
+    }
     p.tensors_done++;
     p.bytes_done += e.size;
     if (progress) progress(p);

@@ -1,8 +1,9 @@
 // `surgeon convert`: rewrite any readable checkpoint (V2 sharded, V1,
 // partitioned, SavedModel variables) as a fresh single-shard V2 checkpoint
 // with its `checkpoint` state file, keeping every tensor and the source's
-// data order. For a single-shard V2 source the output is byte-identical to
-// the source's .index and .data files.
+// data order; partitioned tensors of a V2 source stay partitioned (same
+// slices), those of a V1 source are assembled. For a single-shard V2 source
+// the output is byte-identical to the source's .index and .data files.
 #ifndef SURGEON_EXEC_CONVERT_H_
 #define SURGEON_EXEC_CONVERT_H_
 

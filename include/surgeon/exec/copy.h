@@ -23,14 +23,19 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
-// Sorts entries for sequential reading: whole V2 tensors by (shard, offset),
-// then everything else (V1, partitioned) by key.
-std::vector<const TensorEntry*> SequentialOrder(const std::vector<const TensorEntry*>& entries);
+// The order for sequential reading: whole V2 tensors (and V2 slice entries)
+// by (shard, offset), then everything else (V1, partitioned) by key.
+bool ReadsBefore(const TensorEntry& a, const TensorEntry& b);
 
-// One tensor to copy: the source entry and the key to write it under.
+// One tensor to copy: the source entry and the key to write it under. For
+// one slice of a partitioned V2 tensor, `source` is the slice's data entry
+// (BundleReader::SliceParts), `partitioned` the full tensor's entry and
+// `slice` the slice: it is written as that slice (BundleWriter::AddSlice).
 struct CopyItem {
   const TensorEntry* source = nullptr;
   std::string target_key;
+  const TensorEntry* partitioned = nullptr;
+  TensorSlice slice;
 };
 
 // Copies one tensor's bytes from `reader` into `writer` under `key`, checking

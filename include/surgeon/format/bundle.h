@@ -51,6 +51,11 @@ class BundleReader : public CheckpointReader {
   const TableStats& index_stats() const { return index_stats_; }
   // Slice entries of partitioned tensors, keyed by their binary slice key.
   const std::vector<TensorEntry>& slice_entries() const { return slice_entries_; }
+  // The data entries of partitioned `entry`'s slices, in entry.slices order,
+  // once the slices are known to tile the tensor exactly and each data entry
+  // has the dtype and shape its slice needs (else DataLoss naming the tensor
+  // and slice). Read() of each returns that slice's bytes, crc-checked.
+  Result<std::vector<const TensorEntry*>> SliceParts(const TensorEntry& entry) const;
   const MappedFile& shard(int i) const { return *shards_[i]; }
   int num_shards() const { return static_cast<int>(shards_.size()); }
 

@@ -13,9 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <random>
-#include <shared_mutex>
 
 namespace surgeon {
 namespace {
@@ -23,16 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kWriteBufferSize = 8 << 20;  // TF's FileOutputBuffer size.
-
-// Live mappings by start address, so WritableFile can recognize bytes that
-// are a view into a file and let the kernel copy them.
-std::shared_mutex g_mappings_mu;
-std::map<const uint8_t*, const MappedFile*>& Mappings() {
-  static auto* m = new std::map<const uint8_t*, const MappedFile*>;
-  return *m;
-}
-
-thread_local uint32_t* t_append_crc = nullptr;
 
 long PageSize() {
   static const long page = ::sysconf(_SC_PAGESIZE);
@@ -72,33 +60,11 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
     data = static_cast<const uint8_t*>(p);
   }
   ::close(fd);  // The mapping keeps the file alive.
-  std::unique_ptr<MappedFile> file(new MappedFile(path, data, size));
-  if (data != nullptr) {
-    std::unique_lock lock(g_mappings_mu);
-    Mappings()[data] = file.get();
-  }
-  return file;
+  return std::unique_ptr<MappedFile>(new MappedFile(path, data, size));
 }
 
 MappedFile::~MappedFile() {
-  if (data_ != nullptr) {
-    {
-      std::unique_lock lock(g_mappings_mu);
-      Mappings().erase(data_);
-    }
-    ::munmap(const_cast<uint8_t*>(data_), size_);
-  }
-}
-
-const MappedFile* MappedFile::Containing(const uint8_t* p, size_t n) {
-  std::shared_lock lock(g_mappings_mu);
-  const auto& m = Mappings();
-  auto it = m.upper_bound(p);
-  if (it == m.begin()) return nullptr;
-  --it;
-  const MappedFile* f = it->second;
-  if (p < f->data_ || static_cast<uint64_t>(p - f->data_) + n > f->size_) return nullptr;
-  return f;
+  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 void MappedFile::WillNeed(uint64_t offset, uint64_t n) const {
@@ -154,13 +120,6 @@ Status WritableFile::Append(ByteSpan data) {
   if (fd_ < 0) return Status::Internal(path_ + ": append after close");
   if (data.empty()) return Status::OK();  // memcpy from a null span is UB.
   size_ += data.size();
-  if (data.size() >= kWriteBufferSize / 2) {
-    if (const MappedFile* src = MappedFile::Containing(data.data(), data.size())) {
-      SURGEON_RETURN_IF_ERROR(Flush());
-      return WriteMapped(*src, static_cast<uint64_t>(data.data() - src->data_), data.size());
-    }
-  }
-  if (t_append_crc != nullptr) *t_append_crc = crc32c::Extend(*t_append_crc, data.data(), data.size());
   if (buf_used_ + data.size() <= kWriteBufferSize) {
     if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
     std::memcpy(buf_.get() + buf_used_, data.data(), data.size());
@@ -177,28 +136,27 @@ Status WritableFile::Append(ByteSpan data) {
   return Status::OK();
 }
 
-// Bytes that are a view into a file: written from the mapping in pieces small
-// enough to stay in cache between the CRC (ScopedAppendCrc) and the write,
-// each piece's pages unmapped behind. Measured on the 553 MB VGG16 data file
-// (bench/copy_micro.cc): 0.22-0.25 s, as fast as cp's copy_file_range, while
-// copy_file_range plus a separate CRC pass took 0.32 s (CRC on the other
-// core) to 0.38 s (before it).
-Status WritableFile::WriteMapped(const MappedFile& src, uint64_t offset, size_t n) {
-  constexpr size_t kPiece = 512 << 10;
-  while (n > 0) {
-    size_t len = std::min(n, kPiece);
-    const uint8_t* p = src.data_ + offset;
-    if (t_append_crc != nullptr) *t_append_crc = crc32c::Extend(*t_append_crc, p, len);
+// Written from the mapping in pieces small enough to stay in cache between
+// the CRC and the write, each piece's pages unmapped behind. Measured on the
+// 553 MB VGG16 data file (bench/copy_micro.cc): 0.22-0.25 s, as fast as cp's
+// copy_file_range, while copy_file_range plus a separate CRC pass took
+// 0.32 s (CRC on the other core) to 0.38 s (before it).
+Status WritableFile::AppendMapped(const MappedRange& src, uint32_t* crc) {
+  if (fd_ < 0) return Status::Internal(path_ + ": append after close");
+  SURGEON_RETURN_IF_ERROR(Flush());
+  size_ += src.size;
+  constexpr uint64_t kPiece = 512 << 10;
+  for (uint64_t done = 0; done < src.size;) {
+    const uint64_t offset = src.offset + done;
+    const uint64_t len = std::min(src.size - done, kPiece);
+    const uint8_t* p = src.file->bytes(offset, len).data();
+    *crc = crc32c::Extend(*crc, p, len);
     SURGEON_RETURN_IF_ERROR(WriteRaw(p, len));
-    src.DontNeed(offset, len);
-    offset += len;
-    n -= len;
+    src.file->DontNeed(offset, len);
+    done += len;
   }
   return Status::OK();
 }
-
-ScopedAppendCrc::ScopedAppendCrc(uint32_t* crc) : prev_(t_append_crc) { t_append_crc = crc; }
-ScopedAppendCrc::~ScopedAppendCrc() { t_append_crc = prev_; }
 
 Status WritableFile::Flush() {
   if (buf_used_ == 0) return Status::OK();

@@ -13,11 +13,15 @@ Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::st
   StagedOutput out;
   SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(loc), target_prefix, options, &out));
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, target_prefix));
-  std::vector<const TensorEntry*> entries;
-  for (const auto& e : reader->entries()) entries.push_back(&e);
   std::vector<CopyItem> items;
-  for (const TensorEntry* e : SequentialOrder(entries)) items.push_back({e, e->key});
-  SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), progress));
+  uint64_t bytes_total = 0;
+  for (const TensorEntry& e : reader->entries()) {
+    items.push_back(SameCopy(e));
+    bytes_total += e.size;
+  }
+  SortForSequentialReads(&items);
+  ProgressMeter meter(items.size(), bytes_total, progress);
+  SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), &meter).status());
   SURGEON_RETURN_IF_ERROR(writer->Finish());
   SURGEON_RETURN_IF_ERROR(StageCheckpointState(target_prefix, &out));
   result.files = out.final_paths();

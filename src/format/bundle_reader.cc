@@ -198,6 +198,11 @@ Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
   return TensorData::View(bytes, masked);
 }
 
+std::optional<MappedRange> BundleReader::StoredRange(const TensorEntry& entry) const {
+  if (!entry.stored_whole() || entry.shard_id >= num_shards()) return std::nullopt;
+  return MappedRange{shards_[entry.shard_id].get(), entry.offset, entry.size};
+}
+
 std::vector<std::pair<std::string, std::string>> BundleReader::Describe() const {
   std::string bad;
   for (int32_t b : header_.version_bad_consumers) bad += (bad.empty() ? "" : ",") + std::to_string(b);

@@ -53,22 +53,28 @@ class MappedFile {
   void DontNeed(uint64_t offset, uint64_t n) const;
 
  private:
-  friend class WritableFile;
   MappedFile(std::string path, const uint8_t* data, uint64_t size)
       : path_(std::move(path)), data_(data), size_(size) {}
-  // The live mapping that holds all of [p, p+n), or nullptr.
-  static const MappedFile* Containing(const uint8_t* p, size_t n);
   std::string path_;
   const uint8_t* data_;
   uint64_t size_;
 };
 
+// A run of bytes of a MappedFile, named by file and position rather than by
+// pointer, so that a writer can move it file to file (see
+// WritableFile::AppendMapped).
+struct MappedRange {
+  const MappedFile* file = nullptr;  // Not owned.
+  uint64_t offset = 0;
+  uint64_t size = 0;  // REQUIRES: offset + size <= file->size().
+  ByteSpan bytes() const { return file->bytes(offset, size); }
+};
+
 Result<std::string> ReadFileToString(const std::string& path);
 
 // A file being written through a buffer. Append() of a large span bypasses
-// the buffer (no extra copy); a large span that lies in a live MappedFile is
-// written from the mapping in cache-sized pieces whose pages are unmapped
-// behind (RSS stays bounded). Close() flushes; Sync() fsyncs.
+// the buffer (no extra copy). AppendMapped() copies a range of another file.
+// Close() flushes; Sync() fsyncs.
 class WritableFile {
  public:
   static Result<std::unique_ptr<WritableFile>> Create(const std::string& path);
@@ -78,6 +84,16 @@ class WritableFile {
 
   Status Append(ByteSpan data);
   Status Append(std::string_view data) { return Append(AsBytes(data)); }
+  // Appends the bytes of `src` and folds them into `*crc` (CRC32C,
+  // crc32c::Extend) on the way: one pass over memory, each cache-sized piece
+  // checksummed just before it is written and its source pages unmapped
+  // behind (RSS stays bounded). The caller compares `*crc` with what it
+  // expects; a mismatch is found only after the bytes are written, so the
+  // file must be staged output that is discarded on error. The copy of a
+  // contiguous source run lives here alone, so a kernel-side copy
+  // (copy_file_range) with the CRC computed alongside can replace the loop
+  // without changing any caller.
+  Status AppendMapped(const MappedRange& src, uint32_t* crc);
   Status Flush();
   Status Sync();
   Status Close();
@@ -87,7 +103,6 @@ class WritableFile {
  private:
   WritableFile(std::string path, int fd);
   Status WriteRaw(const uint8_t* p, size_t n);
-  Status WriteMapped(const MappedFile& src, uint64_t offset, size_t n);
   std::string path_;
   int fd_;
   uint64_t size_ = 0;
@@ -95,22 +110,6 @@ class WritableFile {
   // the pages it writes, not all 8 MB.
   std::unique_ptr<uint8_t[]> buf_;
   size_t buf_used_ = 0;
-};
-
-// While alive, every WritableFile::Append on this thread also folds the bytes
-// it is given into *crc (CRC32C, crc32c::Extend). Bytes that lie in a
-// MappedFile are checked piece by piece just before each piece is written,
-// while it is in cache: verifying a copied tensor then costs no extra pass
-// over memory (exec/copy.cc).
-class ScopedAppendCrc {
- public:
-  explicit ScopedAppendCrc(uint32_t* crc);
-  ~ScopedAppendCrc();
-  ScopedAppendCrc(const ScopedAppendCrc&) = delete;
-  ScopedAppendCrc& operator=(const ScopedAppendCrc&) = delete;
-
- private:
-  uint32_t* prev_;
 };
 
 // A group of output files written under temporary names in their final

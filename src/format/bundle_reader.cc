@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "format/bundle_entry_codec.h"
+#include "format/versions.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
@@ -50,22 +51,11 @@ Status BundleReader::Load() {
   if (header_.big_endian) {
     return Status::Unimplemented(index_path + ": checkpoint was written on a big-endian machine; surgeon reads little-endian bundles only");
   }
-  // CheckVersions (core/framework/versions.cc) as BundleReader calls it.
-  if (header_.version_producer < kMinProducer) {
-    return Status::FailedPrecondition(index_path + ": bundle producer version " + std::to_string(header_.version_producer) +
-                                      " is older than the minimum " + std::to_string(kMinProducer));
-  }
-  if (header_.version_min_consumer > kReaderVersion) {
-    return Status::FailedPrecondition(index_path + ": bundle requires reader version " +
-                                      std::to_string(header_.version_min_consumer) + " or newer; surgeon implements " +
-                                      std::to_string(kReaderVersion));
-  }
-  for (int32_t bad : header_.version_bad_consumers) {
-    if (bad == kReaderVersion) {
-      return Status::FailedPrecondition(index_path + ": bundle marks reader version " + std::to_string(kReaderVersion) +
-                                        " as unable to read it");
-    }
-  }
+  // As TF's BundleReader calls CheckVersions.
+  SURGEON_RETURN_IF_ERROR(CheckVersions(index_path, "bundle",
+                                        {header_.version_producer, header_.version_min_consumer,
+                                         header_.version_bad_consumers},
+                                        kReaderVersion, kMinProducer));
   if (header_.num_shards < 1 || header_.num_shards > kMaxShards) {
     return Status::DataLoss(index_path + ": header says num_shards = " + std::to_string(header_.num_shards));
   }

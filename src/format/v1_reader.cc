@@ -15,10 +15,10 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <regex>
 
 #include "base/coding.h"
 #include "format/tensor_slices.h"
+#include "format/versions.h"
 #include "proto/saved_tensor_slice.pb.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/ordered_code.h"
@@ -351,24 +351,11 @@ Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string,
   if (!sts.has_meta()) return Status::DataLoss(path + ": the \"\" record holds no SavedTensorSliceMeta");
   const auto& meta = sts.meta();
   file.versions = meta.versions();
-  const tensorflow::VersionDef& versions = file.versions;
-  // CheckVersions (core/framework/versions.cc) with consumer 1, min producer
-  // 0, for every file (LoadShard checks each).
-  if (versions.producer() < kCheckpointMinProducer) {
-    return Status::FailedPrecondition(path + ": checkpoint producer version " + std::to_string(versions.producer()) +
-                                      " is below the minimum " + std::to_string(kCheckpointMinProducer));
-  }
-  if (versions.min_consumer() > kCheckpointVersion) {
-    return Status::FailedPrecondition(path + ": checkpoint requires reader version " +
-                                      std::to_string(versions.min_consumer()) + " or newer; surgeon implements " +
-                                      std::to_string(kCheckpointVersion));
-  }
-  for (int32_t bad : versions.bad_consumers()) {
-    if (bad == kCheckpointVersion) {
-      return Status::FailedPrecondition(path + ": checkpoint marks reader version " +
-                                        std::to_string(kCheckpointVersion) + " as unable to read it");
-    }
-  }
+  // TF's LoadShard checks every file.
+  const tensorflow::VersionDef& v = file.versions;
+  SURGEON_RETURN_IF_ERROR(CheckVersions(
+      path, "checkpoint", {v.producer(), v.min_consumer(), {v.bad_consumers().begin(), v.bad_consumers().end()}},
+      kCheckpointVersion, kCheckpointMinProducer));
 
   // Every element occupies at least one byte of some record in some file, so
   // a tensor with more elements than the files have bytes is corrupt
@@ -548,61 +535,10 @@ std::vector<std::pair<std::string, std::string>> V1Reader::Describe() const {
   };
 }
 
-// "<base>-?????-of-<N>" or "<base>-<k>-of-<N>" (io_ops ShardedFilespec /
-// ShardedFilename write %05d, wider past 99999).
-struct ShardedName {
-  std::string base;
-  std::string num_shards_text;  // As written, so generated names match the files'.
-  int64_t num_shards = 0;
-};
-
-bool ParseShardedName(const std::string& path, ShardedName* out) {
-  static const std::regex kSharded("^(.+)-(\\?{5}|\\d{5,})-of-(\\d{5,})$");
-  std::smatch m;
-  if (!std::regex_match(path, m, kSharded)) return false;
-  const std::string n_text = m[3].str(), k_text = m[2].str();
-  // Names past int range are not TF's (the shard count is an int).
-  if (n_text.size() > 9 || k_text.size() > 9) return false;
-  const int64_t n = std::stoll(n_text);
-  if (n < 1) return false;
-  if (k_text[0] != '?' && std::stoll(k_text) >= n) return false;
-  out->base = m[1].str();
-  out->num_shards_text = n_text;
-  out->num_shards = n;
-  return true;
-}
-
-std::string ShardFilename(const ShardedName& s, int64_t k) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "-%05lld-of-", static_cast<long long>(k));
-  return s.base + buf + s.num_shards_text;
-}
-
 }  // namespace
 
 bool LooksLikeV1Header(std::string_view header_value) {
   return !header_value.empty() && header_value[0] == 0x0a;
-}
-
-std::string V1ShardPattern(const std::string& path) {
-  ShardedName s;
-  if (!ParseShardedName(path, &s)) return "";
-  return s.base + "-?????" "-of-" + s.num_shards_text;  // Split: "??-" would be a trigraph.
-}
-
-Result<std::vector<std::string>> V1CheckpointFiles(const std::string& path) {
-  ShardedName s;
-  if (!ParseShardedName(path, &s)) return std::vector<std::string>{path};
-  std::vector<std::string> files;
-  for (int64_t k = 0; k < s.num_shards; ++k) {
-    std::string f = ShardFilename(s, k);
-    if (!FileExists(f)) {
-      return Status::NotFound(path + ": sharded V1 checkpoint of " + std::to_string(s.num_shards) +
-                              " files is missing shard file " + f);
-    }
-    files.push_back(std::move(f));
-  }
-  return files;
 }
 
 Result<std::unique_ptr<CheckpointReader>> OpenV1Checkpoint(const std::string& path) {

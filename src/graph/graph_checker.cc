@@ -13,12 +13,12 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "graph/node_util.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
+#include "surgeon/format/slice_spec.h"
 #include "surgeon/graph/fresh_graph.h"
 #include "surgeon/graph/op_registry.h"
 
@@ -33,10 +33,6 @@ using tensorflow::OpDef;
 
 constexpr int kRefOffset = 100;
 
-bool IsVariableDefCollection(const std::string& key) {
-  return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
-         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables";
-}
 
 class Checker {
  public:
@@ -457,26 +453,16 @@ class Checker {
       if (!var_shape) continue;
       Shape want = ck->second->shape;
       if (!it->second.spec.empty()) {
-        // "<full dims> <start,len:...>" (saveable_object_util / TensorSlice).
-        std::istringstream ss(it->second.spec);
-        Shape full;
-        std::string tok, last;
-        std::vector<std::string> toks;
-        while (ss >> tok) toks.push_back(tok);
-        if (toks.empty()) continue;
-        for (size_t i = 0; i + 1 < toks.size(); ++i) full.push_back(std::stoll(toks[i]));
-        if (full != ck->second->shape) {
+        auto spec = ParseShapeAndSlice(it->second.spec);
+        if (!spec.ok()) {
+          Report("node '" + name + "': " + spec.status().message());
+          continue;
+        }
+        if (spec->full_shape != ck->second->shape) {
           Report("node '" + name + "': slice spec '" + it->second.spec + "' full shape differs from checkpoint " +
                  ShapeToString(ck->second->shape));
         }
-        want.clear();
-        std::stringstream ex(toks.back());
-        size_t dim = 0;
-        while (std::getline(ex, tok, ':')) {
-          if (tok == "-") want.push_back(dim < full.size() ? full[dim] : -1);
-          else want.push_back(std::stoll(tok.substr(tok.find(',') + 1)));
-          ++dim;
-        }
+        want = spec->SliceShape();
       }
       if (*var_shape != want) {
         Report("node '" + name + "' (Assign): restores '" + it->second.key + "' of shape " + ShapeToString(want) +

@@ -14,6 +14,7 @@
 #include "graph/node_util.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
+#include "surgeon/format/slice_spec.h"
 
 namespace surgeon {
 
@@ -26,14 +27,6 @@ bool IsSaverOp(const std::string& op) {
          op == "Restore" || op == "MergeV2Checkpoints";
 }
 
-// The collections TF serializes as VariableDef (python/ops/variables.py
-// register_proto_function calls, incl. GLOBAL_STEP).
-bool IsVariableDefCollection(const std::string& key) {
-  return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
-         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables" ||
-         key == "global_step";
-}
-
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 // TF >= 1.13 writes the PlaceholderWithDefault filename form (§12.5).
@@ -43,16 +36,14 @@ bool VersionAtLeast113(const std::string& v) {
   return major > 1 || (major == 1 && minor >= 13);
 }
 
+// Variable.SaveSliceInfo.spec of a partitioned variable's part.
 std::string SliceSpec(const tensorflow::SaveSliceInfoDef& si) {
-  // saveable_object_util / variables.py Variable.SaveSliceInfo.spec.
-  std::string s;
-  for (int i = 0; i < si.full_shape_size(); ++i) s += (i ? " " : "") + std::to_string(si.full_shape(i));
-  s += " ";
+  const Shape full(si.full_shape().begin(), si.full_shape().end());
+  TensorSlice slice;
   for (int i = 0; i < si.var_offset_size(); ++i) {
-    s += (i ? ":" : "") + std::to_string(si.var_offset(i)) + "," +
-         std::to_string(i < si.var_shape_size() ? si.var_shape(i) : 0);
+    slice.push_back({si.var_offset(i), i < si.var_shape_size() ? si.var_shape(i) : 0});
   }
-  return s;
+  return FormatShapeAndSlice(full, slice);
 }
 
 class Rewriter {

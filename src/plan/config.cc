@@ -179,11 +179,8 @@ class ConfigParser {
   Result<DataType> Dtype(const YAML::Node& node, const std::string& path) const {
     SURGEON_ASSIGN_OR_RETURN(std::string s, String(node, path));
     if (auto dt = ParseDataType(s)) return *dt;
-    static const std::vector<std::string> kNames = {"float16", "bfloat16", "float32", "float64", "int8", "int16",
-                                                    "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                                                    "bool", "string", "complex64", "complex128"};
     std::string what = "unknown dtype '" + s + "'";
-    if (auto near = ClosestMatch(s, kNames)) what += "; did you mean '" + *near + "'?";
+    if (auto near = ClosestMatch(s, DataTypeShortNames())) what += "; did you mean '" + *near + "'?";
     return Error(node, path, what);
   }
   std::string ResolvePath(const std::string& p) const {

@@ -389,8 +389,9 @@ class Rewriter {
             if (r.index < 0) continue;
             auto src = by_name.find(r.node);
             if (src == by_name.end() || src->second->op() != "Const") continue;
+            auto value = src->second->attr().find("value");  // Absent in a malformed graph.
             std::vector<int64_t> vals;
-            if (!ReadIntTensor(src->second->attr().at("value").tensor(), &vals)) continue;
+            if (value == src->second->attr().end() || !ReadIntTensor(value->second.tensor(), &vals)) continue;
             for (int64_t d : vals) {
               if (d > 1 && old_dims.count(d)) {
                 warnings_.push_back("node '" + c->name() + "' (" + c->op() + ") takes constant '" + src->second->name() +

@@ -366,14 +366,29 @@ class Checker {
     return std::vector<std::string>(v->second.tensor().string_val().begin(), v->second.tensor().string_val().end());
   }
 
+  // Restore outputs: (node, index) -> key/dtype/spec.
+  struct Restored {
+    std::string key, spec;
+    int dtype;
+  };
+  using RestoreOutputs = std::map<std::pair<std::string, int>, Restored>;
+  using CheckpointByKey = std::map<std::string, const CheckpointTensorInfo*>;
+
   void CheckRestore(const std::vector<CheckpointTensorInfo>& ckpt) {
-    std::map<std::string, const CheckpointTensorInfo*> by_key;
+    CheckpointByKey by_key;
     for (const auto& t : ckpt) by_key[t.key] = &t;
     if (!mg_.has_saver_def() || mg_.saver_def().restore_op_name().empty()) {
       Report("saver_def: missing; the graph cannot restore the checkpoint");
       return;
     }
-    // Everything the restore op runs.
+    const std::set<std::string> reached = ReachedFromRestore();
+    const RestoreOutputs outputs = CollectRestoreOutputs(reached);
+    CheckRestoredKeys(outputs, by_key, ckpt);
+    CheckVariablesRestored(CheckAssignShapes(reached, outputs, by_key));
+  }
+
+  // Everything the restore op runs.
+  std::set<std::string> ReachedFromRestore() {
     std::set<std::string> reached;
     std::vector<std::string> stack{ParseTensorRef(mg_.saver_def().restore_op_name()).node};
     while (!stack.empty()) {
@@ -384,13 +399,11 @@ class Checker {
         for (const auto& in : n->input()) stack.push_back(ParseTensorRef(in).node);
       }
     }
-    // Restore outputs: (node, index) -> key/dtype/spec.
-    struct Restored {
-      std::string key, spec;
-      int dtype;
-    };
-    std::map<std::pair<std::string, int>, Restored> outputs;
-    std::set<std::string> restored_keys;
+    return reached;
+  }
+
+  RestoreOutputs CollectRestoreOutputs(const std::set<std::string>& reached) {
+    RestoreOutputs outputs;
     for (const auto& name : reached) {
       const NodeDef* n = FindNode(name);
       if (!n) continue;
@@ -415,6 +428,13 @@ class Checker {
         outputs[{name, 0}] = {(*names)[0], specs && !specs->empty() ? (*specs)[0] : "", dt->type()};
       }
     }
+    return outputs;
+  }
+
+  // The saver restores exactly the checkpoint's keys, with their dtypes.
+  void CheckRestoredKeys(const RestoreOutputs& outputs, const CheckpointByKey& by_key,
+                         const std::vector<CheckpointTensorInfo>& ckpt) {
+    std::set<std::string> restored_keys;
     for (const auto& [out, r] : outputs) {
       restored_keys.insert(r.key);
       auto it = by_key.find(r.key);
@@ -431,7 +451,11 @@ class Checker {
     for (const auto& t : ckpt) {
       if (!restored_keys.count(t.key)) Report("saver: checkpoint key '" + t.key + "' is not restored");
     }
-    // Assign shapes, and which variables get restored.
+  }
+
+  // Assign shapes; returns the variables that get restored.
+  std::set<std::string> CheckAssignShapes(const std::set<std::string>& reached, const RestoreOutputs& outputs,
+                                          const CheckpointByKey& by_key) {
     std::set<std::string> assigned;
     for (const auto& name : reached) {
       const NodeDef* n = FindNode(name);
@@ -449,34 +473,42 @@ class Checker {
       assigned.insert(var);
       auto ck = by_key.find(it->second.key);
       if (ck == by_key.end()) continue;
-      auto var_shape = StaticShape(var);
-      if (!var_shape) continue;
-      Shape want = ck->second->shape;
-      if (!it->second.spec.empty()) {
-        auto spec = ParseShapeAndSlice(it->second.spec);
-        if (!spec.ok()) {
-          Report("node '" + name + "': " + spec.status().message());
-          continue;
-        }
-        if (spec->full_shape != ck->second->shape) {
-          Report("node '" + name + "': slice spec '" + it->second.spec + "' full shape differs from checkpoint " +
-                 ShapeToString(ck->second->shape));
-        }
-        want = spec->SliceShape();
-      }
-      if (*var_shape != want) {
-        Report("node '" + name + "' (Assign): restores '" + it->second.key + "' of shape " + ShapeToString(want) +
-               " into '" + var + "' of shape " + ShapeToString(*var_shape));
-      }
+      CheckAssignShape(name, var, it->second, *ck->second);
     }
-    auto vars = mg_.collection_def().find("variables");
-    if (vars != mg_.collection_def().end() && vars->second.has_bytes_list()) {
-      for (const auto& bytes : vars->second.bytes_list().value()) {
-        tensorflow::VariableDef vd;
-        if (!vd.ParseFromString(bytes)) continue;
-        std::string node = ParseTensorRef(vd.variable_name()).node;
-        if (!assigned.count(node)) Report("saver: variable '" + node + "' is not restored");
+    return assigned;
+  }
+
+  void CheckAssignShape(const std::string& name, const std::string& var, const Restored& restored,
+                        const CheckpointTensorInfo& ck) {
+    auto var_shape = StaticShape(var);
+    if (!var_shape) return;
+    Shape want = ck.shape;
+    if (!restored.spec.empty()) {
+      auto spec = ParseShapeAndSlice(restored.spec);
+      if (!spec.ok()) {
+        Report("node '" + name + "': " + spec.status().message());
+        return;
       }
+      if (spec->full_shape != ck.shape) {
+        Report("node '" + name + "': slice spec '" + restored.spec + "' full shape differs from checkpoint " +
+               ShapeToString(ck.shape));
+      }
+      want = spec->SliceShape();
+    }
+    if (*var_shape != want) {
+      Report("node '" + name + "' (Assign): restores '" + restored.key + "' of shape " + ShapeToString(want) +
+             " into '" + var + "' of shape " + ShapeToString(*var_shape));
+    }
+  }
+
+  void CheckVariablesRestored(const std::set<std::string>& assigned) {
+    auto vars = mg_.collection_def().find("variables");
+    if (vars == mg_.collection_def().end() || !vars->second.has_bytes_list()) return;
+    for (const auto& bytes : vars->second.bytes_list().value()) {
+      tensorflow::VariableDef vd;
+      if (!vd.ParseFromString(bytes)) continue;
+      std::string node = ParseTensorRef(vd.variable_name()).node;
+      if (!assigned.count(node)) Report("saver: variable '" + node + "' is not restored");
     }
   }
 

@@ -45,7 +45,24 @@ Status BundleReader::Load() {
   if (all.empty() || !all.front().key.empty()) {
     return Status::DataLoss(index_path + ": no bundle header (\"\" entry): not a V2 checkpoint index");
   }
-  auto header = DecodeBundleHeader(all.front().value);
+  SURGEON_RETURN_IF_ERROR(LoadHeader(index_path, all.front().value));
+  SURGEON_RETURN_IF_ERROR(OpenShards(index_path));
+  for (size_t i = 1; i < all.size(); ++i) {
+    auto e = DecodeBundleEntry(all[i].key, all[i].value);
+    if (!e.ok()) return e.status().WithContext(index_path);
+    SURGEON_RETURN_IF_ERROR(CheckEntry(index_path, *e));
+    (!e->key.empty() && e->key[0] == '\0' ? slice_entries_ : entries_).push_back(std::move(e).value());
+  }
+  SURGEON_RETURN_IF_ERROR(CheckNoOverlap(index_path));
+  // TF2 object-based checkpoints: show each key's variable name. The names
+  // are an annotation only, so an unreadable object graph leaves them empty
+  // (`verify` reports the tensor itself if it is corrupt).
+  if (Find(kObjectGraphKey) != nullptr) (void)AnnotateObjectNames(*this, entries_);
+  return Status::OK();
+}
+
+Status BundleReader::LoadHeader(const std::string& index_path, std::string_view value) {
+  auto header = DecodeBundleHeader(value);
   if (!header.ok()) return header.status().WithContext(index_path);
   header_ = *header;
   if (header_.big_endian) {
@@ -59,6 +76,10 @@ Status BundleReader::Load() {
   if (header_.num_shards < 1 || header_.num_shards > kMaxShards) {
     return Status::DataLoss(index_path + ": header says num_shards = " + std::to_string(header_.num_shards));
   }
+  return Status::OK();
+}
+
+Status BundleReader::OpenShards(const std::string& index_path) {
   for (int i = 0; i < header_.num_shards; ++i) {
     const std::string data_path = DataFilename(prefix_, i, header_.num_shards);
     auto shard = MappedFile::Open(data_path);
@@ -71,48 +92,47 @@ Status BundleReader::Load() {
     }
     shards_.push_back(std::move(shard).value());
   }
-  for (size_t i = 1; i < all.size(); ++i) {
-    auto e = DecodeBundleEntry(all[i].key, all[i].value);
-    if (!e.ok()) return e.status().WithContext(index_path);
-    TensorEntry& entry = *e;
-    const std::string name = PrintableKey(entry.key);
-    if (entry.shard_id >= 0) {
-      if (entry.shard_id >= header_.num_shards) {
-        return Status::DataLoss(index_path + ": tensor '" + name + "': shard_id " + std::to_string(entry.shard_id) +
-                                " but the header says there are " + std::to_string(header_.num_shards) + " shards");
-      }
-      uint64_t shard_size = shards_[entry.shard_id]->size();
-      if (entry.offset > shard_size || entry.size > shard_size - entry.offset) {
-        return Status::DataLoss(index_path + ": tensor '" + name + "': bytes [" + std::to_string(entry.offset) + ", " +
-                                std::to_string(entry.offset + entry.size) + ") lie outside " +
-                                shards_[entry.shard_id]->path() + " (" + std::to_string(shard_size) +
-                                " bytes): truncated data file or corrupt index");
-      }
-      if (int elem = DataTypeSize(entry.dtype); elem > 0) {
-        Result<uint64_t> bytes = FixedTensorBytes(entry.dtype, entry.shape);
-        if (!bytes.ok()) return Status::DataLoss(index_path + ": tensor '" + name + "': " + bytes.status().message());
-        uint64_t expected = *bytes;
-        if (entry.size != expected) {
-          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
-                                  " bytes does not match " + DataTypeName(entry.dtype) + " " +
-                                  ShapeToString(entry.shape) + " (" + std::to_string(expected) + " bytes)");
-        }
-      } else if (entry.dtype == DataType::kString) {
-        uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
-        if (entry.size < n + 4 && n > 0) {
-          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
-                                  " bytes is too small for " + std::to_string(n) + " strings");
-        }
-      }
+  return Status::OK();
+}
+
+// An entry's bytes must lie inside its shard and have the size its dtype and
+// shape give.
+Status BundleReader::CheckEntry(const std::string& index_path, const TensorEntry& entry) const {
+  if (entry.shard_id < 0) return Status::OK();
+  const std::string name = PrintableKey(entry.key);
+  if (entry.shard_id >= header_.num_shards) {
+    return Status::DataLoss(index_path + ": tensor '" + name + "': shard_id " + std::to_string(entry.shard_id) +
+                            " but the header says there are " + std::to_string(header_.num_shards) + " shards");
+  }
+  uint64_t shard_size = shards_[entry.shard_id]->size();
+  if (entry.offset > shard_size || entry.size > shard_size - entry.offset) {
+    return Status::DataLoss(index_path + ": tensor '" + name + "': bytes [" + std::to_string(entry.offset) + ", " +
+                            std::to_string(entry.offset + entry.size) + ") lie outside " +
+                            shards_[entry.shard_id]->path() + " (" + std::to_string(shard_size) +
+                            " bytes): truncated data file or corrupt index");
+  }
+  if (int elem = DataTypeSize(entry.dtype); elem > 0) {
+    Result<uint64_t> bytes = FixedTensorBytes(entry.dtype, entry.shape);
+    if (!bytes.ok()) return Status::DataLoss(index_path + ": tensor '" + name + "': " + bytes.status().message());
+    uint64_t expected = *bytes;
+    if (entry.size != expected) {
+      return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
+                              " bytes does not match " + DataTypeName(entry.dtype) + " " +
+                              ShapeToString(entry.shape) + " (" + std::to_string(expected) + " bytes)");
     }
-    if (!entry.key.empty() && entry.key[0] == '\0') {
-      slice_entries_.push_back(std::move(entry));
-    } else {
-      entries_.push_back(std::move(entry));
+  } else if (entry.dtype == DataType::kString) {
+    uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
+    if (entry.size < n + 4 && n > 0) {
+      return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
+                              " bytes is too small for " + std::to_string(n) + " strings");
     }
   }
-  // TF's writer lays tensors out back to back: two entries sharing bytes
-  // mean a corrupt (or crafted) index.
+  return Status::OK();
+}
+
+// TF's writer lays tensors out back to back: two entries sharing bytes mean
+// a corrupt (or crafted) index.
+Status BundleReader::CheckNoOverlap(const std::string& index_path) const {
   struct Extent {
     int shard;
     uint64_t begin, end;
@@ -137,10 +157,6 @@ Status BundleReader::Load() {
                               std::to_string(b.begin) + ", " + std::to_string(b.end) + ")): corrupt index");
     }
   }
-  // TF2 object-based checkpoints: show each key's variable name. The names
-  // are an annotation only, so an unreadable object graph leaves them empty
-  // (`verify` reports the tensor itself if it is corrupt).
-  if (Find(kObjectGraphKey) != nullptr) (void)AnnotateObjectNames(*this, entries_);
   return Status::OK();
 }
 

@@ -80,7 +80,14 @@ class V1Reader : public CheckpointReader {
   V1Reader() = default;
   Status Load(const std::vector<std::string>& files);
   Status LoadMeta(int file, uint64_t total_bytes, std::map<std::string, Merged>* tensors);
+  Result<tensorflow::SavedTensorSlices> ParseMeta(const File& file) const;
+  Status RegisterTensor(int index, const tensorflow::SavedSliceMeta& t, uint64_t total_bytes,
+                        std::map<std::string, Merged>* tensors) const;
   Result<TensorData> ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const;
+  Status CheckSliceGeometry(const std::string& ctx, const TensorEntry& e,
+                            const std::vector<StoredSlice>& slices) const;
+  Status ReadSliceValues(const TensorEntry& e, const StoredSlice& stored, const V1Codec& codec,
+                         SliceValues* values) const;
 
   std::string path_;
   std::vector<File> files_;
@@ -126,10 +133,8 @@ Status V1Reader::Load(const std::vector<std::string>& files) {
   return Status::OK();
 }
 
-// Reads files_[index]'s meta and registers its tensors in `tensors`
-// (TensorSliceReader::LoadShard + RegisterTensorSlice).
-Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string, Merged>* tensors) {
-  File& file = files_[index];
+// The SavedTensorSlices in a file's "" record, which must hold its meta.
+Result<tensorflow::SavedTensorSlices> V1Reader::ParseMeta(const File& file) const {
   const std::string& path = file.path();
   const TableReader::Entry* header = file.table->Find("");
   if (header == nullptr) {
@@ -156,62 +161,76 @@ Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string,
     }
   }
   if (!sts.has_meta()) return Status::DataLoss(path + ": the \"\" record holds no SavedTensorSliceMeta");
-  const auto& meta = sts.meta();
-  file.versions = meta.versions();
-  // TF's LoadShard checks every file.
-  const tensorflow::VersionDef& v = file.versions;
-  SURGEON_RETURN_IF_ERROR(CheckVersions(
-      path, "checkpoint", {v.producer(), v.min_consumer(), {v.bad_consumers().begin(), v.bad_consumers().end()}},
-      kCheckpointVersion, kCheckpointMinProducer));
+  return sts;
+}
 
+// Registers one tensor the meta of files_[index] lists
+// (TensorSliceReader::RegisterTensorSlice).
+Status V1Reader::RegisterTensor(int index, const tensorflow::SavedSliceMeta& t, uint64_t total_bytes,
+                                std::map<std::string, Merged>* tensors) const {
+  const std::string& path = files_[index].path();
   // Every element occupies at least one byte of some record in some file, so
   // a tensor with more elements than the files have bytes is corrupt
   // (checked before anything is sized by it).
   const std::string bytes_owner =
       files_.size() == 1 ? "the file has bytes" : "the checkpoint's " + std::to_string(files_.size()) + " files have bytes";
-  for (const auto& t : meta.tensor()) {
-    const std::string ctx = path + ": tensor '" + t.name() + "'";
-    if (t.name().empty()) return Status::DataLoss(path + ": the meta lists a tensor with an empty name");
-    TensorEntry e;
-    e.key = t.name();
-    if (!IsKnownDataType(t.type()) || t.type() == 0) {
-      return Status::DataLoss(ctx + ": unknown dtype value " + std::to_string(t.type()));
-    }
-    e.dtype = static_cast<DataType>(t.type());
-    if (t.shape().unknown_rank()) return Status::DataLoss(ctx + ": shape has unknown rank");
-    for (const auto& d : t.shape().dim()) e.shape.push_back(d.size());
-    Result<int64_t> n = NumElements(e.shape);
-    if (!n.ok()) return Status::DataLoss(ctx + ": " + n.status().message());
-    if (static_cast<uint64_t>(*n) > total_bytes) {
-      return Status::DataLoss(ctx + ": shape " + ShapeToString(e.shape) + " has " + std::to_string(*n) +
-                              " elements, more than " + bytes_owner + " (" + std::to_string(total_bytes) + ")");
-    }
-    std::vector<TensorSlice> slices;
-    for (const auto& sp : t.slice()) {
-      Result<TensorSlice> s = SliceFromProto(sp, e.shape);
-      if (!s.ok()) return Status::DataLoss(ctx + ": " + s.status().message());
-      slices.push_back(std::move(s).value());
-    }
-
-    auto [it, inserted] = tensors->try_emplace(e.key);
-    Merged& m = it->second;
-    if (inserted) {
-      e.shard_id = -1;  // Assembled by Read().
-      if (DataTypeSize(e.dtype) > 0) e.size = FixedTensorBytes(e.dtype, e.shape).value();
-      m.entry = std::move(e);
-      m.first_file = index;
-    } else if (m.last_file == index) {
-      return Status::DataLoss(path + ": the meta lists tensor '" + t.name() + "' twice");
-    } else if (m.entry.dtype != e.dtype || m.entry.shape != e.shape) {
-      // RegisterTensorSlice: "Incompatible tensor shapes/types".
-      return Status::DataLoss("tensor '" + t.name() + "' is " + DataTypeName(m.entry.dtype) + " " +
-                              ShapeToString(m.entry.shape) + " in " + files_[m.first_file].path() + " but " +
-                              DataTypeName(e.dtype) + " " + ShapeToString(e.shape) + " in " + path +
-                              ": the checkpoint's files disagree about it");
-    }
-    m.last_file = index;
-    for (TensorSlice& s : slices) m.slices.push_back({std::move(s), index});
+  const std::string ctx = path + ": tensor '" + t.name() + "'";
+  if (t.name().empty()) return Status::DataLoss(path + ": the meta lists a tensor with an empty name");
+  TensorEntry e;
+  e.key = t.name();
+  if (!IsKnownDataType(t.type()) || t.type() == 0) {
+    return Status::DataLoss(ctx + ": unknown dtype value " + std::to_string(t.type()));
   }
+  e.dtype = static_cast<DataType>(t.type());
+  if (t.shape().unknown_rank()) return Status::DataLoss(ctx + ": shape has unknown rank");
+  for (const auto& d : t.shape().dim()) e.shape.push_back(d.size());
+  Result<int64_t> n = NumElements(e.shape);
+  if (!n.ok()) return Status::DataLoss(ctx + ": " + n.status().message());
+  if (static_cast<uint64_t>(*n) > total_bytes) {
+    return Status::DataLoss(ctx + ": shape " + ShapeToString(e.shape) + " has " + std::to_string(*n) +
+                            " elements, more than " + bytes_owner + " (" + std::to_string(total_bytes) + ")");
+  }
+  std::vector<TensorSlice> slices;
+  for (const auto& sp : t.slice()) {
+    Result<TensorSlice> s = SliceFromProto(sp, e.shape);
+    if (!s.ok()) return Status::DataLoss(ctx + ": " + s.status().message());
+    slices.push_back(std::move(s).value());
+  }
+
+  auto [it, inserted] = tensors->try_emplace(e.key);
+  Merged& m = it->second;
+  if (inserted) {
+    e.shard_id = -1;  // Assembled by Read().
+    if (DataTypeSize(e.dtype) > 0) e.size = FixedTensorBytes(e.dtype, e.shape).value();
+    m.entry = std::move(e);
+    m.first_file = index;
+  } else if (m.last_file == index) {
+    return Status::DataLoss(path + ": the meta lists tensor '" + t.name() + "' twice");
+  } else if (m.entry.dtype != e.dtype || m.entry.shape != e.shape) {
+    // RegisterTensorSlice: "Incompatible tensor shapes/types".
+    return Status::DataLoss("tensor '" + t.name() + "' is " + DataTypeName(m.entry.dtype) + " " +
+                            ShapeToString(m.entry.shape) + " in " + files_[m.first_file].path() + " but " +
+                            DataTypeName(e.dtype) + " " + ShapeToString(e.shape) + " in " + path +
+                            ": the checkpoint's files disagree about it");
+  }
+  m.last_file = index;
+  for (TensorSlice& s : slices) m.slices.push_back({std::move(s), index});
+  return Status::OK();
+}
+
+// Reads files_[index]'s meta and registers its tensors in `tensors`
+// (TensorSliceReader::LoadShard).
+Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string, Merged>* tensors) {
+  File& file = files_[index];
+  SURGEON_ASSIGN_OR_RETURN(tensorflow::SavedTensorSlices sts, ParseMeta(file));
+  const auto& meta = sts.meta();
+  file.versions = meta.versions();
+  // TF's LoadShard checks every file.
+  const tensorflow::VersionDef& v = file.versions;
+  SURGEON_RETURN_IF_ERROR(CheckVersions(
+      file.path(), "checkpoint", {v.producer(), v.min_consumer(), {v.bad_consumers().begin(), v.bad_consumers().end()}},
+      kCheckpointVersion, kCheckpointMinProducer));
+  for (const auto& t : meta.tensor()) SURGEON_RETURN_IF_ERROR(RegisterTensor(index, t, total_bytes, tensors));
   return Status::OK();
 }
 
@@ -224,16 +243,11 @@ Result<TensorData> V1Reader::Read(const TensorEntry& entry) const {
   return ReadSlices(*it, stored_slices_[it - entries_.begin()]);
 }
 
-Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const {
-  const std::string ctx = path_ + ": tensor '" + e.key + "'";
-  V1Codec codec;
-  if (!CodecFor(e.dtype, &codec)) {
-    return Status::Unimplemented(ctx + " has dtype " + DataTypeName(e.dtype) +
-                                 ", which V1 checkpoints cannot hold (saved_tensor_slice_util.h)");
-  }
+// Slices from different files overlapping is named here, with both files;
+// CheckExactCover reports the rest (overlap within one file, gaps).
+Status V1Reader::CheckSliceGeometry(const std::string& ctx, const TensorEntry& e,
+                                    const std::vector<StoredSlice>& slices) const {
   if (slices.empty()) return Status::DataLoss(ctx + ": the meta lists no stored slices");
-  // Slices from different files overlapping is named here, with both files;
-  // CheckExactCover below reports the rest (overlap within one file, gaps).
   for (size_t i = 0; i < slices.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (slices[i].file != slices[j].file && SlicesOverlap(slices[i].slice, slices[j].slice, e.shape)) {
@@ -247,42 +261,58 @@ Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<
   geometry.reserve(slices.size());
   for (const StoredSlice& s : slices) geometry.push_back(s.slice);
   if (Status s = CheckExactCover(geometry, e.shape); !s.ok()) return Status::DataLoss(ctx + ": " + s.message());
+  return Status::OK();
+}
+
+// Finds and parses one slice record in its own file's table, checking that
+// it is the slice the meta lists and holds the values its shape needs.
+Status V1Reader::ReadSliceValues(const TensorEntry& e, const StoredSlice& stored, const V1Codec& codec,
+                                 SliceValues* values) const {
+  const TensorSlice& slice = stored.slice;
+  const File& file = files_[stored.file];
+  const std::string sctx = file.path() + ": tensor '" + e.key + "', slice " + SliceToString(slice);
+  const TableReader::Entry* rec = file.table->Find(EncodeTensorNameSlice(e.key, slice));
+  if (rec == nullptr) {
+    return Status::DataLoss(sctx + ": its data record is missing from the table (truncated or corrupt checkpoint)");
+  }
+  std::string_view name, slice_proto;
+  Status s = ParseSliceRecord(rec->value, codec, &name, &slice_proto, values);
+  if (!s.ok()) return Status::DataLoss(sctx + ": " + s.message());
+  if (!name.empty() && name != e.key) {
+    return Status::DataLoss(sctx + ": the record under its key names tensor '" + std::string(name) + "'");
+  }
+  tensorflow::TensorSliceProto sp;
+  if (!sp.ParseFromArray(slice_proto.data(), static_cast<int>(slice_proto.size()))) {
+    return Status::DataLoss(sctx + ": unparsable slice in the data record");
+  }
+  Result<TensorSlice> parsed = SliceFromProto(sp, e.shape);
+  if (!parsed.ok() || !(*parsed == slice)) {
+    return Status::DataLoss(sctx + ": the data record describes a different slice");
+  }
+  const uint64_t expected =
+      static_cast<uint64_t>(NumElements(SliceShape(slice, e.shape)).value()) * codec.values_per_element;
+  if (values->count != expected) {
+    return Status::DataLoss(sctx + ": the record holds " + std::to_string(values->count) + " values but " +
+                            DataTypeName(e.dtype) + " " + ShapeToString(SliceShape(slice, e.shape)) + " needs " +
+                            std::to_string(expected));
+  }
+  return Status::OK();
+}
+
+Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const {
+  const std::string ctx = path_ + ": tensor '" + e.key + "'";
+  V1Codec codec;
+  if (!CodecFor(e.dtype, &codec)) {
+    return Status::Unimplemented(ctx + " has dtype " + DataTypeName(e.dtype) +
+                                 ", which V1 checkpoints cannot hold (saved_tensor_slice_util.h)");
+  }
+  SURGEON_RETURN_IF_ERROR(CheckSliceGeometry(ctx, e, slices));
   const uint64_t n = static_cast<uint64_t>(NumElements(e.shape).value());
 
-  // Pass 1: find and parse every slice record in its own file's table,
-  // checking value counts, before anything is allocated.
+  // Pass 1: every record parsed and its value count checked before anything
+  // is allocated.
   std::vector<SliceValues> values(slices.size());
-  for (size_t i = 0; i < slices.size(); ++i) {
-    const TensorSlice& slice = slices[i].slice;
-    const File& file = files_[slices[i].file];
-    const std::string sctx = file.path() + ": tensor '" + e.key + "', slice " + SliceToString(slice);
-    const std::string key = EncodeTensorNameSlice(e.key, slice);
-    const TableReader::Entry* rec = file.table->Find(key);
-    if (rec == nullptr) {
-      return Status::DataLoss(sctx + ": its data record is missing from the table (truncated or corrupt checkpoint)");
-    }
-    std::string_view name, slice_proto;
-    Status s = ParseSliceRecord(rec->value, codec, &name, &slice_proto, &values[i]);
-    if (!s.ok()) return Status::DataLoss(sctx + ": " + s.message());
-    if (!name.empty() && name != e.key) {
-      return Status::DataLoss(sctx + ": the record under its key names tensor '" + std::string(name) + "'");
-    }
-    tensorflow::TensorSliceProto sp;
-    if (!sp.ParseFromArray(slice_proto.data(), static_cast<int>(slice_proto.size()))) {
-      return Status::DataLoss(sctx + ": unparsable slice in the data record");
-    }
-    Result<TensorSlice> stored = SliceFromProto(sp, e.shape);
-    if (!stored.ok() || !(*stored == slice)) {
-      return Status::DataLoss(sctx + ": the data record describes a different slice");
-    }
-    const uint64_t expected =
-        static_cast<uint64_t>(NumElements(SliceShape(slice, e.shape)).value()) * codec.values_per_element;
-    if (values[i].count != expected) {
-      return Status::DataLoss(sctx + ": the record holds " + std::to_string(values[i].count) + " values but " +
-                              DataTypeName(e.dtype) + " " + ShapeToString(SliceShape(slice, e.shape)) + " needs " +
-                              std::to_string(expected));
-    }
-  }
+  for (size_t i = 0; i < slices.size(); ++i) SURGEON_RETURN_IF_ERROR(ReadSliceValues(e, slices[i], codec, &values[i]));
 
   // Pass 2: assemble.
   if (e.dtype == DataType::kString) {

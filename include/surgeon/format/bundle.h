@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "surgeon/base/file.h"
@@ -59,6 +60,10 @@ class BundleReader : public CheckpointReader {
  private:
   BundleReader() = default;
   Status Load();
+  Status LoadHeader(const std::string& index_path, std::string_view value);
+  Status OpenShards(const std::string& index_path);
+  Status CheckEntry(const std::string& index_path, const TensorEntry& entry) const;
+  Status CheckNoOverlap(const std::string& index_path) const;
   Result<TensorData> ReadWhole(const TensorEntry& entry) const;
   Result<TensorData> ReadPartitioned(const TensorEntry& entry) const;
 

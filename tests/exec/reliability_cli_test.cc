@@ -35,7 +35,7 @@ std::string WriteSmallV2(const std::string& prefix) {
   return prefix;
 }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
 
 // Every regular file under dir (recursively), relative names.
 std::vector<std::string> FilesUnder(const std::string& dir) {

@@ -81,6 +81,13 @@ inline std::string EncodeV1Checkpoint(const std::vector<V1Tensor>& tensors, int 
   return table.Finish();
 }
 
+// A TensorProto holding `v` in float_val (a V1 slice's values).
+inline tensorflow::TensorProto Floats(const std::vector<float>& v) {
+  tensorflow::TensorProto p;
+  for (float f : v) p.add_float_val(f);
+  return p;
+}
+
 }  // namespace surgeon::testing
 
 #endif  // SURGEON_TESTS_FORMAT_V1_FIXTURE_H_

@@ -52,11 +52,7 @@ std::vector<uint8_t> ReadBytes(const CheckpointReader& r, const std::string& key
   return std::vector<uint8_t>(b.begin(), b.end());
 }
 
-Status ReadStatus(const CheckpointReader& r, const std::string& key) {
-  const TensorEntry* e = r.Find(key);
-  REQUIRE(e != nullptr);
-  return r.Read(*e).status();
-}
+using testing::ReadStatus;
 
 }  // namespace
 

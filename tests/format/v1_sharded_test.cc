@@ -26,23 +26,14 @@ using testing::V1Tensor;
 using testing::Full;
 using testing::LE;
 
-tensorflow::TensorProto Floats(const std::vector<float>& v) {
-  tensorflow::TensorProto p;
-  for (float f : v) p.add_float_val(f);
-  return p;
-}
+using testing::Floats;
 tensorflow::TensorProto Int64s(const std::vector<int64_t>& v) {
   tensorflow::TensorProto p;
   for (int64_t x : v) p.add_int64_val(x);
   return p;
 }
 
-// "<dir>/<base>-<k>-of-<n>" as ShardedFilename spells it.
-std::string ShardName(const std::string& dir, const std::string& base, int k, int n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "-%05d-of-%05d", k, n);
-  return dir + "/" + base + buf;
-}
+using testing::ShardName;
 std::string Pattern(const std::string& dir, const std::string& base, int n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "-?????" "-of-%05d", n);
@@ -85,11 +76,7 @@ std::vector<uint8_t> ReadBytes(const CheckpointReader& r, const std::string& key
   return std::vector<uint8_t>(b.begin(), b.end());
 }
 
-Status ReadStatus(const CheckpointReader& r, const std::string& key) {
-  const TensorEntry* e = r.Find(key);
-  REQUIRE(e != nullptr);
-  return r.Read(*e).status();
-}
+using testing::ReadStatus;
 
 std::string DescribeValue(const CheckpointReader& r, const std::string& key) {
   for (const auto& [k, v] : r.Describe()) {

@@ -30,7 +30,7 @@ bool IsSaverOp(const std::string& op) {
 
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-// TF >= 1.13 writes the PlaceholderWithDefault filename form (§12.5).
+// TF >= 1.13 writes the PlaceholderWithDefault filename form (docs/formats.md §5.2).
 bool VersionAtLeast113(const std::string& v) {
   int major = 0, minor = 0;
   if (std::sscanf(v.c_str(), "%d.%d", &major, &minor) != 2) return false;

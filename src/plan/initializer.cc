@@ -1,5 +1,5 @@
 // Initializers with TensorFlow's semantics; see initializer.h and
-// docs/tf-formats.md §7. TF sources cited below are
+// docs/formats.md §6. TF sources cited below are
 // python/ops/init_ops.py (VarianceScaling, Orthogonal, _compute_fans). The
 // sampling lives in random_fill.cc and orthogonal.cc, constants in
 // encode_constant.cc.

@@ -114,7 +114,7 @@ TEST_CASE("kind names round-trip") {
   CHECK_FALSE(ParseInitializerKind("xavier").has_value());
 }
 
-TEST_CASE("ComputeFans follows TF's _compute_fans (tf-formats.md 7.1)") {
+TEST_CASE("ComputeFans follows TF's _compute_fans (docs/formats.md 6.1)") {
   auto fans = [](const Shape& s) {
     Fans f = ComputeFans(s);
     return std::pair<double, double>(f.fan_in, f.fan_out);

@@ -39,7 +39,7 @@ namespace surgeon {
 Result<std::unique_ptr<CheckpointReader>> OpenV1Checkpoint(const std::string& path);
 
 // True when the first table record of an opened table file is a V1 meta
-// (SavedTensorSlices starts with field 1, byte 0x0a), per tf-formats.md §4.5.
+// (SavedTensorSlices starts with field 1, byte 0x0a), per docs/formats.md §4.4.
 bool LooksLikeV1Header(std::string_view header_value);
 
 }  // namespace surgeon

@@ -1,5 +1,5 @@
 // Initializers for new variables, with TensorFlow's semantics
-// (python/ops/init_ops.py, init_ops_v2.py; see docs/tf-formats.md §7).
+// (python/ops/init_ops.py, init_ops_v2.py; see docs/formats.md §6).
 //
 // InitializerSpec is what a config says. Resolve() checks that it fits the
 // variable (dtype, shape) and reduces it to one of five distributions, which

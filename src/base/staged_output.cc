@@ -37,7 +37,8 @@ Status StagedOutput::LockDirectory(const std::string& dir) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      return Status::FailedPrecondition(dir + ": another process is writing a checkpoint into this directory; "
+      return Status::FailedPrecondition(dir +
+                                        ": another process is writing a checkpoint into this directory; "
                                         "run again when it has finished, or write elsewhere");
     }
     return Status::OK();

@@ -14,7 +14,9 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("PATH", args->path, "checkpoint prefix, .index, V1 file or quoted shard pattern, directory or SavedModel")->required();
+  cmd->add_option("PATH", args->path,
+                  "checkpoint prefix, .index, V1 file or quoted shard pattern, directory or SavedModel")
+      ->required();
   cmd->add_flag("--json", args->json, "machine-readable output");
   cmd->callback([args, exit_code] {
     auto inspection = InspectCheckpoint(args->path);

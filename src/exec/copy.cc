@@ -78,8 +78,8 @@ void SortForSequentialReads(std::vector<CopyItem>* items) {
   });
 }
 
-Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items,
-                               BundleWriter* writer, ProgressMeter* progress) {
+Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
+                               ProgressMeter* progress) {
   CopyTotals totals;
   for (const CopyItem& item : items) {
     const TensorEntry& e = *item.source;

@@ -1,9 +1,8 @@
 #include "surgeon/exec/inspect.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "surgeon/base/text_table.h"
 
@@ -23,7 +22,8 @@ std::vector<std::string> CrossCheck(const CheckpointReader& reader, const MetaGr
       continue;
     }
     if (v.dtype != e->dtype) {
-      out.push_back("'" + v.name + "': graph says " + DataTypeName(v.dtype) + ", checkpoint has " + DataTypeName(e->dtype));
+      out.push_back("'" + v.name + "': graph says " + DataTypeName(v.dtype) + ", checkpoint has " +
+                    DataTypeName(e->dtype));
     }
     if (v.shape_known && v.checkpoint_shape() != e->shape) {
       out.push_back("'" + v.name + "': graph shape " + ShapeToString(v.checkpoint_shape()) + ", checkpoint shape " +
@@ -88,18 +88,22 @@ std::string InspectionJson(const Inspection& in) {
   const auto trainable = TrainableByKey(in);
   json tensors = json::array();
   for (const auto& e : in.reader->entries()) tensors.push_back(TensorJson(e, in.reader->format(), trainable));
-  json out = {{"format", CheckpointFormatName(in.reader->format())}, {"path", in.location.prefix}, {"tensors", tensors}};
+  json out = {
+      {"format", CheckpointFormatName(in.reader->format())}, {"path", in.location.prefix}, {"tensors", tensors}};
   json header = json::object();
   for (const auto& [k, v] : in.reader->Describe()) header[k] = v;
   out["header"] = header;
   if (in.graph) {
     json vars = json::array();
     for (const auto& v : in.graph->variables) {
-      vars.push_back({{"name", v.name}, {"dtype", DataTypeName(v.dtype)}, {"shape", v.shape},
-                      {"trainable", v.trainable}, {"op", v.op}});
+      vars.push_back({{"name", v.name},
+                      {"dtype", DataTypeName(v.dtype)},
+                      {"shape", v.shape},
+                      {"trainable", v.trainable},
+                      {"op", v.op}});
     }
-    out["meta_graph"] = {{"path", in.location.meta_graph}, {"tensorflow_version", in.graph->tensorflow_version},
-                         {"variables", vars}};
+    out["meta_graph"] = {
+        {"path", in.location.meta_graph}, {"tensorflow_version", in.graph->tensorflow_version}, {"variables", vars}};
   }
   out["warnings"] = in.warnings;
   return out.dump(1) + "\n";
@@ -107,7 +111,8 @@ std::string InspectionJson(const Inspection& in) {
 
 std::string InspectionText(const Inspection& in) {
   const CheckpointReader& reader = *in.reader;
-  std::string out = Printf("checkpoint: %s (%s)\n", in.location.prefix, std::string(CheckpointFormatName(reader.format())));
+  std::string out =
+      Printf("checkpoint: %s (%s)\n", in.location.prefix, std::string(CheckpointFormatName(reader.format())));
   for (const auto& [k, v] : reader.Describe()) out += Printf("  %s: %s\n", k, v);
   if (in.graph) {
     const std::string version = in.graph->tensorflow_version.empty() ? "?" : in.graph->tensorflow_version;
@@ -123,7 +128,9 @@ std::string InspectionText(const Inspection& in) {
     std::string name = e.key;
     if (!e.object_full_name.empty()) name += "  (" + e.object_full_name + ")";
     rows.push_back({name, DataTypeName(e.dtype), ShapeToString(e.shape), HumanBytes(e.size),
-                    t == trainable.end() ? "" : t->second ? "yes" : "no"});
+                    t == trainable.end() ? ""
+                    : t->second          ? "yes"
+                                         : "no"});
   }
   out += RenderColumns(rows, /*right_aligned=*/{3});
   out += std::to_string(reader.entries().size()) + " tensors, " + HumanBytes(total) + "\n";

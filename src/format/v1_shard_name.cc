@@ -8,7 +8,10 @@
 namespace surgeon {
 
 std::string V1ShardedName::Pattern() const {
-  return base + "-?????" "-of-" + num_shards_text;  // Split: "??-" would be a trigraph.
+  return base +
+         "-?????"
+         "-of-" +
+         num_shards_text;  // Split: "??-" would be a trigraph.
 }
 
 std::string V1ShardedName::ShardFilename(int64_t k) const { return V1ShardFilenamePrefix(base, k) + num_shards_text; }

@@ -10,22 +10,45 @@ namespace surgeon {
 
 bool CodecFor(DataType dt, V1Codec* c) {
   switch (dt) {
-    case DataType::kFloat: *c = {5, kFixed32, 1, 4}; return true;
-    case DataType::kDouble: *c = {6, kFixed64, 1, 8}; return true;
-    case DataType::kComplex64: *c = {9, kFixed32, 2, 8}; return true;
-    case DataType::kComplex128: *c = {12, kFixed64, 2, 16}; return true;
+    case DataType::kFloat:
+      *c = {5, kFixed32, 1, 4};
+      return true;
+    case DataType::kDouble:
+      *c = {6, kFixed64, 1, 8};
+      return true;
+    case DataType::kComplex64:
+      *c = {9, kFixed32, 2, 8};
+      return true;
+    case DataType::kComplex128:
+      *c = {12, kFixed64, 2, 16};
+      return true;
     case DataType::kInt32:
-    case DataType::kQint32: *c = {7, kVarint, 1, 4}; return true;
-    case DataType::kInt16: *c = {7, kVarint, 1, 2}; return true;
+    case DataType::kQint32:
+      *c = {7, kVarint, 1, 4};
+      return true;
+    case DataType::kInt16:
+      *c = {7, kVarint, 1, 2};
+      return true;
     case DataType::kInt8:
     case DataType::kUint8:
     case DataType::kQint8:
-    case DataType::kQuint8: *c = {7, kVarint, 1, 1}; return true;
-    case DataType::kInt64: *c = {10, kVarint, 1, 8}; return true;
-    case DataType::kBool: *c = {11, kVarint, 1, 1, true}; return true;
-    case DataType::kHalf: *c = {13, kVarint, 1, 2}; return true;  // Raw 16 bits in an int32.
-    case DataType::kString: *c = {8, kLengthDelimited, 1, 0}; return true;
-    default: return false;
+    case DataType::kQuint8:
+      *c = {7, kVarint, 1, 1};
+      return true;
+    case DataType::kInt64:
+      *c = {10, kVarint, 1, 8};
+      return true;
+    case DataType::kBool:
+      *c = {11, kVarint, 1, 1, true};
+      return true;
+    case DataType::kHalf:
+      *c = {13, kVarint, 1, 2};
+      return true;  // Raw 16 bits in an int32.
+    case DataType::kString:
+      *c = {8, kLengthDelimited, 1, 0};
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -67,7 +90,8 @@ Status ParseSliceRecord(std::string_view record, const V1Codec& codec, std::stri
         if (!CountVarints(f.data, &out->count)) return Status::DataLoss("malformed packed varint values");
       } else {
         size_t w = codec.value_wire_type == kFixed32 ? 4 : 8;
-        if (f.data.size() % w != 0) return Status::DataLoss("packed value field length is not a multiple of " + std::to_string(w));
+        if (f.data.size() % w != 0)
+          return Status::DataLoss("packed value field length is not a multiple of " + std::to_string(w));
         out->count += f.data.size() / w;
       }
       if (!f.data.empty()) out->chunks.push_back(f.data);

@@ -15,10 +15,10 @@ namespace surgeon {
 // Which TensorProto field holds a dtype's values
 // (saved_tensor_slice_util.h TENSOR_PROTO_EXTRACT_TYPE).
 struct V1Codec {
-  int field = 0;             // TensorProto field number
-  int value_wire_type = 0;   // kFixed32, kFixed64, kVarint or kLengthDelimited (string_val)
+  int field = 0;            // TensorProto field number
+  int value_wire_type = 0;  // kFixed32, kFixed64, kVarint or kLengthDelimited (string_val)
   int values_per_element = 1;
-  int out_bytes = 0;         // Bytes per element in V2 layout (0 for strings)
+  int out_bytes = 0;  // Bytes per element in V2 layout (0 for strings)
   bool is_bool = false;
 };
 // False for dtypes V1 checkpoints cannot hold.

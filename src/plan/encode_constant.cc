@@ -19,24 +19,40 @@ void AppendLE(std::vector<uint8_t>* out, U bits, size_t n) {
 }
 
 struct IntFormat {
-  int bits;       // value bits (4 for int4/uint4)
-  int bytes;      // storage bytes
+  int bits;   // value bits (4 for int4/uint4)
+  int bytes;  // storage bytes
   bool is_signed;
 };
 std::optional<IntFormat> IntFormatOf(DataType dt) {
   switch (dt) {
-    case DataType::kInt8: case DataType::kQint8: return IntFormat{8, 1, true};
-    case DataType::kUint8: case DataType::kQuint8: return IntFormat{8, 1, false};
-    case DataType::kInt16: case DataType::kQint16: return IntFormat{16, 2, true};
-    case DataType::kUint16: case DataType::kQuint16: return IntFormat{16, 2, false};
-    case DataType::kInt32: case DataType::kQint32: return IntFormat{32, 4, true};
-    case DataType::kUint32: return IntFormat{32, 4, false};
-    case DataType::kInt64: return IntFormat{64, 8, true};
-    case DataType::kUint64: return IntFormat{64, 8, false};
+    case DataType::kInt8:
+    case DataType::kQint8:
+      return IntFormat{8, 1, true};
+    case DataType::kUint8:
+    case DataType::kQuint8:
+      return IntFormat{8, 1, false};
+    case DataType::kInt16:
+    case DataType::kQint16:
+      return IntFormat{16, 2, true};
+    case DataType::kUint16:
+    case DataType::kQuint16:
+      return IntFormat{16, 2, false};
+    case DataType::kInt32:
+    case DataType::kQint32:
+      return IntFormat{32, 4, true};
+    case DataType::kUint32:
+      return IntFormat{32, 4, false};
+    case DataType::kInt64:
+      return IntFormat{64, 8, true};
+    case DataType::kUint64:
+      return IntFormat{64, 8, false};
     // ml_dtypes intN: the value in the low 4 bits of a byte, upper bits zero.
-    case DataType::kInt4: return IntFormat{4, 1, true};
-    case DataType::kUint4: return IntFormat{4, 1, false};
-    default: return std::nullopt;
+    case DataType::kInt4:
+      return IntFormat{4, 1, true};
+    case DataType::kUint4:
+      return IntFormat{4, 1, false};
+    default:
+      return std::nullopt;
   }
 }
 
@@ -44,8 +60,8 @@ std::optional<IntFormat> IntFormatOf(DataType dt) {
 
 Result<std::vector<uint8_t>> EncodeConstant(InitializerKind kind, double value, DataType dtype) {
   std::vector<uint8_t> out;
-  const std::string what = Prefix(kind) + ": value " + FormatDouble(value) + " is not representable in " +
-                           DataTypeShortName(dtype);
+  const std::string what =
+      Prefix(kind) + ": value " + FormatDouble(value) + " is not representable in " + DataTypeShortName(dtype);
   if (auto ff = FloatFormatOf(dtype)) {
     out.resize(static_cast<size_t>(FloatFormatSize(*ff)));
     if (!StoreFloat(value, *ff, out.data())) {

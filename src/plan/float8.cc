@@ -7,12 +7,18 @@ namespace surgeon {
 
 std::optional<Float8Format> Float8FormatOf(DataType dt) {
   switch (dt) {
-    case DataType::kFloat8E5m2: return Float8Format{2, 15, Float8Format::kIeee};
-    case DataType::kFloat8E4m3fn: return Float8Format{3, 7, Float8Format::kFn};
-    case DataType::kFloat8E4m3fnuz: return Float8Format{3, 8, Float8Format::kFnuz};
-    case DataType::kFloat8E4m3b11fnuz: return Float8Format{3, 11, Float8Format::kFnuz};
-    case DataType::kFloat8E5m2fnuz: return Float8Format{2, 16, Float8Format::kFnuz};
-    default: return std::nullopt;
+    case DataType::kFloat8E5m2:
+      return Float8Format{2, 15, Float8Format::kIeee};
+    case DataType::kFloat8E4m3fn:
+      return Float8Format{3, 7, Float8Format::kFn};
+    case DataType::kFloat8E4m3fnuz:
+      return Float8Format{3, 8, Float8Format::kFnuz};
+    case DataType::kFloat8E4m3b11fnuz:
+      return Float8Format{3, 11, Float8Format::kFnuz};
+    case DataType::kFloat8E5m2fnuz:
+      return Float8Format{2, 16, Float8Format::kFnuz};
+    default:
+      return std::nullopt;
   }
 }
 

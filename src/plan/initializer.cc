@@ -81,10 +81,10 @@ struct ParamField {
   std::string InitializerSpec::*text;
 };
 constexpr ParamField kParams[] = {
-    {"value", &InitializerSpec::value, nullptr},     {"mean", &InitializerSpec::mean, nullptr},
-    {"stddev", &InitializerSpec::stddev, nullptr},   {"minval", &InitializerSpec::minval, nullptr},
-    {"maxval", &InitializerSpec::maxval, nullptr},   {"scale", &InitializerSpec::scale, nullptr},
-    {"mode", nullptr, &InitializerSpec::mode},       {"distribution", nullptr, &InitializerSpec::distribution},
+    {"value", &InitializerSpec::value, nullptr},   {"mean", &InitializerSpec::mean, nullptr},
+    {"stddev", &InitializerSpec::stddev, nullptr}, {"minval", &InitializerSpec::minval, nullptr},
+    {"maxval", &InitializerSpec::maxval, nullptr}, {"scale", &InitializerSpec::scale, nullptr},
+    {"mode", nullptr, &InitializerSpec::mode},     {"distribution", nullptr, &InitializerSpec::distribution},
     {"gain", &InitializerSpec::gain, nullptr},
 };
 

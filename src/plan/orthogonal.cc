@@ -6,7 +6,6 @@
 #include "plan/orthogonal.h"
 
 #include <Eigen/Dense>
-
 #include <algorithm>
 #include <cmath>
 

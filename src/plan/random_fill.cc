@@ -114,10 +114,14 @@ BadValue FillFormat(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8
 
 BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out) {
   switch (format) {
-    case FloatFormat::kF16: return FillFormat<FloatFormat::kF16>(r, key, n, out);
-    case FloatFormat::kBF16: return FillFormat<FloatFormat::kBF16>(r, key, n, out);
-    case FloatFormat::kF32: return FillFormat<FloatFormat::kF32>(r, key, n, out);
-    case FloatFormat::kF64: return FillFormat<FloatFormat::kF64>(r, key, n, out);
+    case FloatFormat::kF16:
+      return FillFormat<FloatFormat::kF16>(r, key, n, out);
+    case FloatFormat::kBF16:
+      return FillFormat<FloatFormat::kBF16>(r, key, n, out);
+    case FloatFormat::kF32:
+      return FillFormat<FloatFormat::kF32>(r, key, n, out);
+    case FloatFormat::kF64:
+      return FillFormat<FloatFormat::kF64>(r, key, n, out);
   }
   return {};
 }

@@ -12,7 +12,7 @@ namespace surgeon {
 bool FileExists(const std::string& path);
 bool IsDirectory(const std::string& path);
 std::string JoinPath(std::string_view dir, std::string_view name);
-std::string Dirname(std::string_view path);   // "" -> ".", "a" -> ".", "a/b" -> "a"
+std::string Dirname(std::string_view path);  // "" -> ".", "a" -> ".", "a/b" -> "a"
 std::string Basename(std::string_view path);
 // Absolute, symlink-free path of an existing file, or the lexically normalized
 // absolute path when it does not exist yet (its parent resolved if it exists).

@@ -71,8 +71,8 @@ struct CopyTotals {
 // Copies (or casts) `items`, in the order given, from `reader` to `writer`,
 // advancing `progress` (may be null) after each. Errors name the source file
 // and tensor.
-Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items,
-                               BundleWriter* writer, ProgressMeter* progress = nullptr);
+Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
+                               ProgressMeter* progress = nullptr);
 
 }  // namespace surgeon
 

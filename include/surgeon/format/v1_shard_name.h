@@ -21,7 +21,7 @@ struct V1ShardedName {
   std::string num_shards_text;  // As written, so generated names match the files'.
   int64_t num_shards = 0;
 
-  std::string Pattern() const;                // "<base>-?????-of-<N>"
+  std::string Pattern() const;                 // "<base>-?????-of-<N>"
   std::string ShardFilename(int64_t k) const;  // "<base>-<kkkkk>-of-<N>"
 };
 

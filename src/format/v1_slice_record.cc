@@ -8,48 +8,36 @@
 
 namespace surgeon {
 
+namespace {
+
+struct DtypeCodec {
+  DataType dtype;
+  V1Codec codec;
+};
+// saved_tensor_slice_util.h TENSOR_PROTO_EXTRACT_TYPE: {field, wire type,
+// values per element, V2 bytes per element, bool}. half_val holds the raw
+// 16 bits in an int32 varint.
+constexpr DtypeCodec kCodecs[] = {
+    {DataType::kFloat, {5, kFixed32, 1, 4}},          {DataType::kDouble, {6, kFixed64, 1, 8}},
+    {DataType::kComplex64, {9, kFixed32, 2, 8}},      {DataType::kComplex128, {12, kFixed64, 2, 16}},
+    {DataType::kInt32, {7, kVarint, 1, 4}},           {DataType::kQint32, {7, kVarint, 1, 4}},
+    {DataType::kInt16, {7, kVarint, 1, 2}},           {DataType::kInt8, {7, kVarint, 1, 1}},
+    {DataType::kUint8, {7, kVarint, 1, 1}},           {DataType::kQint8, {7, kVarint, 1, 1}},
+    {DataType::kQuint8, {7, kVarint, 1, 1}},          {DataType::kInt64, {10, kVarint, 1, 8}},
+    {DataType::kBool, {11, kVarint, 1, 1, true}},     {DataType::kHalf, {13, kVarint, 1, 2}},
+    {DataType::kString, {8, kLengthDelimited, 1, 0}},
+};
+
+}  // namespace
+
 bool CodecFor(DataType dt, V1Codec* c) {
-  switch (dt) {
-    case DataType::kFloat:
-      *c = {5, kFixed32, 1, 4};
+  for (const DtypeCodec& d : kCodecs) {
+    if (d.dtype == dt) {
+      *c = d.codec;
       return true;
-    case DataType::kDouble:
-      *c = {6, kFixed64, 1, 8};
-      return true;
-    case DataType::kComplex64:
-      *c = {9, kFixed32, 2, 8};
-      return true;
-    case DataType::kComplex128:
-      *c = {12, kFixed64, 2, 16};
-      return true;
-    case DataType::kInt32:
-    case DataType::kQint32:
-      *c = {7, kVarint, 1, 4};
-      return true;
-    case DataType::kInt16:
-      *c = {7, kVarint, 1, 2};
-      return true;
-    case DataType::kInt8:
-    case DataType::kUint8:
-    case DataType::kQint8:
-    case DataType::kQuint8:
-      *c = {7, kVarint, 1, 1};
-      return true;
-    case DataType::kInt64:
-      *c = {10, kVarint, 1, 8};
-      return true;
-    case DataType::kBool:
-      *c = {11, kVarint, 1, 1, true};
-      return true;
-    case DataType::kHalf:
-      *c = {13, kVarint, 1, 2};
-      return true;  // Raw 16 bits in an int32.
-    case DataType::kString:
-      *c = {8, kLengthDelimited, 1, 0};
-      return true;
-    default:
-      return false;
+    }
   }
+  return false;
 }
 
 Status ParseSliceRecord(std::string_view record, const V1Codec& codec, std::string_view* name,

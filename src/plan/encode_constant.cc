@@ -23,37 +23,24 @@ struct IntFormat {
   int bytes;  // storage bytes
   bool is_signed;
 };
+// Integer dtypes by value bits and storage. ml_dtypes intN keep the value in
+// the low 4 bits of a byte, upper bits zero.
+struct IntDtype {
+  DataType dtype;
+  IntFormat format;
+};
+constexpr IntDtype kIntDtypes[] = {
+    {DataType::kInt8, {8, 1, true}},     {DataType::kQint8, {8, 1, true}},     {DataType::kUint8, {8, 1, false}},
+    {DataType::kQuint8, {8, 1, false}},  {DataType::kInt16, {16, 2, true}},    {DataType::kQint16, {16, 2, true}},
+    {DataType::kUint16, {16, 2, false}}, {DataType::kQuint16, {16, 2, false}}, {DataType::kInt32, {32, 4, true}},
+    {DataType::kQint32, {32, 4, true}},  {DataType::kUint32, {32, 4, false}},  {DataType::kInt64, {64, 8, true}},
+    {DataType::kUint64, {64, 8, false}}, {DataType::kInt4, {4, 1, true}},      {DataType::kUint4, {4, 1, false}},
+};
 std::optional<IntFormat> IntFormatOf(DataType dt) {
-  switch (dt) {
-    case DataType::kInt8:
-    case DataType::kQint8:
-      return IntFormat{8, 1, true};
-    case DataType::kUint8:
-    case DataType::kQuint8:
-      return IntFormat{8, 1, false};
-    case DataType::kInt16:
-    case DataType::kQint16:
-      return IntFormat{16, 2, true};
-    case DataType::kUint16:
-    case DataType::kQuint16:
-      return IntFormat{16, 2, false};
-    case DataType::kInt32:
-    case DataType::kQint32:
-      return IntFormat{32, 4, true};
-    case DataType::kUint32:
-      return IntFormat{32, 4, false};
-    case DataType::kInt64:
-      return IntFormat{64, 8, true};
-    case DataType::kUint64:
-      return IntFormat{64, 8, false};
-    // ml_dtypes intN: the value in the low 4 bits of a byte, upper bits zero.
-    case DataType::kInt4:
-      return IntFormat{4, 1, true};
-    case DataType::kUint4:
-      return IntFormat{4, 1, false};
-    default:
-      return std::nullopt;
+  for (const IntDtype& i : kIntDtypes) {
+    if (i.dtype == dt) return i.format;
   }
+  return std::nullopt;
 }
 
 }  // namespace

@@ -5,21 +5,27 @@
 
 namespace surgeon {
 
+namespace {
+
+struct Float8Dtype {
+  DataType dtype;
+  Float8Format format;
+};
+constexpr Float8Dtype kFloat8Dtypes[] = {
+    {DataType::kFloat8E5m2, {2, 15, Float8Format::kIeee}},
+    {DataType::kFloat8E4m3fn, {3, 7, Float8Format::kFn}},
+    {DataType::kFloat8E4m3fnuz, {3, 8, Float8Format::kFnuz}},
+    {DataType::kFloat8E4m3b11fnuz, {3, 11, Float8Format::kFnuz}},
+    {DataType::kFloat8E5m2fnuz, {2, 16, Float8Format::kFnuz}},
+};
+
+}  // namespace
+
 std::optional<Float8Format> Float8FormatOf(DataType dt) {
-  switch (dt) {
-    case DataType::kFloat8E5m2:
-      return Float8Format{2, 15, Float8Format::kIeee};
-    case DataType::kFloat8E4m3fn:
-      return Float8Format{3, 7, Float8Format::kFn};
-    case DataType::kFloat8E4m3fnuz:
-      return Float8Format{3, 8, Float8Format::kFnuz};
-    case DataType::kFloat8E4m3b11fnuz:
-      return Float8Format{3, 11, Float8Format::kFnuz};
-    case DataType::kFloat8E5m2fnuz:
-      return Float8Format{2, 16, Float8Format::kFnuz};
-    default:
-      return std::nullopt;
+  for (const Float8Dtype& f : kFloat8Dtypes) {
+    if (f.dtype == dt) return f.format;
   }
+  return std::nullopt;
 }
 
 double Float8Magnitude(const Float8Format& f, int code) {

@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libprotobuf-dev protobuf-compiler
-  libyaml-cpp-dev libeigen3-dev libspdlog-dev catch2
+  libyaml-cpp-dev libeigen3-dev catch2
   libisal-dev libcli11-dev nlohmann-json3-dev libsnappy-dev
   python3 python3-venv
 )

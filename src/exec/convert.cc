@@ -1,7 +1,5 @@
 #include "surgeon/exec/convert.h"
 
-#include <algorithm>
-
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 
@@ -17,14 +15,19 @@ Result<std::vector<CopyItem>> ConvertItems(const CheckpointReader& reader) {
   std::vector<CopyItem> items;
   for (const TensorEntry& e : reader.entries()) {
     if (bundle == nullptr || e.slices.empty()) {
-      items.push_back({&e, e.key});
+      items.push_back(SameCopy(e));
       continue;
     }
     SURGEON_ASSIGN_OR_RETURN(std::vector<const TensorEntry*> parts, bundle->SliceParts(e));
-    for (size_t i = 0; i < parts.size(); ++i) items.push_back({parts[i], e.key, &e, e.slices[i]});
+    for (size_t i = 0; i < parts.size(); ++i) {
+      CopyItem slice = SameCopy(*parts[i]);
+      slice.target_key = e.key;
+      slice.partitioned = &e;
+      slice.slice = e.slices[i];
+      items.push_back(std::move(slice));
+    }
   }
-  std::stable_sort(items.begin(), items.end(),
-                   [](const CopyItem& a, const CopyItem& b) { return ReadsBefore(*a.source, *b.source); });
+  SortForSequentialReads(&items);
   return items;
 }
 
@@ -40,7 +43,10 @@ Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::st
   SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(loc), target_prefix, options, &out));
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, target_prefix));
   SURGEON_ASSIGN_OR_RETURN(std::vector<CopyItem> items, ConvertItems(*reader));
-  SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), progress));
+  uint64_t bytes_total = 0;
+  for (const CopyItem& item : items) bytes_total += item.source->size;
+  ProgressMeter meter(items.size(), bytes_total, progress);
+  SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), &meter).status());
   SURGEON_RETURN_IF_ERROR(writer->Finish());
   SURGEON_RETURN_IF_ERROR(StageCheckpointState(target_prefix, &out));
   result.files = out.final_paths();

@@ -114,6 +114,37 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   return spec;
 }
 
+// Copies first, in source data order (sequential reads), then new tensors.
+Status WriteTensors(const Surgery& s, BundleWriter* writer, const ProgressFn& progress_fn, RunReport* report) {
+  std::vector<CopyItem> copies;
+  std::vector<const PlanAction*> inits;
+  uint64_t bytes_total = 0;
+  for (const PlanAction& a : s.plan.actions) {
+    bytes_total += a.bytes;
+    if (a.kind != PlanAction::Kind::kCopy) {
+      inits.push_back(&a);
+      continue;
+    }
+    const TensorEntry* e = s.reader->Find(a.source);
+    if (e == nullptr) return Status::Internal("planned source tensor '" + a.source + "' is not in the checkpoint");
+    copies.push_back(CopyItem{e, a.target, a.dtype, a.shape});
+  }
+  SortForSequentialReads(&copies);
+  ProgressMeter progress(s.plan.actions.size(), bytes_total, progress_fn);
+  SURGEON_ASSIGN_OR_RETURN(CopyTotals copied, CopyTensors(*s.reader, copies, writer, &progress));
+  report->copied = copied.copied;
+  report->cast = copied.cast;
+  report->copied_bytes = copied.bytes;
+  for (const PlanAction* a : inits) {
+    SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
+    SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
+    report->generated_bytes += values.size();
+    report->initialized++;
+    progress.Advance(values.size());
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<Surgery> PrepareSurgery(const std::string& config_path) {
@@ -189,47 +220,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   }
 
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));
-  // Copies first, in source data order (sequential reads), then new tensors.
-  std::vector<const PlanAction*> copies, inits;
-  for (const PlanAction& a : plan.actions) (a.kind == PlanAction::Kind::kCopy ? copies : inits).push_back(&a);
-  std::stable_sort(copies.begin(), copies.end(), [&](const PlanAction* a, const PlanAction* b) {
-    const TensorEntry* ea = s.reader->Find(a->source);
-    const TensorEntry* eb = s.reader->Find(b->source);
-    return std::tie(ea->shard_id, ea->offset) < std::tie(eb->shard_id, eb->offset);
-  });
-  Progress progress;
-  progress.tensors_total = plan.actions.size();
-  for (const PlanAction& a : plan.actions) progress.bytes_total += a.bytes;
-  auto step = [&](uint64_t bytes) {
-    progress.tensors_done++;
-    progress.bytes_done += bytes;
-    if (options.progress) options.progress(progress);
-  };
-  for (const PlanAction* a : copies) {
-    const TensorEntry* e = s.reader->Find(a->source);
-    if (e == nullptr) return Status::Internal("planned source tensor '" + a->source + "' is not in the checkpoint");
-    if (a->dtype != e->dtype) {
-      SURGEON_ASSIGN_OR_RETURN(TensorData data, s.reader->Read(*e));
-      SURGEON_ASSIGN_OR_RETURN(auto cast, CastTensorBytes(data.bytes(), e->dtype, a->dtype, a->source));
-      SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(cast.data(), cast.size())));
-      report.cast++;
-      report.copied_bytes += cast.size();
-      step(cast.size());
-    } else {
-      // Verified once, copied by the kernel, pages dropped behind (copy.cc).
-      SURGEON_RETURN_IF_ERROR(CopyTensor(*s.reader, *e, a->target, a->dtype, a->shape, writer.get()));
-      report.copied_bytes += e->size;
-      step(e->size);
-    }
-    report.copied++;
-  }
-  for (const PlanAction* a : inits) {
-    SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
-    SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
-    report.generated_bytes += values.size();
-    report.initialized++;
-    step(values.size());
-  }
+  SURGEON_RETURN_IF_ERROR(WriteTensors(s, writer.get(), options.progress, &report));
   SURGEON_RETURN_IF_ERROR(writer->Finish());
 
   if (target_graph) {

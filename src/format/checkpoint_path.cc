@@ -7,6 +7,7 @@
 
 #include "surgeon/format/checkpoint_state.h"
 #include "surgeon/format/v1_reader.h"
+#include "surgeon/format/v1_shard_name.h"
 
 namespace surgeon {
 namespace {
@@ -42,7 +43,7 @@ std::string Suggestions(const std::string& path) {
 // pattern when "<base>-00000-of-MMMMM" exists for one MMMMM, "" when for
 // none; InvalidArgument when for several (stale files of another sharding).
 Result<std::string> ShardedV1AtBase(const std::string& base) {
-  const std::string dir = Dirname(base), first = Basename(base) + "-00000-of-";
+  const std::string dir = Dirname(base), first = V1ShardFilenamePrefix(Basename(base), 0);
   std::vector<std::string> patterns;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -51,7 +52,7 @@ Result<std::string> ShardedV1AtBase(const std::string& base) {
     const std::string num_shards = name.substr(first.size());
     if (num_shards.empty() || num_shards.find_first_not_of("0123456789") != std::string::npos) continue;
     // Spelled from `base` as given, like a V1 file's prefix.
-    std::string pattern = V1ShardPattern(base + "-?????" "-of-" + num_shards);  // Split: "??-" is a trigraph.
+    std::string pattern = V1ShardPattern(V1ShardFilenamePrefix(base, 0) + num_shards);
     if (!pattern.empty()) patterns.push_back(std::move(pattern));
   }
   if (patterns.empty()) return std::string();
@@ -192,8 +193,8 @@ std::string DataFilename(const std::string& prefix, int shard, int num_shards) {
 }
 
 std::string MetaGraphFilename(const std::string& prefix) {
-  static const std::regex kShardSuffix("-[\\d\\?]+-of-\\d+$");
-  return std::regex_replace(prefix, kShardSuffix, "") + ".meta";
+  if (const auto sharded = ParseV1ShardedName(prefix)) return sharded->base + ".meta";
+  return prefix + ".meta";
 }
 
 Result<CheckpointLocation> ResolveCheckpoint(const std::string& path) {

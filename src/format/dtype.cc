@@ -68,6 +68,15 @@ std::string DataTypeShortName(DataType dt) {
   return DataTypeName(dt);
 }
 
+const std::vector<std::string>& DataTypeShortNames() {
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>;
+    for (const auto& i : kInfo) v->push_back(i.short_name);
+    return v;
+  }();
+  return *names;
+}
+
 std::optional<DataType> ParseDataType(std::string_view name) {
   for (const auto& i : kInfo) {
     if (name == i.name || name == i.short_name) return i.dt;

@@ -13,7 +13,6 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "graph/node_util.h"
@@ -21,6 +20,7 @@
 #include "proto/saver.pb.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
+#include "surgeon/format/slice_spec.h"
 #include "surgeon/graph/fresh_graph.h"
 #include "surgeon/graph/op_registry.h"
 
@@ -34,13 +34,6 @@ using tensorflow::NodeDef;
 using tensorflow::OpDef;
 
 constexpr int kRefOffset = 100;
-
-// The collections python/ops/variables.py registers with proto_type=VariableDef.
-bool IsVariableDefCollection(const std::string& key) {
-  return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
-         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables" ||
-         key == "global_step";
-}
 
 // True when `bytes` parse as the message TF's import_meta_graph decodes the
 // values of collection `key` into (register_proto_function in control_flow_ops.py,
@@ -427,14 +420,29 @@ class Checker {
     return std::vector<std::string>(v->second.tensor().string_val().begin(), v->second.tensor().string_val().end());
   }
 
+  // Restore outputs: (node, index) -> key/dtype/spec.
+  struct Restored {
+    std::string key, spec;
+    int dtype;
+  };
+  using RestoreOutputs = std::map<std::pair<std::string, int>, Restored>;
+  using CheckpointByKey = std::map<std::string, const CheckpointTensorInfo*>;
+
   void CheckRestore(const std::vector<CheckpointTensorInfo>& ckpt) {
-    std::map<std::string, const CheckpointTensorInfo*> by_key;
+    CheckpointByKey by_key;
     for (const auto& t : ckpt) by_key[t.key] = &t;
     if (!mg_.has_saver_def() || mg_.saver_def().restore_op_name().empty()) {
       Report("saver_def: missing; the graph cannot restore the checkpoint");
       return;
     }
-    // Everything the restore op runs.
+    const std::set<std::string> reached = ReachedFromRestore();
+    const RestoreOutputs outputs = CollectRestoreOutputs(reached);
+    CheckRestoredKeys(outputs, by_key, ckpt);
+    CheckVariablesRestored(CheckAssignShapes(reached, outputs, by_key));
+  }
+
+  // Everything the restore op runs.
+  std::set<std::string> ReachedFromRestore() {
     std::set<std::string> reached;
     std::vector<std::string> stack{ParseTensorRef(mg_.saver_def().restore_op_name()).node};
     while (!stack.empty()) {
@@ -445,13 +453,11 @@ class Checker {
         for (const auto& in : n->input()) stack.push_back(ParseTensorRef(in).node);
       }
     }
-    // Restore outputs: (node, index) -> key/dtype/spec.
-    struct Restored {
-      std::string key, spec;
-      int dtype;
-    };
-    std::map<std::pair<std::string, int>, Restored> outputs;
-    std::set<std::string> restored_keys;
+    return reached;
+  }
+
+  RestoreOutputs CollectRestoreOutputs(const std::set<std::string>& reached) {
+    RestoreOutputs outputs;
     for (const auto& name : reached) {
       const NodeDef* n = FindNode(name);
       if (!n) continue;
@@ -476,6 +482,13 @@ class Checker {
         outputs[{name, 0}] = {(*names)[0], specs && !specs->empty() ? (*specs)[0] : "", dt->type()};
       }
     }
+    return outputs;
+  }
+
+  // The saver restores exactly the checkpoint's keys, with their dtypes.
+  void CheckRestoredKeys(const RestoreOutputs& outputs, const CheckpointByKey& by_key,
+                         const std::vector<CheckpointTensorInfo>& ckpt) {
+    std::set<std::string> restored_keys;
     for (const auto& [out, r] : outputs) {
       restored_keys.insert(r.key);
       auto it = by_key.find(r.key);
@@ -492,7 +505,11 @@ class Checker {
     for (const auto& t : ckpt) {
       if (!restored_keys.count(t.key)) Report("saver: checkpoint key '" + t.key + "' is not restored");
     }
-    // Assign shapes, and which variables get restored.
+  }
+
+  // Assign shapes; returns the variables that get restored.
+  std::set<std::string> CheckAssignShapes(const std::set<std::string>& reached, const RestoreOutputs& outputs,
+                                          const CheckpointByKey& by_key) {
     std::set<std::string> assigned;
     for (const auto& name : reached) {
       const NodeDef* n = FindNode(name);
@@ -510,44 +527,42 @@ class Checker {
       assigned.insert(var);
       auto ck = by_key.find(it->second.key);
       if (ck == by_key.end()) continue;
-      auto var_shape = StaticShape(var);
-      if (!var_shape) continue;
-      Shape want = ck->second->shape;
-      if (!it->second.spec.empty()) {
-        // "<full dims> <start,len:...>" (saveable_object_util / TensorSlice).
-        std::istringstream ss(it->second.spec);
-        Shape full;
-        std::string tok, last;
-        std::vector<std::string> toks;
-        while (ss >> tok) toks.push_back(tok);
-        if (toks.empty()) continue;
-        for (size_t i = 0; i + 1 < toks.size(); ++i) full.push_back(std::stoll(toks[i]));
-        if (full != ck->second->shape) {
-          Report("node '" + name + "': slice spec '" + it->second.spec + "' full shape differs from checkpoint " +
-                 ShapeToString(ck->second->shape));
-        }
-        want.clear();
-        std::stringstream ex(toks.back());
-        size_t dim = 0;
-        while (std::getline(ex, tok, ':')) {
-          if (tok == "-") want.push_back(dim < full.size() ? full[dim] : -1);
-          else want.push_back(std::stoll(tok.substr(tok.find(',') + 1)));
-          ++dim;
-        }
-      }
-      if (*var_shape != want) {
-        Report("node '" + name + "' (Assign): restores '" + it->second.key + "' of shape " + ShapeToString(want) +
-               " into '" + var + "' of shape " + ShapeToString(*var_shape));
-      }
+      CheckAssignShape(name, var, it->second, *ck->second);
     }
-    auto vars = mg_.collection_def().find("variables");
-    if (vars != mg_.collection_def().end() && vars->second.has_bytes_list()) {
-      for (const auto& bytes : vars->second.bytes_list().value()) {
-        tensorflow::VariableDef vd;
-        if (!vd.ParseFromString(bytes)) continue;
-        std::string node = ParseTensorRef(vd.variable_name()).node;
-        if (!assigned.count(node)) Report("saver: variable '" + node + "' is not restored");
+    return assigned;
+  }
+
+  void CheckAssignShape(const std::string& name, const std::string& var, const Restored& restored,
+                        const CheckpointTensorInfo& ck) {
+    auto var_shape = StaticShape(var);
+    if (!var_shape) return;
+    Shape want = ck.shape;
+    if (!restored.spec.empty()) {
+      auto spec = ParseShapeAndSlice(restored.spec);
+      if (!spec.ok()) {
+        Report("node '" + name + "': " + spec.status().message());
+        return;
       }
+      if (spec->full_shape != ck.shape) {
+        Report("node '" + name + "': slice spec '" + restored.spec + "' full shape differs from checkpoint " +
+               ShapeToString(ck.shape));
+      }
+      want = spec->SliceShape();
+    }
+    if (*var_shape != want) {
+      Report("node '" + name + "' (Assign): restores '" + restored.key + "' of shape " + ShapeToString(want) +
+             " into '" + var + "' of shape " + ShapeToString(*var_shape));
+    }
+  }
+
+  void CheckVariablesRestored(const std::set<std::string>& assigned) {
+    auto vars = mg_.collection_def().find("variables");
+    if (vars == mg_.collection_def().end() || !vars->second.has_bytes_list()) return;
+    for (const auto& bytes : vars->second.bytes_list().value()) {
+      tensorflow::VariableDef vd;
+      if (!vd.ParseFromString(bytes)) continue;
+      std::string node = ParseTensorRef(vd.variable_name()).node;
+      if (!assigned.count(node)) Report("saver: variable '" + node + "' is not restored");
     }
   }
 

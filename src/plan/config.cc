@@ -45,35 +45,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // Keys each initializer type accepts besides `type`.
-const std::map<InitializerKind, std::vector<std::string>>& InitializerParams() {
-  static const auto* m = new std::map<InitializerKind, std::vector<std::string>>{
-      {InitializerKind::kZeros, {}},
-      {InitializerKind::kOnes, {}},
-      {InitializerKind::kConstant, {"value"}},
-      {InitializerKind::kRandomNormal, {"mean", "stddev"}},
-      {InitializerKind::kTruncatedNormal, {"mean", "stddev"}},
-      {InitializerKind::kRandomUniform, {"minval", "maxval"}},
-      {InitializerKind::kGlorotUniform, {}},
-      {InitializerKind::kGlorotNormal, {}},
-      {InitializerKind::kHeUniform, {}},
-      {InitializerKind::kHeNormal, {}},
-      {InitializerKind::kLecunUniform, {}},
-      {InitializerKind::kLecunNormal, {}},
-      {InitializerKind::kVarianceScaling, {"scale", "mode", "distribution"}},
-      {InitializerKind::kOrthogonal, {"gain"}},
-  };
-  return *m;
-}
-
-const std::vector<std::string>& InitializerNames() {
-  static const auto* v = [] {
-    auto* names = new std::vector<std::string>;
-    for (const auto& [kind, params] : InitializerParams()) names->emplace_back(InitializerKindName(kind));
-    return names;
-  }();
-  return *v;
-}
-
 std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -179,11 +150,8 @@ class ConfigParser {
   Result<DataType> Dtype(const YAML::Node& node, const std::string& path) const {
     SURGEON_ASSIGN_OR_RETURN(std::string s, String(node, path));
     if (auto dt = ParseDataType(s)) return *dt;
-    static const std::vector<std::string> kNames = {"float16", "bfloat16", "float32", "float64", "int8", "int16",
-                                                    "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                                                    "bool", "string", "complex64", "complex128"};
     std::string what = "unknown dtype '" + s + "'";
-    if (auto near = ClosestMatch(s, kNames)) what += "; did you mean '" + *near + "'?";
+    if (auto near = ClosestMatch(s, DataTypeShortNames())) what += "; did you mean '" + *near + "'?";
     return Error(node, path, what);
   }
   std::string ResolvePath(const std::string& p) const {
@@ -428,37 +396,31 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
   auto kind = ParseInitializerKind(type);
   if (!kind) {
     std::string what = "unknown initializer '" + type + "'";
-    if (auto near = ClosestMatch(type, InitializerNames())) what += "; did you mean '" + *near + "'?";
-    else what += " (expected one of: " + Join(InitializerNames(), ", ") + ")";
+    if (auto near = ClosestMatch(type, InitializerKindNames())) what += "; did you mean '" + *near + "'?";
+    else what += " (expected one of: " + Join(InitializerKindNames(), ", ") + ")";
     return Error(*type_node, type_path, what);
   }
   spec.kind = *kind;
   if (!node.IsMap()) return spec;
 
   std::vector<std::string> allowed = {"type"};
-  for (const std::string& p : InitializerParams().at(*kind)) allowed.push_back(p);
+  for (const std::string& p : InitializerParams(*kind)) allowed.push_back(p);
   Status st = ForEachKey(node, path, allowed, [&](const std::string& key, const YAML::Node& v,
                                                  const std::string& kp) -> Status {
     if (key == "type") return Status::OK();
-    if (key == "mode" || key == "distribution") {
+    if (IsTextInitializerParam(key)) {
       SURGEON_ASSIGN_OR_RETURN(std::string s, String(v, kp));
-      (key == "mode" ? spec.mode : spec.distribution) = s;
-      return Status::OK();
+      SetInitializerParam(&spec, key, s);
+    } else {
+      SURGEON_ASSIGN_OR_RETURN(double d, Double(v, kp));
+      SetInitializerParam(&spec, key, d);
     }
-    SURGEON_ASSIGN_OR_RETURN(double d, Double(v, kp));
-    if (key == "value") spec.value = d;
-    else if (key == "mean") spec.mean = d;
-    else if (key == "stddev") spec.stddev = d;
-    else if (key == "minval") spec.minval = d;
-    else if (key == "maxval") spec.maxval = d;
-    else if (key == "scale") spec.scale = d;
-    else if (key == "gain") spec.gain = d;
     return Status::OK();
   });
   if (!st.ok() && st.message().find(": unknown key") != std::string::npos) {
     // Say which parameters this initializer does take; a parameter of a
     // different initializer is the usual mistake (stddev on zeros).
-    std::vector<std::string> params = InitializerParams().at(*kind);
+    std::vector<std::string> params = InitializerParams(*kind);
     std::string head = st.message().substr(0, st.message().find(": unknown key"));
     return Status::InvalidArgument(head + ": not a parameter of " + type + " (its parameters: " +
                                    (params.empty() ? "none" : Join(params, ", ")) + ")");

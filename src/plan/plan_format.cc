@@ -63,15 +63,8 @@ nlohmann::json PlanToJson(const Plan& plan) {
       ++initialized;
       const InitializerSpec& s = a.initializer;
       json init = {{"type", InitializerKindName(s.kind)}};
-      switch (s.kind) {
-        case InitializerKind::kConstant: init["value"] = s.value; break;
-        case InitializerKind::kRandomNormal:
-        case InitializerKind::kTruncatedNormal: init["mean"] = s.mean; init["stddev"] = s.stddev; break;
-        case InitializerKind::kRandomUniform: init["minval"] = s.minval; init["maxval"] = s.maxval; break;
-        case InitializerKind::kVarianceScaling:
-          init["scale"] = s.scale; init["mode"] = s.mode; init["distribution"] = s.distribution; break;
-        case InitializerKind::kOrthogonal: init["gain"] = s.gain; break;
-        default: break;
+      for (const auto& param : InitializerParamValues(s)) {
+        std::visit([&](const auto& v) { init[param.first] = v; }, param.second);
       }
       j["initializer"] = init;
       j["seed"] = a.seed;

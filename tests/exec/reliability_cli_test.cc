@@ -1,4 +1,4 @@
-// Reliability through the CLI (issue 6): corrupt input gives a non-zero exit
+// Reliability through the CLI: corrupt input gives a non-zero exit
 // and a message naming the file, and leaves nothing behind at the target (no
 // checkpoint files, no *.tempstate* temporaries); the source is never
 // modified; writing over the source (directly, through a symlink or a ".."
@@ -35,7 +35,7 @@ std::string WriteSmallV2(const std::string& prefix) {
   return prefix;
 }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
 
 // Every regular file under dir (recursively), relative names.
 std::vector<std::string> FilesUnder(const std::string& dir) {

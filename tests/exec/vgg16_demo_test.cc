@@ -19,15 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<float> Floats(const CheckpointReader& r, const std::string& key) {
-  const TensorEntry* e = r.Find(key);
-  REQUIRE(e != nullptr);
-  auto d = r.Read(*e);
-  REQUIRE(d.ok());
-  std::vector<float> v(d->bytes().size() / 4);
-  std::memcpy(v.data(), d->bytes().data(), d->bytes().size());
-  return v;
-}
+std::vector<float> Floats(const CheckpointReader& r, const std::string& key) { return testing::ReadFloats(r, key); }
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-// The V2 writer and reader on tensors the tests make themselves: the §10
+// The V2 writer and reader on tensors the tests make themselves: the docs/formats.md §7
 // test vectors, every dtype, scalars, zero-sized dims, strings, corruption.
 #include <cstring>
 #include <filesystem>
@@ -55,7 +55,7 @@ std::vector<uint8_t> Pattern(size_t n, uint8_t seed) {
 
 }  // namespace
 
-TEST_CASE("The 1-tensor checkpoint of tf-formats.md 10.2, byte for byte", "[bundle]") {
+TEST_CASE("The 1-tensor checkpoint of docs/formats.md 7.1, byte for byte", "[bundle]") {
   float values[2] = {1.0f, 2.0f};
   std::vector<uint8_t> bytes(8);
   std::memcpy(bytes.data(), values, 8);
@@ -74,7 +74,7 @@ TEST_CASE("The 1-tensor checkpoint of tf-formats.md 10.2, byte for byte", "[bund
   CHECK(Hex(index.substr(113)) == "57fb808b247547db");
 }
 
-TEST_CASE("String tensor layout of tf-formats.md 10.3", "[bundle][string]") {
+TEST_CASE("String tensor layout of docs/formats.md 7.2", "[bundle][string]") {
   auto enc = EncodeStringTensor({"ab", ""});
   CHECK(Hex(std::string(enc.bytes.begin(), enc.bytes.end())) == "020078270b346162");
   CHECK(enc.masked_crc32c == 0x4db08891u);

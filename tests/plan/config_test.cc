@@ -9,7 +9,7 @@ namespace {
 
 Result<PlanConfig> Parse(const std::string& yaml) { return ParseConfig(yaml, "test.yaml", "/base/configs"); }
 
-// The contract from issue 3, verbatim apart from the `new` list layout.
+// The config contract as the README states it, verbatim apart from the `new` list layout.
 const char kContract[] = R"(source: {checkpoint: pretrained/vgg_16.ckpt, meta_graph: pretrained/vgg_16.ckpt.meta}
 target: {checkpoint: out/mycls/model.ckpt-0, meta_graph: true}
 seed: 1234

@@ -38,7 +38,7 @@ Result<CheckpointLocation> ResolveCheckpoint(const std::string& path);
 // TF's file names.
 std::string IndexFilename(const std::string& prefix);                           // <prefix>.index
 std::string DataFilename(const std::string& prefix, int shard, int num_shards);  // <prefix>.data-00000-of-00001
-// Removes a trailing "-<digits or ?>-of-<digits>" (sharded V1) and appends ".meta".
+// "<prefix>.meta"; for a sharded V1 pattern or shard file, "<base>.meta".
 std::string MetaGraphFilename(const std::string& prefix);
 
 }  // namespace surgeon

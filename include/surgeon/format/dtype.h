@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace surgeon {
 
@@ -55,6 +56,8 @@ std::string DataTypeName(DataType dt);
 std::optional<DataType> ParseDataType(std::string_view name);
 // The config spelling: "float32", "int64", ...; DataTypeName() for others.
 std::string DataTypeShortName(DataType dt);
+// Every known dtype's short name, in DataType order (for "did you mean").
+const std::vector<std::string>& DataTypeShortNames();
 
 // Bytes per element in a bundle's data file for fixed-size types
 // (memcpy-able: numbers, bool, half, bfloat16, complex, quantized, float8,

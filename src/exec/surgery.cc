@@ -13,6 +13,7 @@
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
+#include "surgeon/format/variable_layout.h"
 #include "surgeon/graph/fresh_graph.h"
 #include "surgeon/graph/rewrite_graph.h"
 #include "surgeon/plan/cast.h"
@@ -26,7 +27,9 @@ Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tens
   Inventory inv;
   inv.tensors = reader.entries();
   if (graph) {
+    const auto layouts = ComputeVariableLayouts(graph->graph_def());
     for (const auto& v : SummarizeMetaGraph(*graph).variables) {
+      if (auto l = layouts.find(v.name); l != layouts.end()) inv.layouts[v.checkpoint_key()] = l->second;
       GraphVariable gv;
       gv.name = v.checkpoint_key();
       gv.dtype = v.dtype;

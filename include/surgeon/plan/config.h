@@ -38,6 +38,7 @@
 #define SURGEON_PLAN_CONFIG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -159,6 +160,12 @@ Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& di
 // name and sets *rules_applied to the indices of the rules that fired.
 std::string ApplyRenameRules(const std::vector<RenameRule>& rules, const std::string& name,
                              std::vector<size_t>* rules_applied);
+// The same, skipping rules that do not spell `bookkeeping_word` when it is
+// not empty (BookkeepingWord in planner.h): a root scope `{scope: "/"}` or a
+// regex without that word moves model variables, not global_step or the TF2
+// object graph.
+std::string ApplyRenameRules(const std::vector<RenameRule>& rules, const std::string& name,
+                             std::vector<size_t>* rules_applied, std::string_view bookkeeping_word);
 
 std::string_view GlobalStepModeName(GlobalStepMode mode);  // "keep", "drop", "reset", "default"
 std::string_view MetaGraphModeName(MetaGraphMode mode);    // "none", "fresh", "from_source"

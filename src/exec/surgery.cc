@@ -164,6 +164,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   auto start = std::chrono::steady_clock::now();
   const Plan& plan = s.plan;
   RunReport report;
+  CreatedDirectories created({plan.target_prefix, options.report_path});  // Before `out`: see output.h.
   StagedOutput out;
   SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
 
@@ -244,6 +245,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
   report.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.output.sync));
+  created.Keep();
   return report;
 }
 

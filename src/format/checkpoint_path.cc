@@ -196,6 +196,16 @@ std::string MetaGraphFilename(const std::string& prefix) {
   return std::regex_replace(prefix, kShardSuffix, "") + ".meta";
 }
 
+std::string TargetPrefixProblem(const std::string& prefix) {
+  if (prefix.empty()) return "the target checkpoint prefix is empty";
+  const std::string base = Basename(prefix);
+  if (!prefix.empty() && prefix.back() != '/' && base != "." && base != "..") return "";
+  std::string dir = prefix;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return "'" + prefix + "' names a directory, not a checkpoint prefix (TensorFlow would write hidden files '.index', "
+         "'.data-00000-of-00001' there); name the checkpoint inside it, e.g. '" + JoinPath(dir, "model.ckpt-0") + "'";
+}
+
 Result<CheckpointLocation> ResolveCheckpoint(const std::string& path) {
   if (path.empty()) return Status::InvalidArgument("empty checkpoint path");
   std::string p = path;

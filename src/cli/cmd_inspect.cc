@@ -2,6 +2,7 @@
 // with the trainable flags and shapes the meta graph declares, if any.
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <map>
 
@@ -33,6 +34,14 @@ std::vector<std::string> CrossCheck(const CheckpointReader& reader, const MetaGr
     }
   }
   return out;
+}
+
+// A header value as JSON: a count is a number ("2" -> 2), text stays text.
+json HeaderValue(const std::string& v) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (!v.empty() && ec == std::errc() && end == v.data() + v.size()) return n;
+  return v;
 }
 
 }  // namespace
@@ -93,7 +102,7 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
     if (args->json) {
       json out = {{"format", CheckpointFormatName((*reader)->format())}, {"path", loc->prefix}, {"tensors", tensors}};
       json header = json::object();
-      for (const auto& [k, v] : (*reader)->Describe()) header[k] = v;
+      for (const auto& [k, v] : (*reader)->Describe()) header[k] = HeaderValue(v);
       out["header"] = header;
       if (graph) {
         json vars = json::array();
@@ -112,7 +121,8 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
     for (const auto& [k, v] : (*reader)->Describe()) std::printf("  %s: %s\n", k.c_str(), v.c_str());
     if (graph) {
       std::printf("meta graph: %s (TF %s, %zu variables)\n", loc->meta_graph.c_str(),
-                  graph->tensorflow_version.empty() ? "?" : graph->tensorflow_version.c_str(), graph->variables.size());
+                  graph->tensorflow_version.empty() ? "version not recorded" : graph->tensorflow_version.c_str(),
+                  graph->variables.size());
     }
     std::vector<std::vector<std::string>> rows = {{"NAME", "DTYPE", "SHAPE", "SIZE", graph ? "TRAINABLE" : ""}};
     for (const auto& t : tensors) {

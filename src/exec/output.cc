@@ -137,6 +137,13 @@ Status PrepareTarget(const std::vector<std::string>& source_files, const std::st
   return Status::OK();
 }
 
+std::string ExistingTargetNote(const std::string& target_prefix) {
+  auto existing = ExistingCheckpointFiles(target_prefix);
+  if (existing.empty()) return "";
+  return target_prefix + ": a checkpoint already exists there (" + existing.front() +
+         "); `surgeon run` will refuse it unless given --force";
+}
+
 Status StageCheckpointState(const std::string& target_prefix, StagedOutput* out) {
   const std::string path = JoinPath(Dirname(target_prefix), "checkpoint");
   const std::string name = Basename(target_prefix);

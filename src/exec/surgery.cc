@@ -18,6 +18,7 @@
 #include "surgeon/graph/rewrite_graph.h"
 #include "surgeon/plan/cast.h"
 #include "surgeon/plan/initializer.h"
+#include "surgeon/plan/plan_json.h"
 #include "surgeon/plan/planner.h"
 
 namespace surgeon {
@@ -178,6 +179,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
     SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
     target_graph = std::move(rewritten.meta_graph);
     for (auto& w : rewritten.warnings) report.warnings.push_back(std::move(w));
+    for (auto& n : rewritten.notes) report.notes.push_back(std::move(n));
   }
 
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));
@@ -235,7 +237,6 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
     SURGEON_RETURN_IF_ERROR(frozen->Append(text));
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const PlanAction& a : plan.actions) report.results.push_back({&a, 0});
   if (!options.report_path.empty()) {
     SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out.Add(options.report_path));
     report.files = out.final_paths();
@@ -250,43 +251,21 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
 }
 
 std::string RunReportJson(const Surgery& s, const RunReport& report) {
-  using nlohmann::json;
-  const Plan& plan = s.plan;
-  json vars = json::array();
-  for (const PlanAction& a : plan.actions) {
-    json v = {{"name", a.target},
-              {"action", ActionKindName(a.kind)},
-              {"dtype", DataTypeName(a.dtype)},
-              {"shape", a.shape},
-              {"bytes", a.bytes},
-              {"trainable", a.trainable},
-              {"frozen", a.frozen},
-              {"rule", a.rule}};
-    if (a.kind == PlanAction::Kind::kCopy) {
-      v["source"] = a.source;
-      if (a.source_dtype != a.dtype) v["cast_from"] = DataTypeName(a.source_dtype);
-    } else {
-      v["initializer"] = InitializerKindName(a.initializer.kind);
-      v["seed"] = a.seed;
-      if (!a.replaces.empty()) v["replaces"] = a.replaces;
-    }
-    vars.push_back(std::move(v));
-  }
-  json dropped = json::array();
-  for (const auto& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
-  json out = {{"config", plan.config_path},
-              {"source", {{"checkpoint", s.source.prefix}, {"format", CheckpointFormatName(s.reader->format())},
-                          {"meta_graph", plan.source_meta_graph}}},
-              {"target", {{"checkpoint", plan.target_prefix}, {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
-              {"seed", plan.seed},
-              {"variables", vars},
-              {"dropped", dropped},
-              {"frozen", plan.FrozenNames()},
-              {"totals", {{"copied", report.copied}, {"initialized", report.initialized}, {"cast", report.cast},
-                          {"copied_bytes", report.copied_bytes}, {"generated_bytes", report.generated_bytes},
-                          {"seconds", report.seconds}}},
-              {"files", report.files},
-              {"warnings", s.warnings}};
+  // The plan's own JSON (one schema: docs/plan.schema.json), plus what the
+  // run did and every warning, the planning ones and the run's.
+  nlohmann::json out = PlanToJson(s.plan);
+  out["source"]["checkpoint"] = s.source.prefix;
+  out["source"]["format"] = CheckpointFormatName(s.reader->format());
+  out["run"] = {{"copied", report.copied},
+                {"initialized", report.initialized},
+                {"cast", report.cast},
+                {"copied_bytes", report.copied_bytes},
+                {"generated_bytes", report.generated_bytes},
+                {"seconds", report.seconds}};
+  out["files"] = report.files;
+  std::vector<std::string> warnings = s.warnings;
+  warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
+  out["warnings"] = warnings;
   return out.dump(1) + "\n";
 }
 

@@ -38,6 +38,11 @@ std::vector<std::string> SourceFiles(const CheckpointLocation& loc);
 Status PrepareTarget(const std::vector<std::string>& source_files, const std::string& target_prefix,
                      const OutputOptions& options, StagedOutput* out);
 
+// "" when nothing is at `target_prefix`; otherwise a warning for `surgeon
+// plan`: the checkpoint there (naming a file of it) and that `run` will
+// refuse it without --force.
+std::string ExistingTargetNote(const std::string& target_prefix);
+
 // Stages `<dir>/checkpoint` naming the target by its base name (so the
 // directory can be moved), as tf.train.Saver would after saving it: like
 // TF's update_checkpoint_state, the entries of an existing state file are

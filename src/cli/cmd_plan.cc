@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "surgeon/exec/output.h"
 #include "surgeon/exec/surgery.h"
+#include "surgeon/plan/config_reference.h"
 #include "surgeon/plan/plan_format.h"
 
 namespace surgeon::cli {
@@ -18,6 +19,7 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
     bool json = false, all = false, schema = false;
   };
   auto args = std::make_shared<Args>();
+  cmd->footer(ConfigReferenceText());
   auto* config = cmd->add_option("CONFIG", args->config, "surgery YAML file (keys: see README, The config)");
   cmd->add_flag("--json", args->json, "machine-readable plan (schema: docs/plan.schema.json, or --json-schema)");
   cmd->add_flag("--all", args->all, "list every dropped tensor instead of grouping long runs dropped by one rule");

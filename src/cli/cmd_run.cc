@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "surgeon/exec/surgery.h"
+#include "surgeon/plan/config_reference.h"
 #include "surgeon/plan/plan_format.h"
 
 namespace surgeon::cli {
@@ -16,6 +17,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     bool quiet = false;
   };
   auto args = std::make_shared<Args>();
+  cmd->footer(ConfigReferenceText());
   cmd->add_option("CONFIG", args->config, "surgery YAML file")->required();
   cmd->add_option("--report", args->options.report_path, "also write a JSON report of every decision to this file");
   cmd->add_flag("--force", args->options.output.force, "replace an existing checkpoint at the target prefix");

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "plan/suggest.h"
+#include "surgeon/plan/config_reference.h"
 #include "surgeon/base/file.h"
 #include "surgeon/format/checkpoint_path.h"
 
@@ -46,31 +47,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Keys each initializer type accepts besides `type`.
-const std::map<InitializerKind, std::vector<std::string>>& InitializerParams() {
-  static const auto* m = new std::map<InitializerKind, std::vector<std::string>>{
-      {InitializerKind::kZeros, {}},
-      {InitializerKind::kOnes, {}},
-      {InitializerKind::kConstant, {"value"}},
-      {InitializerKind::kRandomNormal, {"mean", "stddev"}},
-      {InitializerKind::kTruncatedNormal, {"mean", "stddev"}},
-      {InitializerKind::kRandomUniform, {"minval", "maxval"}},
-      {InitializerKind::kGlorotUniform, {}},
-      {InitializerKind::kGlorotNormal, {}},
-      {InitializerKind::kHeUniform, {}},
-      {InitializerKind::kHeNormal, {}},
-      {InitializerKind::kLecunUniform, {}},
-      {InitializerKind::kLecunNormal, {}},
-      {InitializerKind::kVarianceScaling, {"scale", "mode", "distribution"}},
-      {InitializerKind::kOrthogonal, {"gain"}},
-  };
-  return *m;
-}
-
 const std::vector<std::string>& InitializerNames() {
   static const auto* v = [] {
     auto* names = new std::vector<std::string>;
-    for (const auto& [kind, params] : InitializerParams()) names->emplace_back(InitializerKindName(kind));
+    for (const InitializerDoc& d : InitializerReference()) names->emplace_back(InitializerKindName(d.kind));
     return names;
   }();
   return *v;
@@ -250,9 +230,7 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
                                    Describe(root));
   }
   SURGEON_RETURN_IF_ERROR(RequireKeys(root, "", {"source", "target"}));
-  static const std::vector<std::string> kTopKeys = {
-      "source", "target", "seed",   "keep",   "drop", "drop_optimizer_slots", "global_step",
-      "rename", "new",    "freeze", "cast", "allow_shape_change"};
+  static const std::vector<std::string> kTopKeys = ConfigKeysIn("");
   return ForEachKey(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& v, const std::string& path) -> Status {
     if (key == "source") return ParseSource(v, path, c);
     if (key == "target") return ParseTarget(v, path, c);
@@ -324,7 +302,7 @@ Status ConfigParser::ParseSource(const YAML::Node& node, const std::string& path
     c->source_checkpoint = ResolvePath(p);
     return Status::OK();
   }
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("source"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
     if (key == "checkpoint") c->source_checkpoint = ResolvePath(p);
@@ -342,7 +320,7 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
     c->target_checkpoint = ResolvePath(p);
     return Status::OK();
   }
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("target"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (key == "checkpoint") {
       SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
@@ -376,7 +354,7 @@ Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::
   r.pos = Pos(node);
   int kinds = 0;
   bool has_to = false;
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"from", "regex", "scope", "to"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("rename[]"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (!v.IsScalar()) return Error(v, kp, "expected a string, got " + Describe(v));
     const std::string& s = v.Scalar();
@@ -449,10 +427,10 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
   if (!node.IsMap()) return spec;
 
   std::vector<std::string> allowed = {"type"};
-  for (const std::string& p : InitializerParams().at(*kind)) allowed.push_back(p);
+  for (const std::string& p : InitializerParamsOf(*kind)) allowed.push_back(p);
   // A parameter of a different initializer is the usual mistake (stddev on
   // zeros): say which parameters this one does take.
-  const std::vector<std::string>& params = InitializerParams().at(*kind);
+  const std::vector<std::string>& params = InitializerParamsOf(*kind);
   auto not_a_parameter = [&](const std::string&) {
     return "not a parameter of " + type + " (its parameters: " + (params.empty() ? "none" : Join(params, ", ")) + ")";
   };
@@ -483,7 +461,7 @@ Result<NewVariableConfig> ConfigParser::ParseNew(const YAML::Node& node, const s
   n.key_path = path;
   n.pos = Pos(node);
   SURGEON_RETURN_IF_ERROR(ForEachKey(
-      node, path, {"name", "shape", "dtype", "initializer", "feeds_from", "trainable"},
+      node, path, ConfigKeysIn("new[]"),
       [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
         if (key == "name") {
           SURGEON_ASSIGN_OR_RETURN(n.name, String(v, kp));
@@ -520,7 +498,7 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   CastRule r;
   r.key_path = path;
   r.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"match", "to"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("cast[]"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (key == "match") {
       SURGEON_ASSIGN_OR_RETURN(PatternRule p, PatternAt(v, kp));

@@ -21,8 +21,12 @@
 //   cast: [{match: "*", to: float16}]
 //   allow_shape_change: ["mycls/fc8/*"]
 //
-// Patterns: see pattern.h. keep/drop/rename/cast see source names (the key,
-// or the TF2 object name); freeze and allow_shape_change see target names.
+// Patterns: see pattern.h. Naming model: a source tensor answers to its
+// checkpoint key and, in a TF2 checkpoint, to its object path; both are
+// mapped through the rename rules. keep/drop/rename/cast see source names;
+// new, freeze, feeds_from and allow_shape_change see target names (either
+// mapped name). Every key is listed, with its meaning, in
+// config_reference.h, from which the parser takes its allowed keys.
 //
 // Rename rules are tried in order on the name the earlier rules produced:
 // the first rule that matches rewrites the name and the remaining rules see

@@ -44,6 +44,26 @@ json HeaderValue(const std::string& v) {
   return v;
 }
 
+json InspectJson(const CheckpointLocation& loc, const CheckpointReader& reader,
+                 const std::optional<MetaGraphSummary>& graph, const json& tensors,
+                 const std::vector<std::string>& warnings) {
+  json out = {{"format", CheckpointFormatName(reader.format())}, {"path", loc.prefix}, {"tensors", tensors}};
+  json header = json::object();
+  for (const auto& [k, v] : reader.Describe()) header[k] = HeaderValue(v);
+  out["header"] = header;
+  if (graph) {
+    json vars = json::array();
+    for (const auto& v : graph->variables) {
+      vars.push_back({{"name", v.name}, {"dtype", DataTypeName(v.dtype)}, {"shape", v.shape},
+                      {"trainable", v.trainable}, {"op", v.op}});
+    }
+    out["meta_graph"] = {{"path", loc.meta_graph}, {"tensorflow_version", graph->tensorflow_version},
+                         {"variables", vars}};
+  }
+  out["warnings"] = warnings;
+  return out;
+}
+
 }  // namespace
 
 void RegisterInspect(CLI::App& app, int* exit_code) {
@@ -100,21 +120,7 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
       tensors.push_back(std::move(t));
     }
     if (args->json) {
-      json out = {{"format", CheckpointFormatName((*reader)->format())}, {"path", loc->prefix}, {"tensors", tensors}};
-      json header = json::object();
-      for (const auto& [k, v] : (*reader)->Describe()) header[k] = HeaderValue(v);
-      out["header"] = header;
-      if (graph) {
-        json vars = json::array();
-        for (const auto& v : graph->variables) {
-          vars.push_back({{"name", v.name}, {"dtype", DataTypeName(v.dtype)}, {"shape", v.shape},
-                          {"trainable", v.trainable}, {"op", v.op}});
-        }
-        out["meta_graph"] = {{"path", loc->meta_graph}, {"tensorflow_version", graph->tensorflow_version},
-                             {"variables", vars}};
-      }
-      out["warnings"] = warnings;
-      std::printf("%s\n", out.dump(1).c_str());
+      std::printf("%s\n", InspectJson(*loc, **reader, graph, tensors, warnings).dump(1).c_str());
       return;
     }
     std::printf("checkpoint: %s (%s)\n", loc->prefix.c_str(), std::string(CheckpointFormatName((*reader)->format())).c_str());

@@ -106,6 +106,22 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   return spec;
 }
 
+// The target's meta graph for the plan's mode (nullopt for none); a
+// rewrite's warnings and notes go to the report.
+Result<std::optional<tensorflow::MetaGraphDef>> TargetGraph(const Surgery& s, RunReport* report) {
+  std::optional<tensorflow::MetaGraphDef> graph;
+  if (s.plan.meta_mode == MetaGraphMode::kFresh) {
+    SURGEON_ASSIGN_OR_RETURN(graph, BuildTargetGraph(s));
+  } else if (s.plan.meta_mode == MetaGraphMode::kFromSource) {
+    SURGEON_ASSIGN_OR_RETURN(RewriteSpec spec, MakeRewriteSpec(s.plan));
+    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
+    graph = std::move(rewritten.meta_graph);
+    for (auto& w : rewritten.warnings) report->warnings.push_back(std::move(w));
+    for (auto& n : rewritten.notes) report->notes.push_back(std::move(n));
+  }
+  return graph;
+}
+
 }  // namespace
 
 Result<Surgery> PrepareSurgery(const std::string& config_path) {
@@ -171,16 +187,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
 
   // Build everything derived from metadata before touching tensor bytes, so
   // a graph problem fails fast.
-  std::optional<tensorflow::MetaGraphDef> target_graph;
-  if (plan.meta_mode == MetaGraphMode::kFresh) {
-    SURGEON_ASSIGN_OR_RETURN(target_graph, BuildTargetGraph(s));
-  } else if (plan.meta_mode == MetaGraphMode::kFromSource) {
-    SURGEON_ASSIGN_OR_RETURN(RewriteSpec spec, MakeRewriteSpec(s.plan));
-    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
-    target_graph = std::move(rewritten.meta_graph);
-    for (auto& w : rewritten.warnings) report.warnings.push_back(std::move(w));
-    for (auto& n : rewritten.notes) report.notes.push_back(std::move(n));
-  }
+  SURGEON_ASSIGN_OR_RETURN(std::optional<tensorflow::MetaGraphDef> target_graph, TargetGraph(s, &report));
 
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));
   // Copies first, in source data order (sequential reads), then new tensors.

@@ -39,6 +39,7 @@ Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::st
   SURGEON_ASSIGN_OR_RETURN(auto reader, OpenCheckpoint(loc.prefix));
   ConvertResult result;
   if (!loc.note.empty()) result.warnings.push_back(loc.note);
+  CreatedDirectories created({target_prefix});  // Before `out`: see output.h.
   StagedOutput out;
   SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(loc), target_prefix, options, &out));
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, target_prefix));
@@ -51,6 +52,7 @@ Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::st
   SURGEON_RETURN_IF_ERROR(StageCheckpointState(target_prefix, &out));
   result.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.sync));
+  created.Keep();
   result.tensors = reader->entries().size();
   result.bytes = writer->data_bytes();
   result.target_prefix = target_prefix;

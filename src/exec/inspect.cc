@@ -1,5 +1,6 @@
 #include "surgeon/exec/inspect.h"
 
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -84,6 +85,18 @@ Result<Inspection> InspectCheckpoint(const std::string& path) {
   return in;
 }
 
+namespace {
+
+// A header value as JSON: a count is a number ("2" -> 2), text stays text.
+nlohmann::json HeaderValue(const std::string& v) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (!v.empty() && ec == std::errc() && end == v.data() + v.size()) return n;
+  return v;
+}
+
+}  // namespace
+
 std::string InspectionJson(const Inspection& in) {
   const auto trainable = TrainableByKey(in);
   json tensors = json::array();
@@ -91,7 +104,7 @@ std::string InspectionJson(const Inspection& in) {
   json out = {
       {"format", CheckpointFormatName(in.reader->format())}, {"path", in.location.prefix}, {"tensors", tensors}};
   json header = json::object();
-  for (const auto& [k, v] : in.reader->Describe()) header[k] = v;
+  for (const auto& [k, v] : in.reader->Describe()) header[k] = HeaderValue(v);
   out["header"] = header;
   if (in.graph) {
     json vars = json::array();
@@ -117,7 +130,7 @@ std::string InspectionText(const Inspection& in) {
       Printf("checkpoint: %s (%s)\n", in.location.prefix, std::string(CheckpointFormatName(reader.format())));
   for (const auto& [k, v] : reader.Describe()) out += Printf("  %s: %s\n", k, v);
   if (in.graph) {
-    const std::string version = in.graph->tensorflow_version.empty() ? "?" : in.graph->tensorflow_version;
+    const std::string version = in.graph->tensorflow_version.empty() ? "version not recorded" : in.graph->tensorflow_version;
     out += Printf("meta graph: %s (TF %s, ", in.location.meta_graph, version) +
            std::to_string(in.graph->variables.size()) + " variables)\n";
   }

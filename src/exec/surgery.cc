@@ -13,10 +13,12 @@
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
+#include "surgeon/format/variable_layout.h"
 #include "surgeon/graph/fresh_graph.h"
 #include "surgeon/graph/rewrite_graph.h"
 #include "surgeon/plan/cast.h"
 #include "surgeon/plan/initializer.h"
+#include "surgeon/plan/plan_json.h"
 #include "surgeon/plan/planner.h"
 
 namespace surgeon {
@@ -26,7 +28,9 @@ Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tens
   Inventory inv;
   inv.tensors = reader.entries();
   if (graph) {
+    const auto layouts = ComputeVariableLayouts(graph->graph_def());
     for (const auto& v : SummarizeMetaGraph(*graph).variables) {
+      if (auto l = layouts.find(v.name); l != layouts.end()) inv.layouts[v.checkpoint_key()] = l->second;
       GraphVariable gv;
       gv.name = v.checkpoint_key();
       gv.dtype = v.dtype;
@@ -145,6 +149,22 @@ Status WriteTensors(const Surgery& s, BundleWriter* writer, const ProgressFn& pr
   return Status::OK();
 }
 
+// The target's meta graph for the plan's mode (nullopt for none); a
+// rewrite's warnings and notes go to the report.
+Result<std::optional<tensorflow::MetaGraphDef>> TargetGraph(const Surgery& s, RunReport* report) {
+  std::optional<tensorflow::MetaGraphDef> graph;
+  if (s.plan.meta_mode == MetaGraphMode::kFresh) {
+    SURGEON_ASSIGN_OR_RETURN(graph, BuildTargetGraph(s));
+  } else if (s.plan.meta_mode == MetaGraphMode::kFromSource) {
+    SURGEON_ASSIGN_OR_RETURN(RewriteSpec spec, MakeRewriteSpec(s.plan));
+    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
+    graph = std::move(rewritten.meta_graph);
+    for (auto& w : rewritten.warnings) report->warnings.push_back(std::move(w));
+    for (auto& n : rewritten.notes) report->notes.push_back(std::move(n));
+  }
+  return graph;
+}
+
 }  // namespace
 
 Result<Surgery> PrepareSurgery(const std::string& config_path) {
@@ -204,20 +224,13 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   auto start = std::chrono::steady_clock::now();
   const Plan& plan = s.plan;
   RunReport report;
+  CreatedDirectories created({plan.target_prefix, options.report_path});  // Before `out`: see output.h.
   StagedOutput out;
   SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
 
   // Build everything derived from metadata before touching tensor bytes, so
   // a graph problem fails fast.
-  std::optional<tensorflow::MetaGraphDef> target_graph;
-  if (plan.meta_mode == MetaGraphMode::kFresh) {
-    SURGEON_ASSIGN_OR_RETURN(target_graph, BuildTargetGraph(s));
-  } else if (plan.meta_mode == MetaGraphMode::kFromSource) {
-    SURGEON_ASSIGN_OR_RETURN(RewriteSpec spec, MakeRewriteSpec(s.plan));
-    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
-    target_graph = std::move(rewritten.meta_graph);
-    for (auto& w : rewritten.warnings) report.warnings.push_back(std::move(w));
-  }
+  SURGEON_ASSIGN_OR_RETURN(std::optional<tensorflow::MetaGraphDef> target_graph, TargetGraph(s, &report));
 
   SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));
   SURGEON_RETURN_IF_ERROR(WriteTensors(s, writer.get(), options.progress, &report));
@@ -234,7 +247,6 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
     SURGEON_RETURN_IF_ERROR(frozen->Append(text));
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const PlanAction& a : plan.actions) report.results.push_back({&a, 0});
   if (!options.report_path.empty()) {
     SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out.Add(options.report_path));
     report.files = out.final_paths();
@@ -244,48 +256,28 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
   report.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.output.sync));
+  created.Keep();
   return report;
 }
 
 std::string RunReportJson(const Surgery& s, const RunReport& report) {
-  using nlohmann::json;
-  const Plan& plan = s.plan;
-  json vars = json::array();
-  for (const PlanAction& a : plan.actions) {
-    json v = {{"name", a.target},
-              {"action", ActionKindName(a.kind)},
-              {"dtype", DataTypeName(a.dtype)},
-              {"shape", a.shape},
-              {"bytes", a.bytes},
-              {"trainable", a.trainable},
-              {"frozen", a.frozen},
-              {"rule", a.rule}};
-    if (a.kind == PlanAction::Kind::kCopy) {
-      v["source"] = a.source;
-      if (a.source_dtype != a.dtype) v["cast_from"] = DataTypeName(a.source_dtype);
-    } else {
-      v["initializer"] = InitializerKindName(a.initializer.kind);
-      v["seed"] = a.seed;
-      if (!a.replaces.empty()) v["replaces"] = a.replaces;
-    }
-    vars.push_back(std::move(v));
-  }
-  json dropped = json::array();
-  for (const auto& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
-  json out = {{"config", plan.config_path},
-              {"source", {{"checkpoint", s.source.prefix}, {"format", CheckpointFormatName(s.reader->format())},
-                          {"meta_graph", plan.source_meta_graph}}},
-              {"target", {{"checkpoint", plan.target_prefix}, {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
-              {"seed", plan.seed},
-              {"variables", vars},
-              {"dropped", dropped},
-              {"frozen", plan.FrozenNames()},
-              {"totals", {{"copied", report.copied}, {"initialized", report.initialized}, {"cast", report.cast},
-                          {"copied_bytes", report.copied_bytes}, {"generated_bytes", report.generated_bytes},
-                          {"seconds", report.seconds}}},
-              {"files", report.files},
-              {"warnings", s.warnings}};
-  return out.dump(1, ' ', false, json::error_handler_t::replace) + "\n";  // non-UTF-8 key bytes -> U+FFFD
+  // The plan's own JSON (one schema: docs/plan.schema.json), plus what the
+  // run did and every warning, the planning ones and the run's.
+  nlohmann::json out = PlanToJson(s.plan);
+  out["source"]["checkpoint"] = s.source.prefix;
+  out["source"]["format"] = CheckpointFormatName(s.reader->format());
+  out["run"] = {{"copied", report.copied},
+                {"initialized", report.initialized},
+                {"cast", report.cast},
+                {"copied_bytes", report.copied_bytes},
+                {"generated_bytes", report.generated_bytes},
+                {"seconds", report.seconds}};
+  out["files"] = report.files;
+  std::vector<std::string> warnings = s.warnings;
+  warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
+  out["warnings"] = warnings;
+  // Checkpoint keys are bytes: a name that is not UTF-8 gets U+FFFD.
+  return out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace surgeon

@@ -61,7 +61,7 @@ class Rewriter {
     FixCollections();
     SURGEON_RETURN_IF_ERROR(BuildSaver());
     SURGEON_RETURN_IF_ERROR(FillStrippedOpList(&mg_));
-    return RewriteResult{std::move(mg_), std::move(warnings_)};
+    return RewriteResult{std::move(mg_), std::move(warnings_), std::move(notes_)};
   }
 
  private:
@@ -221,8 +221,8 @@ class Rewriter {
         total += count;
         by_op += (by_op.empty() ? "" : ", ") + std::to_string(count) + " " + op;
       }
-      warnings_.push_back("removed " + std::to_string(total) + " node(s) that used dropped '" + root + "' (" + by_op +
-                          "), e.g. '" + first_reported.at(root) + "'");
+      notes_.push_back("removed " + std::to_string(total) + " node(s) that used dropped '" + root + "' (" + by_op +
+                       "), e.g. '" + first_reported.at(root) + "'");
     }
   }
 
@@ -680,6 +680,7 @@ class Rewriter {
   tensorflow::MetaGraphDef mg_;
   RewriteSpec spec_;  // A copy: ExpandPartitioned rewrites it.
   std::vector<std::string> warnings_;
+  std::vector<std::string> notes_;
   std::unordered_set<std::string> removed_;
   std::unordered_map<std::string, std::string> name_map_;
   std::map<std::string, tensorflow::SaveSliceInfoDef> slice_info_;

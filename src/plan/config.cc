@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <functional>
@@ -11,7 +12,9 @@
 #include <set>
 
 #include "plan/suggest.h"
+#include "surgeon/plan/config_reference.h"
 #include "surgeon/base/file.h"
+#include "surgeon/format/checkpoint_path.h"
 
 namespace surgeon {
 
@@ -44,7 +47,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Keys each initializer type accepts besides `type`.
+const std::vector<std::string>& InitializerNames() {
+  static const auto* v = [] {
+    auto* names = new std::vector<std::string>;
+    for (const InitializerDoc& d : InitializerReference()) names->emplace_back(InitializerKindName(d.kind));
+    return names;
+  }();
+  return *v;
+}
+
 std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -87,8 +98,11 @@ class ConfigParser {
   // Calls `handle(key, value, path)` for each entry of a map after checking
   // that it is a map, that each key is known and that none repeats.
   using Handler = std::function<Status(const std::string& key, const YAML::Node& value, const std::string& path)>;
+  // What to say about a key not in `allowed` (default: "unknown key" with a
+  // "did you mean" or the list of allowed keys).
+  using UnknownKey = std::function<std::string(const std::string& key)>;
   Status ForEachKey(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed,
-                    const Handler& handle) const {
+                    const Handler& handle, const UnknownKey& unknown = nullptr) const {
     if (!map.IsMap()) return Error(map, path.empty() ? "config" : path, "expected a map, got " + Describe(map));
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
@@ -99,18 +113,17 @@ class ConfigParser {
       std::string key = k.IsScalar() ? k.Scalar() : "?";
       std::string key_path = path.empty() ? key : path + "." + key;
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string what = "unknown key";
-        if (auto near = ClosestMatch(key, allowed)) {
-          what += "; did you mean '" + *near + "'?";
-        } else {
-          what += " (expected one of: " + Join(allowed, ", ") + ")";
-        }
-        return Error(k, key_path, what);
+        return Error(k, key_path, unknown ? unknown(key) : UnknownKeyWhat(key, allowed));
       }
       if (!seen.insert(key).second) return Error(k, key_path, "key appears twice");
       SURGEON_RETURN_IF_ERROR(handle(key, kv.second, key_path));
     }
     return Status::OK();
+  }
+
+  static std::string UnknownKeyWhat(const std::string& key, const std::vector<std::string>& allowed) {
+    if (auto near = ClosestMatch(key, allowed)) return "unknown key; did you mean '" + *near + "'?";
+    return "unknown key (expected one of: " + Join(allowed, ", ") + ")";
   }
 
   Status RequireKeys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required) const {
@@ -180,6 +193,12 @@ class ConfigParser {
     return out;
   }
 
+  // A target prefix must name files, not a directory (TargetPrefixProblem).
+  Status TargetPrefixAt(const YAML::Node& node, const std::string& path, const std::string& prefix) const {
+    std::string problem = TargetPrefixProblem(prefix);
+    return problem.empty() ? Status::OK() : Error(node, path, problem);
+  }
+
   Status ParseSource(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
   Status ParseTarget(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
   Result<RenameRule> ParseRename(const YAML::Node& node, const std::string& path) const;
@@ -208,9 +227,7 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
                                    Describe(root));
   }
   SURGEON_RETURN_IF_ERROR(RequireKeys(root, "", {"source", "target"}));
-  static const std::vector<std::string> kTopKeys = {
-      "source", "target", "seed",   "keep",   "drop", "drop_optimizer_slots", "global_step",
-      "rename", "new",    "freeze", "cast", "allow_shape_change"};
+  static const std::vector<std::string> kTopKeys = ConfigKeysIn("");
   return ForEachKey(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& v, const std::string& path) -> Status {
     if (key == "source") return ParseSource(v, path, c);
     if (key == "target") return ParseTarget(v, path, c);
@@ -282,7 +299,7 @@ Status ConfigParser::ParseSource(const YAML::Node& node, const std::string& path
     c->source_checkpoint = ResolvePath(p);
     return Status::OK();
   }
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("source"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
     if (key == "checkpoint") c->source_checkpoint = ResolvePath(p);
@@ -296,13 +313,15 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
   c->target_pos = Pos(node);
   if (node.IsScalar()) {
     SURGEON_ASSIGN_OR_RETURN(std::string p, String(node, path));
+    SURGEON_RETURN_IF_ERROR(TargetPrefixAt(node, path, p));
     c->target_checkpoint = ResolvePath(p);
     return Status::OK();
   }
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("target"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (key == "checkpoint") {
       SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+      SURGEON_RETURN_IF_ERROR(TargetPrefixAt(v, kp, p));
       c->target_checkpoint = ResolvePath(p);
       return Status::OK();
     }
@@ -332,7 +351,7 @@ Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::
   r.pos = Pos(node);
   int kinds = 0;
   bool has_to = false;
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"from", "regex", "scope", "to"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("rename[]"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (!v.IsScalar()) return Error(v, kp, "expected a string, got " + Describe(v));
     const std::string& s = v.Scalar();
@@ -342,6 +361,7 @@ Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::
       return Status::OK();
     }
     ++kinds;
+    if (s.empty() && key == "scope") return Error(v, kp, "expected a scope, got ''; the root scope is written \"/\"");
     if (s.empty()) return Error(v, kp, "expected a non-empty string, got ''");
     r.from = s;
     if (key == "from") {
@@ -405,6 +425,12 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
 
   std::vector<std::string> allowed = {"type"};
   for (const std::string& p : InitializerParams(*kind)) allowed.push_back(p);
+  // A parameter of a different initializer is the usual mistake (stddev on
+  // zeros): say which parameters this one does take.
+  const std::vector<std::string>& params = InitializerParams(*kind);
+  auto not_a_parameter = [&](const std::string&) {
+    return "not a parameter of " + type + " (its parameters: " + (params.empty() ? "none" : Join(params, ", ")) + ")";
+  };
   Status st = ForEachKey(node, path, allowed, [&](const std::string& key, const YAML::Node& v,
                                                  const std::string& kp) -> Status {
     if (key == "type") return Status::OK();
@@ -416,15 +442,7 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
       SetInitializerParam(&spec, key, d);
     }
     return Status::OK();
-  });
-  if (!st.ok() && st.message().find(": unknown key") != std::string::npos) {
-    // Say which parameters this initializer does take; a parameter of a
-    // different initializer is the usual mistake (stddev on zeros).
-    std::vector<std::string> params = InitializerParams(*kind);
-    std::string head = st.message().substr(0, st.message().find(": unknown key"));
-    return Status::InvalidArgument(head + ": not a parameter of " + type + " (its parameters: " +
-                                   (params.empty() ? "none" : Join(params, ", ")) + ")");
-  }
+  }, not_a_parameter);
   SURGEON_RETURN_IF_ERROR(st);
   return spec;
 }
@@ -434,7 +452,7 @@ Result<NewVariableConfig> ConfigParser::ParseNew(const YAML::Node& node, const s
   n.key_path = path;
   n.pos = Pos(node);
   SURGEON_RETURN_IF_ERROR(ForEachKey(
-      node, path, {"name", "shape", "dtype", "initializer", "feeds_from", "trainable"},
+      node, path, ConfigKeysIn("new[]"),
       [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
         if (key == "name") {
           SURGEON_ASSIGN_OR_RETURN(n.name, String(v, kp));
@@ -471,7 +489,7 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   CastRule r;
   r.key_path = path;
   r.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"match", "to"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("cast[]"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (key == "match") {
       SURGEON_ASSIGN_OR_RETURN(PatternRule p, PatternAt(v, kp));
@@ -488,6 +506,72 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   return r;
 }
 
+// yaml-cpp notices an unclosed flow ('{' or '[') only at the next token,
+// often a line or more later. Find the opener that is still open at
+// `offset`, skipping quoted scalars and comments, so the message can point
+// at the line where the flow started. nullopt when there is none.
+std::optional<std::pair<int, int>> UnclosedFlowOpener(std::string_view text, size_t offset, char opener) {
+  std::vector<std::pair<char, size_t>> open;  // bracket, offset
+  char quote = 0;
+  for (size_t i = 0; i < std::min(offset, text.size()); ++i) {
+    char c = text[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n')) {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if ((c == '"' || c == '\'') && (i == 0 || std::string_view(" [{,:\n").find(text[i - 1]) != std::string_view::npos)) {
+      quote = c;
+    } else if (c == '{' || c == '[') {
+      open.emplace_back(c, i);
+    } else if ((c == '}' || c == ']') && !open.empty()) {
+      open.pop_back();
+    }
+  }
+  for (auto it = open.rbegin(); it != open.rend(); ++it) {
+    if (it->first != opener) continue;
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + it->second, '\n'));
+    size_t line_start = text.rfind('\n', it->second);
+    int column = static_cast<int>(it->second - (line_start == std::string_view::npos ? 0 : line_start + 1)) + 1;
+    return std::make_pair(line, column);
+  }
+  return std::nullopt;
+}
+
+Status YamlSyntaxError(std::string_view text, const std::string& display_name, const YAML::Exception& e) {
+  ConfigPos pos{display_name, e.mark.line + 1, e.mark.column + 1};
+  if (e.mark.is_null()) pos.line = 0;
+  std::string what = e.msg;
+  const bool map_flow = what == YAML::ErrorMsg::END_OF_MAP_FLOW, seq_flow = what == YAML::ErrorMsg::END_OF_SEQ_FLOW;
+  if ((map_flow || seq_flow) && !e.mark.is_null()) {
+    const char opener = map_flow ? '{' : '[';
+    if (auto start = UnclosedFlowOpener(text, static_cast<size_t>(e.mark.pos), opener)) {
+      const int noticed = pos.line;
+      pos.line = start->first;
+      pos.column = start->second;
+      what = std::string("this '") + opener + "' is never closed: missing '" + (map_flow ? "}" : "]") +
+             "' (the parser noticed at line " + std::to_string(noticed) + ")";
+    }
+  }
+  return Status::InvalidArgument(pos.ToString() + ": invalid YAML: " + what);
+}
+
+// A checkpoint file given where a config belongs (`surgeon plan model.ckpt.index`).
+std::optional<std::string> NotAConfig(std::string_view text, const std::string& path) {
+  static const char kMagic[] = "\x57\xfb\x80\x8b\x24\x75\x47\xdb";  // kTableMagicNumber, little-endian
+  const bool table = text.size() >= 8 && text.substr(text.size() - 8) == std::string_view(kMagic, 8);
+  const std::string base = Basename(path);
+  const bool named = base.ends_with(".index") || base.ends_with(".meta") || base.find(".data-") != std::string::npos ||
+                     base == "saved_model.pb";
+  if (!table && !named) {
+    if (text.find('\0') == std::string_view::npos) return std::nullopt;
+    return path + ": this is a binary file, not a YAML surgery config";
+  }
+  return path + ": this is a checkpoint file, not a surgery config; `surgeon inspect " + path +
+         "` lists its tensors, and a config names it as source.checkpoint";
+}
+
 }  // namespace
 
 Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& display_name,
@@ -498,9 +582,7 @@ Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& di
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    ConfigPos pos{display_name, e.mark.line + 1, e.mark.column + 1};
-    if (e.mark.is_null()) pos.line = 0;
-    return Status::InvalidArgument(pos.ToString() + ": invalid YAML: " + e.msg);
+    return YamlSyntaxError(yaml_text, display_name, e);
   }
   try {
     ConfigParser parser(display_name, base_dir);
@@ -520,6 +602,7 @@ Result<PlanConfig> LoadConfig(const std::string& yaml_path) {
     if (msg.find(yaml_path) == std::string::npos) msg = yaml_path + ": " + msg;
     return Status(text.status().code(), msg + " (reading the config)");
   }
+  if (auto problem = NotAConfig(*text, yaml_path)) return Status::InvalidArgument(*problem);
   return ParseConfig(*text, yaml_path, Dirname(yaml_path));
 }
 

@@ -89,11 +89,11 @@ TEST_CASE("VGG16 demo: surgeon run configs/vgg16_to_mycls.yaml", "[demo][vgg16]"
 
   // The report names every target variable and every dropped source tensor.
   json report = json::parse(testing::ReadFile(dir + "/report.json"));
-  CHECK(report["variables"].size() == 32);
+  CHECK(report["actions"].size() == 32);
   CHECK(report["dropped"].size() == (*src)->entries().size() - 30);
-  for (const auto& var : report["variables"]) {
+  for (const auto& var : report["actions"]) {
     CHECK(var.contains("rule"));
-    CHECK(var["frozen"].get<bool>() == (var["name"].get<std::string>().rfind("mycls/conv", 0) == 0));
+    CHECK(var["frozen"].get<bool>() == (var["target"].get<std::string>().rfind("mycls/conv", 0) == 0));
   }
 
   // The meta graph: every checkpoint key restored, trainable = all - frozen.

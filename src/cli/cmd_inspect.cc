@@ -3,39 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <map>
 
 #include "cli/command.h"
-#include "surgeon/format/checkpoint_path.h"
-#include "surgeon/format/meta_graph.h"
+#include "surgeon/exec/inspect.h"
 
 namespace surgeon::cli {
-namespace {
-
 using nlohmann::json;
-
-// Where graph and checkpoint disagree, in words a user can act on.
-std::vector<std::string> CrossCheck(const CheckpointReader& reader, const MetaGraphSummary& graph) {
-  std::vector<std::string> out;
-  for (const auto& v : graph.variables) {
-    if (v.op == "VarHandleOp") continue;  // TF2 graphs key variables by object path, not node name.
-    const TensorEntry* e = reader.Find(v.checkpoint_key());
-    if (e == nullptr) {
-      out.push_back("graph variable '" + v.name + "' has no tensor in the checkpoint");
-      continue;
-    }
-    if (v.dtype != e->dtype) {
-      out.push_back("'" + v.name + "': graph says " + DataTypeName(v.dtype) + ", checkpoint has " + DataTypeName(e->dtype));
-    }
-    if (v.shape_known && v.checkpoint_shape() != e->shape) {
-      out.push_back("'" + v.name + "': graph shape " + ShapeToString(v.checkpoint_shape()) + ", checkpoint shape " +
-                    ShapeToString(e->shape));
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 void RegisterInspect(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("inspect", "List every tensor of a checkpoint (name, dtype, shape, size)");
@@ -47,30 +20,12 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
   cmd->add_option("PATH", args->path, "checkpoint prefix, .index, V1 file or quoted shard pattern, directory or SavedModel")->required();
   cmd->add_flag("--json", args->json, "machine-readable output");
   cmd->callback([args, exit_code] {
-    auto loc = ResolveCheckpoint(args->path);
-    if (!loc.ok()) {
-      *exit_code = ReportError(loc.status());
-      return;
-    }
-    auto reader = OpenCheckpoint(loc->prefix);
-    if (!reader.ok()) {
-      *exit_code = ReportError(reader.status());
-      return;
-    }
-    std::vector<std::string> warnings;
-    if (!loc->note.empty()) warnings.push_back(loc->note);
-    std::optional<MetaGraphSummary> graph;
-    std::map<std::string, const GraphVariableInfo*> graph_vars;
-    if (!loc->meta_graph.empty()) {
-      auto mg = ReadMetaGraph(loc->meta_graph);
-      if (mg.ok()) {
-        graph = SummarizeMetaGraph(*mg);
-        for (const auto& v : graph->variables) graph_vars[v.checkpoint_key()] = &v;
-        for (auto& w : CrossCheck(**reader, *graph)) warnings.push_back(loc->meta_graph + ": " + w);
-      } else {
-        warnings.push_back("meta graph not read: " + mg.status().message());
-      }
-    }
+    auto inspection = InspectCheckpoint(args->path);
+    if (!inspection.ok()) return void(*exit_code = ReportError(inspection.status()));
+    const CheckpointLocation* loc = &inspection->location;
+    const auto* reader = &inspection->reader;
+    const std::optional<MetaGraphSummary>& graph = inspection->graph;
+    const std::vector<std::string>& warnings = inspection->warnings;
     uint64_t total = 0;
     json tensors = json::array();
     for (const auto& e : (*reader)->entries()) {
@@ -87,7 +42,7 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
         t["slices"] = slices;
       }
       if (!e.object_full_name.empty()) t["object_full_name"] = e.object_full_name;
-      if (auto it = graph_vars.find(e.key); it != graph_vars.end()) t["trainable"] = it->second->trainable;
+      if (auto trainable = inspection->Trainable(e.key)) t["trainable"] = *trainable;
       tensors.push_back(std::move(t));
     }
     if (args->json) {

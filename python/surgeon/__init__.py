@@ -23,10 +23,32 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+import sys
+
 import numpy as np
 
-from . import _core
 from ._errors import Error, OperationError, RequestError
+
+
+def _load_core() -> Any:
+    """Imports the extension with RTLD_DEEPBIND: its references to protobuf
+    (and yaml-cpp, snappy) bind to the libraries it was linked with, ahead of
+    any same-named symbols already global in the process. TensorFlow's
+    libraries export their own, newer protobuf (google::protobuf::*, same
+    names): imported after TensorFlow without DEEPBIND, surgeon's generated
+    descriptors would register in TF's pool, which aborts the process."""
+    flags = sys.getdlopenflags() if hasattr(sys, "getdlopenflags") else None
+    try:
+        if flags is not None:
+            sys.setdlopenflags(os.RTLD_NOW | os.RTLD_LOCAL | getattr(os, "RTLD_DEEPBIND", 0))
+        from . import _core as core
+    finally:
+        if flags is not None:
+            sys.setdlopenflags(flags)
+    return core
+
+
+_core = _load_core()
 
 __all__ = [
     "Error", "RequestError", "OperationError", "TensorInfo", "Plan", "Report", "TensorCheck", "VerifyResult",
@@ -155,9 +177,11 @@ class Plan:
 
 @dataclass
 class Report:
-    """What `surgeon run --report FILE` writes, as a dict (`data`)."""
+    """What `surgeon run --report FILE` writes, as a dict (`data`), plus the
+    warnings `surgeon run` prints."""
 
     data: Dict[str, Any]
+    run_warnings: List[str] = field(default_factory=list)  # Found while writing (graph rewrite).
 
     @property
     def files(self) -> List[str]:
@@ -165,7 +189,7 @@ class Report:
 
     @property
     def warnings(self) -> List[str]:
-        return self.data["warnings"]
+        return list(self.data["warnings"]) + list(self.run_warnings)
 
     @property
     def variables(self) -> List[Dict[str, Any]]:
@@ -195,8 +219,8 @@ def run(config: Config, force: bool = False, report: Optional[PathLike] = None, 
     frozen list and `checkpoint` state file (staged, renamed into place at
     the end). `force` replaces an existing target; `report` also writes the
     JSON report to that file."""
-    text = _core.run(*_config_args(config), force, "" if report is None else os.fspath(report), progress)
-    return Report(json.loads(text))
+    text, warnings = _core.run(*_config_args(config), force, "" if report is None else os.fspath(report), progress)
+    return Report(json.loads(text), list(warnings))
 
 
 @dataclass(frozen=True)

@@ -195,22 +195,21 @@ py::tuple PlanJson(const std::string& config, bool is_text, const std::string& b
   return py::make_tuple(json, warnings);
 }
 
-// The JSON report `surgeon run --report` writes (written there too when
-// report_path is set).
-std::string Run(const std::string& config, bool is_text, const std::string& base_dir, bool force,
-                const std::string& report_path, std::optional<py::function> progress) {
+// (the JSON report `surgeon run --report` writes (also written there when
+// report_path is set), the run's own warnings: graph rewrite findings).
+py::tuple Run(const std::string& config, bool is_text, const std::string& base_dir, bool force,
+              const std::string& report_path, std::optional<py::function> progress) {
   ProgressBridge bridge(std::move(progress));
-  return bridge.Run([&] {
+  std::pair<std::string, std::vector<std::string>> out = bridge.Run([&] {
     Surgery s = Unwrap(PrepareSurgery(Unwrap(ConfigFrom(config, is_text, base_dir))));
     RunOptions options;
     options.output.force = force;
     options.report_path = report_path;
     options.progress = bridge.fn();
     RunReport r = Unwrap(ExecuteSurgery(s, options));
-    // ExecuteSurgery's warnings (graph rewrite findings) join the plan's.
-    for (auto& w : r.warnings) s.warnings.push_back(std::move(w));
-    return RunReportJson(s, r);
+    return std::make_pair(RunReportJson(s, r), r.warnings);
   });
+  return py::make_tuple(out.first, out.second);
 }
 
 py::dict Verify(const std::string& path, std::optional<py::function> progress) {

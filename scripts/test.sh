@@ -26,10 +26,18 @@ if [[ ! -x $VENV/bin/python ]]; then
 fi
 BIN=$(cd "$BUILD" && pwd)
 # The Python package (`pip install .`), installed into a folder of the build
-# rather than the shared venv; its CMake build lives in build/python/ (see
-# pyproject.toml), so a re-run only relinks what changed.
+# rather than the shared venv. Its CMake build lives in build/python/ (see
+# pyproject.toml) and the pinned build tools in $BIN/python-build-tools, so a
+# re-run reconfigures nothing and only recompiles what changed (through ccache).
 SITE="$BIN/python-site"
-if ! CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} "$VENV/bin/python" -m pip install -q --no-deps --upgrade --target "$SITE" "$REPO"; then
+TOOLS="$BIN/python-build-tools"
+REQUIRES=$("$VENV/bin/python" -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])')
+if [[ ! -f $TOOLS/.requires || $(cat "$TOOLS/.requires") != "$REQUIRES" ]]; then
+  rm -rf "$TOOLS"
+  "$VENV/bin/python" -m pip install -q --target "$TOOLS" $REQUIRES && echo "$REQUIRES" > "$TOOLS/.requires"
+fi
+if ! PYTHONPATH="$TOOLS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+    "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation --upgrade --target "$SITE" "$REPO"; then
   [[ ${CI:-} == true ]] && { echo "FAIL: pip install . failed" >&2; exit 1; }
   echo "NOTE: pip install . failed: the Python package tests will be SKIPPED"
 fi

@@ -511,9 +511,14 @@ def test_extension_symbols():
     The module exports none of them (nor anything of surgeon, protobuf or
     yaml-cpp), so TF cannot bind to surgeon's copies, and surgeon's own
     references were bound inside the module at link time. surgeon's protobuf
-    is the system libprotobuf.so, TF's is bundled in TF's libraries; TF loads
-    them RTLD_LOCAL (as Python loads extensions), so each resolves in its own
-    scope, and they share no STB_GNU_UNIQUE symbol (those unify across scopes)."""
+    is the system libprotobuf.so; TF's (a newer one, same google::protobuf
+    names) is bundled in TF's libraries and, once TF is imported, visible in
+    the global scope: surgeon/__init__.py loads the module RTLD_DEEPBIND so
+    its references (and libprotobuf.so's own) resolve to the libraries it was
+    linked with first. Without that, `import tensorflow; import surgeon`
+    registered surgeon's descriptors in TF's pool and aborted. The two
+    protobufs also share no STB_GNU_UNIQUE symbol (those unify across any
+    scope)."""
     so = surgeon._core.__file__
 
     def dynsyms(path, flag="--defined-only"):
@@ -535,9 +540,14 @@ def test_extension_symbols():
     for lib in glob.glob(os.path.join(tf_dir, "*.so*")) + glob.glob(os.path.join(tf_dir, "python", "*.so")):
         shared = unique & {name for kind, name in dynsyms(lib) if kind == "u"}
         assert not shared, (lib, sorted(shared)[:10])
-    # TensorFlow still loads its libraries RTLD_LOCAL (the other half of the argument).
-    with open(os.path.join(tf_dir, "python", "pywrap_tensorflow.py")) as f:
-        assert "RTLD_LOCAL" in f.read()
+    # TF's protobuf is global once TF is imported: why DEEPBIND is needed.
+    code = ("import ctypes, tensorflow; print(hasattr(ctypes.CDLL(None), "
+            "'_ZN6google8protobuf8internal20AddDescriptorsRunnerC1EPKNS1_15DescriptorTableE'))")
+    p = run_python(code)
+    assert p.returncode == 0, p.stderr[-2000:]
+    print(f"\nTF's google::protobuf::internal::AddDescriptorsRunner (what surgeon's generated code calls) in the global scope after import tensorflow: {p.stdout.strip()}")
+    with open(os.path.join(os.path.dirname(surgeon.__file__), "__init__.py")) as f:
+        assert "RTLD_DEEPBIND" in f.read()
 
 
 # ---------------------------------------------------------------- memory

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds surgeon and runs the whole test suite: the C++ suites (unit, corpus,
 # end-to-end CLI) under ctest, then the TensorFlow-judged tests (tests/tf,
-# pytest in the environment scripts/install-deps.sh made).
+# pytest in the environment scripts/install-deps.sh made), with the Python
+# package built by `pip install .` (tests/tf/test_python_api.py).
 # Corpus tests read ../shared/tf-corpus and say SKIPPED when it is absent;
 # the TensorFlow tests say SKIPPED without TensorFlow, except under CI=true.
 set -euo pipefail
@@ -24,5 +25,21 @@ if [[ ! -x $VENV/bin/python ]]; then
   exit 0
 fi
 BIN=$(cd "$BUILD" && pwd)
-SURGEON_BIN="$BIN/surgeon" SURGEON_TF_WORK="$BIN/tf-work" \
+# The Python package (`pip install .`), installed into a folder of the build
+# rather than the shared venv. Its CMake build lives in build/python/ (see
+# pyproject.toml) and the pinned build tools in $BIN/python-build-tools, so a
+# re-run reconfigures nothing and only recompiles what changed (through ccache).
+SITE="$BIN/python-site"
+TOOLS="$BIN/python-build-tools"
+REQUIRES=$("$VENV/bin/python" -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])')
+if [[ ! -f $TOOLS/.requires || $(cat "$TOOLS/.requires") != "$REQUIRES" ]]; then
+  rm -rf "$TOOLS"
+  "$VENV/bin/python" -m pip install -q --target "$TOOLS" $REQUIRES && echo "$REQUIRES" > "$TOOLS/.requires"
+fi
+if ! PYTHONPATH="$TOOLS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+    "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation --upgrade --target "$SITE" "$REPO"; then
+  [[ ${CI:-} == true ]] && { echo "FAIL: pip install . failed" >&2; exit 1; }
+  echo "NOTE: pip install . failed: the Python package tests will be SKIPPED"
+fi
+PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" SURGEON_BIN="$BIN/surgeon" SURGEON_TF_WORK="$BIN/tf-work" \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$REPO/tests/tf" ${PYTEST_ARGS:-}

@@ -43,4 +43,15 @@ Status Status::WithContext(std::string_view context) const {
   return Status(code(), std::move(msg));
 }
 
+bool IsBadRequest(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace surgeon

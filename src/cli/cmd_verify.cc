@@ -2,9 +2,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
-#include "surgeon/format/checkpoint_path.h"
-#include "surgeon/format/meta_graph.h"
-#include "surgeon/graph/graph_checker.h"
+#include "surgeon/exec/verify.h"
 
 namespace surgeon::cli {
 
@@ -18,51 +16,24 @@ void RegisterVerify(CLI::App& app, int* exit_code) {
   cmd->add_option("PATH", args->path, "checkpoint prefix, .index, V1 file or quoted shard pattern, or directory")->required();
   cmd->add_flag("-q,--quiet", args->quiet, "print only problems and the summary");
   cmd->callback([args, exit_code] {
-    auto loc = ResolveCheckpoint(args->path);
-    if (!loc.ok()) {
-      *exit_code = ReportError(loc.status());
-      return;
-    }
-    if (!loc->note.empty()) Warn(loc->note);
-    auto reader = OpenCheckpoint(loc->prefix);
-    if (!reader.ok()) {
-      *exit_code = ReportError(reader.status());
-      return;
-    }
-    size_t bad = 0;
-    uint64_t bytes = 0;
-    for (const auto& e : (*reader)->entries()) {
-      auto data = (*reader)->Read(e);
-      if (!data.ok()) {
-        bad++;
-        std::printf("BAD  %s: %s\n", e.key.c_str(), data.status().message().c_str());
-        continue;
-      }
-      bytes += data->bytes().size();
-      if (!args->quiet) std::printf("ok   %s\n", e.key.c_str());
-    }
-    size_t n = (*reader)->entries().size();
-    std::printf("%s: %zu tensors, %s checked, %zu bad\n", loc->prefix.c_str(), n, HumanBytes(bytes).c_str(), bad);
-    // The meta graph must import and restore exactly this checkpoint (TF2
-    // SavedModel graphs restore by object path, so only structure is checked).
-    if (!loc->meta_graph.empty()) {
-      auto graph = ReadMetaGraph(loc->meta_graph);
-      if (!graph.ok()) {
-        std::printf("BAD  %s: %s\n", loc->meta_graph.c_str(), graph.status().message().c_str());
-        bad++;
-      } else {
-        std::optional<std::vector<CheckpointTensorInfo>> keys;
-        if (!loc->saved_model) {
-          keys.emplace();
-          for (const auto& e : (*reader)->entries()) keys->push_back({e.key, e.dtype, e.shape});
-        }
-        auto problems = CheckGraph(*graph, keys);
-        for (const auto& p : problems) std::printf("BAD  %s: %s\n", loc->meta_graph.c_str(), p.c_str());
-        bad += problems.size();
-        std::printf("%s: meta graph %s\n", loc->meta_graph.c_str(), problems.empty() ? "ok" : "has problems");
+    auto v = VerifyCheckpoint(args->path);
+    if (!v.ok()) return void(*exit_code = ReportError(v.status()));
+    const CheckpointLocation& loc = v->location;
+    if (!loc.note.empty()) Warn(loc.note);
+    for (const auto& t : v->tensors) {
+      if (!t.ok) {
+        std::printf("BAD  %s: %s\n", t.key.c_str(), t.problem.c_str());
+      } else if (!args->quiet) {
+        std::printf("ok   %s\n", t.key.c_str());
       }
     }
-    if (bad) *exit_code = kExitFailure;
+    std::printf("%s: %zu tensors, %s checked, %zu bad\n", loc.prefix.c_str(), v->tensors.size(),
+                HumanBytes(v->bytes).c_str(), v->bad_tensors());
+    for (const auto& p : v->graph_problems) std::printf("BAD  %s\n", p.c_str());
+    if (!loc.meta_graph.empty() && v->graph_checked) {
+      std::printf("%s: meta graph %s\n", loc.meta_graph.c_str(), v->graph_problems.empty() ? "ok" : "has problems");
+    }
+    if (!v->ok()) *exit_code = kExitFailure;
   });
 }
 

@@ -11,14 +11,7 @@ namespace surgeon::cli {
 
 int ReportError(const Status& status) {
   std::fprintf(stderr, "surgeon: error: %s\n", status.message().c_str());
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-      return kExitUsage;
-    default:
-      return kExitFailure;
-  }
+  return IsBadRequest(status.code()) ? kExitUsage : kExitFailure;
 }
 
 // stdout is flushed first so that, when both streams go to one pipe, a

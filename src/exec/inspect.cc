@@ -34,14 +34,6 @@ std::vector<std::string> CrossCheck(const CheckpointReader& reader, const MetaGr
   return out;
 }
 
-// The graph's trainable flag of each checkpoint key it declares.
-std::map<std::string, bool> TrainableByKey(const Inspection& in) {
-  std::map<std::string, bool> out;
-  if (in.graph) {
-    for (const auto& v : in.graph->variables) out[v.checkpoint_key()] = v.trainable;
-  }
-  return out;
-}
 
 json TensorJson(const TensorEntry& e, CheckpointFormat format, const std::map<std::string, bool>& trainable) {
   json t = {{"name", e.key}, {"dtype", DataTypeName(e.dtype)}, {"shape", e.shape}, {"size", e.size}};
@@ -81,6 +73,7 @@ Result<Inspection> InspectCheckpoint(const std::string& path) {
     return in;
   }
   in.graph = SummarizeMetaGraph(*mg);
+  for (const auto& v : in.graph->variables) in.trainable_by_key[v.checkpoint_key()] = v.trainable;
   for (auto& w : CrossCheck(*in.reader, *in.graph)) in.warnings.push_back(meta + ": " + w);
   return in;
 }
@@ -98,7 +91,7 @@ nlohmann::json HeaderValue(const std::string& v) {
 }  // namespace
 
 std::string InspectionJson(const Inspection& in) {
-  const auto trainable = TrainableByKey(in);
+  const auto& trainable = in.trainable_by_key;
   json tensors = json::array();
   for (const auto& e : in.reader->entries()) tensors.push_back(TensorJson(e, in.reader->format(), trainable));
   json out = {
@@ -134,7 +127,7 @@ std::string InspectionText(const Inspection& in) {
     out += Printf("meta graph: %s (TF %s, ", in.location.meta_graph, version) +
            std::to_string(in.graph->variables.size()) + " variables)\n";
   }
-  const auto trainable = TrainableByKey(in);
+  const auto& trainable = in.trainable_by_key;
   std::vector<std::vector<std::string>> rows = {{"NAME", "DTYPE", "SHAPE", "SIZE", in.graph ? "TRAINABLE" : ""}};
   uint64_t total = 0;
   for (const auto& e : reader.entries()) {

@@ -168,8 +168,13 @@ Result<std::optional<tensorflow::MetaGraphDef>> TargetGraph(const Surgery& s, Ru
 }  // namespace
 
 Result<Surgery> PrepareSurgery(const std::string& config_path) {
+  SURGEON_ASSIGN_OR_RETURN(PlanConfig config, LoadConfig(config_path));
+  return PrepareSurgery(std::move(config));
+}
+
+Result<Surgery> PrepareSurgery(PlanConfig config) {
   Surgery s;
-  SURGEON_ASSIGN_OR_RETURN(s.config, LoadConfig(config_path));
+  s.config = std::move(config);
   auto loc = ResolveCheckpoint(s.config.source_checkpoint);
   if (!loc.ok()) return loc.status().WithContext(s.config.source_pos.ToString() + ": source.checkpoint");
   s.source = *loc;

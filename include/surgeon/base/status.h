@@ -43,6 +43,12 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// The two classes of failure every front end reports (the CLI's exit codes,
+// the Python package's exception classes): true when the request itself was
+// wrong (usage, config, a refused or busy target: exit 2), false when the
+// operation failed (corrupt data, I/O, unsupported input: exit 1).
+bool IsBadRequest(StatusCode code);
+
 class [[nodiscard]] Status {
  public:
   // The default Status is OK. Success costs one null pointer, as in leveldb.

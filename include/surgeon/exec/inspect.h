@@ -8,6 +8,7 @@
 #ifndef SURGEON_EXEC_INSPECT_H_
 #define SURGEON_EXEC_INSPECT_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,15 @@ struct Inspection {
   // Resolution notes, an unreadable meta graph, and every disagreement
   // between graph and checkpoint ("<meta path>: <what>").
   std::vector<std::string> warnings;
+  // The graph's trainable flag of each checkpoint key it declares.
+  std::map<std::string, bool> trainable_by_key;
+
+  // The graph's trainable flag for a checkpoint key; nullopt when there is
+  // no graph or it does not declare that variable.
+  std::optional<bool> Trainable(const std::string& key) const {
+    auto it = trainable_by_key.find(key);
+    return it == trainable_by_key.end() ? std::nullopt : std::optional<bool>(it->second);
+  }
 };
 
 // Resolves `path` (any spelling ResolveCheckpoint takes), opens the

@@ -38,6 +38,9 @@ struct Surgery {
 
 // Loads and validates everything; reads only metadata (index, meta graph).
 Result<Surgery> PrepareSurgery(const std::string& config_path);
+// The same from a config already parsed (e.g. ParseConfig over YAML text
+// that did not come from a file).
+Result<Surgery> PrepareSurgery(PlanConfig config);
 
 struct RunOptions {
   OutputOptions output;

@@ -9,7 +9,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libeigen3-dev catch2
   libisal-dev libcli11-dev nlohmann-json3-dev libsnappy-dev
-  python3 python3-venv
+  python3 python3-venv python3-dev
 )
 if [[ "${SURGEON_WITH_CLANG:-0}" == 1 ]]; then
   # Debian's default clang: 14 on Debian 12, 19 on Debian 13; its sanitizer

@@ -24,7 +24,7 @@ against the CLI:
   test_load_memory      VGG16 (553 MB): RSS follows what the caller touches
 
 The package is found on sys.path (scripts/test.sh installs it with
-`pip install --target <build>/python-site .` and sets PYTHONPATH).
+the extension in its own build and sets PYTHONPATH).
 """
 
 import glob

@@ -115,6 +115,13 @@ Status BundleReader::Load() {
         }
       }
     }
+    if (!entry.slices.empty() && DataTypeSize(entry.dtype) > 0) {
+      // A partitioned tensor's size is that of the whole tensor it assembles
+      // to (its index entry records none), as for a V1 tensor.
+      Result<uint64_t> bytes = FixedTensorBytes(entry.dtype, entry.shape);
+      if (!bytes.ok()) return Status::DataLoss(index_path + ": " + label + ": " + bytes.status().message());
+      entry.size = *bytes;
+    }
     if (!entry.key.empty() && entry.key[0] == '\0') {
       slice_entries_.push_back(std::move(entry));
     } else {

@@ -12,6 +12,7 @@
 
 #include "graph/control_flow_context.h"
 #include "graph/node_util.h"
+#include "graph/shape_constants.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
 
@@ -318,7 +319,7 @@ class Rewriter {
 
   // Step 4.
   void ApplyShapes() {
-    std::unordered_map<std::string, tensorflow::NodeDef*> by_name;
+    NodeIndex by_name;
     std::unordered_map<std::string, std::vector<tensorflow::NodeDef*>> consumers;
     for (auto& n : nodes()) by_name[n.name()] = &n;
     for (auto& n : nodes()) {
@@ -382,31 +383,40 @@ class Rewriter {
           WriteIntTensor(t, std::vector<int64_t>(shape.begin(), shape.end()));
         }
       }
-      // Everything downstream: strip static shapes, report constants holding old dims.
-      std::vector<std::string> work{var};
-      std::set<std::string> seen{var};
-      while (!work.empty()) {
-        std::string name = work.back();
-        work.pop_back();
-        for (auto* c : consumers[name]) {
-          if (!seen.insert(c->name()).second) continue;
-          work.push_back(c->name());
-          if (c->mutable_attr()->erase("_output_shapes")) stripped_++;
-          if (StartsWith(c->name(), var + "/")) continue;
-          for (const auto& in : c->input()) {
-            TensorRef r = ParseTensorRef(in);
-            if (r.index < 0) continue;
-            auto src = by_name.find(r.node);
-            if (src == by_name.end() || src->second->op() != "Const") continue;
-            std::vector<int64_t> vals;
-            if (!ReadIntTensor(src->second->attr().at("value").tensor(), &vals)) continue;
-            for (int64_t d : vals) {
-              if (d > 1 && old_dims.count(d)) {
-                warnings_.push_back("node '" + c->name() + "' (" + c->op() + ") takes constant '" + src->second->name() +
-                                    "' holding " + std::to_string(d) + ", a dimension of '" + var + "' before it became " +
-                                    ShapeToString(shape) + "; the graph may fail there");
-                break;
-              }
+      FixDownstream(var, old, shape, old_dims, by_name, consumers);
+    }
+  }
+
+  // Everything downstream of reshaped `var`: strips static shapes; turns
+  // shape constants TF folded from `var`'s old shape into Shape ops
+  // (graph/shape_constants.h); reports other constants holding an old dim.
+  void FixDownstream(const std::string& var, const Shape& old, const Shape& shape, const std::set<int64_t>& old_dims,
+                     const NodeIndex& by_name,
+                     std::unordered_map<std::string, std::vector<tensorflow::NodeDef*>>& consumers) {
+    std::vector<std::string> work{var};
+    std::set<std::string> seen{var};
+    while (!work.empty()) {
+      std::string name = work.back();
+      work.pop_back();
+      for (auto* c : consumers[name]) {
+        if (!seen.insert(c->name()).second) continue;
+        work.push_back(c->name());
+        if (c->mutable_attr()->erase("_output_shapes")) stripped_++;
+        if (StartsWith(c->name(), var + "/")) continue;
+        for (const auto& in : c->input()) {
+          TensorRef r = ParseTensorRef(in);
+          if (r.index < 0) continue;
+          auto src = by_name.find(r.node);
+          if (src == by_name.end() || src->second->op() != "Const") continue;
+          if (MakeVariableShapeDynamic(src->second, var, old, by_name)) continue;
+          std::vector<int64_t> vals;
+          if (!ReadIntTensor(src->second->attr().at("value").tensor(), &vals)) continue;
+          for (int64_t d : vals) {
+            if (d > 1 && old_dims.count(d)) {
+              warnings_.push_back("node '" + c->name() + "' (" + c->op() + ") takes constant '" + src->second->name() +
+                                  "' holding " + std::to_string(d) + ", a dimension of '" + var + "' before it became " +
+                                  ShapeToString(shape) + "; the graph may fail there");
+              break;
             }
           }
         }

@@ -24,6 +24,8 @@
 //   - Shape (array_ops.cc), with out_type {int32, int64} = DT_INT32: as in
 //     v1_traffic_signs_2016 (the rewriter turns folded shape constants of a
 //     reshaped variable back into Shape ops; graph/shape_constants.h).
+//   - Cast (math_ops.cc), with Truncate = false: TF 1.14.0, v2_alzi_dnn
+//     (the orthogonal chain of half/bfloat16 variables ends in one).
 // stripped_op_list carries the full OpDef minus descriptions, which is what
 // TF's meta_graph.stripped_op_list_for_graph writes.
 #include "surgeon/graph/op_registry.h"
@@ -664,6 +666,32 @@ op {
         type: DT_INT32
         type: DT_INT64
       }
+    }
+  }
+}
+op {
+  name: "Cast"
+  input_arg {
+    name: "x"
+    type_attr: "SrcT"
+  }
+  output_arg {
+    name: "y"
+    type_attr: "DstT"
+  }
+  attr {
+    name: "SrcT"
+    type: "type"
+  }
+  attr {
+    name: "DstT"
+    type: "type"
+  }
+  attr {
+    name: "Truncate"
+    type: "bool"
+    default_value {
+      b: false
     }
   }
 }

@@ -9,8 +9,9 @@ checkpoints (`corpus:<name>`). For each:
                         sizes of elements x TF's DType.size (and, given a
                         directory, the checkpoint TF's latest_checkpoint picks)
   test_convert          `surgeon convert` writes a single-shard V2 checkpoint
-                        whose every tensor TensorFlow reads bit for bit as it
-                        reads the source (NaN payloads, -0.0, strings as bytes)
+                        (that tf.train.latest_checkpoint finds) whose every
+                        tensor TensorFlow reads bit for bit as it reads the
+                        source (NaN payloads, -0.0, strings as bytes)
   test_convert_bytes    single-shard V2 sources only: the converted .index and
                         .data-00000-of-00001 are byte-identical to TF's files
   test_verify_source,   `surgeon verify` passes, having checked as many
@@ -320,6 +321,8 @@ def test_convert(ckpt):
     prefix = converted_prefix(ckpt)
     files = sorted(os.path.basename(f) for f in glob.glob(glob.escape(prefix) + "*"))
     assert files == ["model.ckpt.data-00000-of-00001", "model.ckpt.index"], files
+    # The `checkpoint` state file written with it leads TensorFlow to it.
+    assert tf.train.latest_checkpoint(os.path.dirname(prefix)) == prefix
     want = tf_variables(ckpt.tf_path)
     got = tf_variables(prefix)
     assert got == want, "names, dtypes or shapes changed"

@@ -51,6 +51,7 @@ Status BundleReader::Load() {
     auto e = DecodeBundleEntry(all[i].key, all[i].value);
     if (!e.ok()) return e.status().WithContext(index_path);
     SURGEON_RETURN_IF_ERROR(CheckEntry(index_path, *e));
+    SURGEON_RETURN_IF_ERROR(SizePartitioned(index_path, &*e));
     (!e->key.empty() && e->key[0] == '\0' ? slice_entries_ : entries_).push_back(std::move(e).value());
   }
   SURGEON_RETURN_IF_ERROR(CheckNoOverlap(index_path));
@@ -127,6 +128,16 @@ Status BundleReader::CheckEntry(const std::string& index_path, const TensorEntry
                               " bytes is too small for " + std::to_string(n) + " strings");
     }
   }
+  return Status::OK();
+}
+
+// A partitioned tensor's size is that of the whole tensor it assembles to
+// (its index entry records none), as for a V1 tensor.
+Status BundleReader::SizePartitioned(const std::string& index_path, TensorEntry* entry) const {
+  if (entry->slices.empty() || DataTypeSize(entry->dtype) <= 0) return Status::OK();
+  Result<uint64_t> bytes = FixedTensorBytes(entry->dtype, entry->shape);
+  if (!bytes.ok()) return Status::DataLoss(index_path + ": " + TensorLabel(entry->key) + ": " + bytes.status().message());
+  entry->size = *bytes;
   return Status::OK();
 }
 

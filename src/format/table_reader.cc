@@ -112,7 +112,7 @@ class BlockParser {
 
 }  // namespace
 
-Result<std::unique_ptr<TableReader>> TableReader::Open(const MappedFile* file) {
+Result<std::unique_ptr<TableReader>> TableReader::Open(const MappedFile* file, const Options& options) {
   std::unique_ptr<TableReader> t(new TableReader());
   if (file->size() < kFooterSize) {
     return Status::DataLoss(file->path() + ": file is too short (" + std::to_string(file->size()) +
@@ -140,16 +140,23 @@ Result<std::unique_ptr<TableReader>> TableReader::Open(const MappedFile* file) {
   (void)meta_block;
   t->stats_.blocks--;  // Stats count data and index blocks, as TF's tools report them.
   SURGEON_ASSIGN_OR_RETURN(std::string_view index_block, parser.ReadBlock(index, "index"));
-  std::vector<BlockHandle> data_blocks;
-  SURGEON_RETURN_IF_ERROR(parser.ParseEntries(index_block, "index", [&](const std::string&, std::string_view v) {
+  std::vector<std::pair<std::string, BlockHandle>> data_blocks;  // (index key, handle)
+  SURGEON_RETURN_IF_ERROR(parser.ParseEntries(index_block, "index", [&](const std::string& k, std::string_view v) {
     BlockHandle h;
     if (!DecodeHandle(&v, &h)) return parser.Corrupt("index block has a corrupt block handle");
-    data_blocks.push_back(h);
+    data_blocks.emplace_back(k, h);
     return Status::OK();
   }));
-  for (const BlockHandle& h : data_blocks) {
-    SURGEON_ASSIGN_OR_RETURN(std::string_view block, parser.ReadBlock(h, "data"));
-    SURGEON_RETURN_IF_ERROR(parser.ParseEntries(block, "data", [&](const std::string& k, std::string_view v) {
+  for (size_t i = 0; i < data_blocks.size(); ++i) {
+    Result<std::string_view> block = parser.ReadBlock(data_blocks[i].second, "data");
+    if (!block.ok()) {
+      if (!options.defer_bad_data_blocks) return block.status();
+      std::optional<std::string> after;
+      if (i > 0) after = data_blocks[i - 1].first;
+      t->bad_blocks_.push_back({std::move(after), data_blocks[i].first, block.status()});
+      continue;
+    }
+    SURGEON_RETURN_IF_ERROR(parser.ParseEntries(*block, "data", [&](const std::string& k, std::string_view v) {
       if (!t->entries_.empty() && !(t->entries_.back().key < k)) {
         return parser.Corrupt("keys out of order: '" + k + "' after '" + t->entries_.back().key + "'");
       }
@@ -159,6 +166,13 @@ Result<std::unique_ptr<TableReader>> TableReader::Open(const MappedFile* file) {
   }
   t->stats_.entries = static_cast<int>(t->entries_.size());
   return t;
+}
+
+const Status* TableReader::BadBlockFor(std::string_view key) const {
+  for (const BadBlock& b : bad_blocks_) {
+    if ((!b.after || *b.after < key) && key <= b.upto) return &b.error;
+  }
+  return nullptr;
 }
 
 const TableReader::Entry* TableReader::Find(std::string_view key) const {

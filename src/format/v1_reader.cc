@@ -109,10 +109,14 @@ Status V1Reader::Load(const std::vector<std::string>& files) {
   // read: the element-count bound in LoadMeta is the bytes of all of them,
   // since a tensor's slices may be spread over every file.
   uint64_t total_bytes = 0;
+  // A corrupt data block fails only the tensors whose records it holds
+  // (named by Read), as with TF's lazy TensorSliceReader.
+  TableReader::Options options;
+  options.defer_bad_data_blocks = true;
   for (const std::string& f : files) {
     File file;
     SURGEON_ASSIGN_OR_RETURN(file.mapped, MappedFile::Open(f));
-    SURGEON_ASSIGN_OR_RETURN(file.table, TableReader::Open(file.mapped.get()));
+    SURGEON_ASSIGN_OR_RETURN(file.table, TableReader::Open(file.mapped.get(), options));
     total_bytes += file.mapped->size();
     files_.push_back(std::move(file));
   }
@@ -137,6 +141,9 @@ Status V1Reader::Load(const std::vector<std::string>& files) {
 Result<tensorflow::SavedTensorSlices> V1Reader::ParseMeta(const File& file) const {
   const std::string& path = file.path();
   const TableReader::Entry* header = file.table->Find("");
+  if (const Status* bad = file.table->BadBlockFor(""); header == nullptr && bad != nullptr) {
+    return Status::DataLoss(bad->message() + "; that block holds the checkpoint's metadata (the \"\" record)");
+  }
   if (header == nullptr) {
     return Status::DataLoss(path + ": no \"\" record holding SavedTensorSliceMeta: not a V1 checkpoint");
   }
@@ -271,7 +278,12 @@ Status V1Reader::ReadSliceValues(const TensorEntry& e, const StoredSlice& stored
   const TensorSlice& slice = stored.slice;
   const File& file = files_[stored.file];
   const std::string sctx = file.path() + ": tensor '" + e.key + "', slice " + SliceToString(slice);
-  const TableReader::Entry* rec = file.table->Find(EncodeTensorNameSlice(e.key, slice));
+  const std::string key = EncodeTensorNameSlice(e.key, slice);
+  const TableReader::Entry* rec = file.table->Find(key);
+  if (const Status* bad = file.table->BadBlockFor(key); rec == nullptr && bad != nullptr) {
+    return Status::DataLoss(bad->message() + "; that block holds tensor '" + e.key + "'" +
+                            (e.slices.empty() ? std::string() : ", slice " + SliceToString(slice)));
+  }
   if (rec == nullptr) {
     return Status::DataLoss(sctx + ": its data record is missing from the table (truncated or corrupt checkpoint)");
   }

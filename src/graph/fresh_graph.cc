@@ -140,6 +140,23 @@ std::string AddOrthogonalChain(tensorflow::GraphDef* g, const std::string& scope
   return s + "mul_1";
 }
 
+// The orthogonal chain for `v`; returns its value node. Qr has float and
+// double kernels only (TF 1.x, and no half one on CPU today), so a
+// half/bfloat16 variable's chain runs in float and ends in
+// V/Initializer/Cast to the variable's dtype.
+std::string AddOrthogonalInitializer(tensorflow::GraphDef* g, const FreshVariable& v) {
+  const std::string scope = v.name + "/Initializer";
+  if (v.dtype == DataType::kFloat || v.dtype == DataType::kDouble) return AddOrthogonalChain(g, scope, v, *v.init);
+  FreshVariable compute = v;
+  compute.dtype = DataType::kFloat;
+  const std::string value = AddOrthogonalChain(g, scope, compute, *v.init);
+  auto* cast = AddNode(g, scope + "/Cast", "Cast");
+  cast->add_input(value);
+  SetType(cast, "SrcT", DataType::kFloat);
+  SetType(cast, "DstT", v.dtype);
+  return cast->name();
+}
+
 }  // namespace
 
 Status AddRefVariable(const FreshVariable& v, tensorflow::GraphDef* g, tensorflow::VariableDef* def) {
@@ -165,19 +182,13 @@ Status AddRefVariable(const FreshVariable& v, tensorflow::GraphDef* g, tensorflo
     // init_ops.Zeros/Ones/Constant -> array_ops.zeros/ones/constant: names "zeros", "ones", "Const".
     value = init_scope + (c == 0.0 ? "zeros" : c == 1.0 ? "ones" : "Const");
     AddFilledConst(g, value, v.dtype, v.shape, c);
-  } else if (v.init->distribution == D::kOrthogonal && (v.dtype == DataType::kFloat || v.dtype == DataType::kDouble)) {
-    value = AddOrthogonalChain(g, v.name + "/Initializer", v, *v.init);
+  } else if (v.init->distribution == D::kOrthogonal) {
+    value = AddOrthogonalInitializer(g, v);
   } else {
     const char* scope = v.init->distribution == D::kUniform           ? "random_uniform"
                         : v.init->distribution == D::kTruncatedNormal ? "truncated_normal"
                                                                       : "random_normal";
-    ResolvedInitializer chain = *v.init;
-    if (chain.distribution == D::kOrthogonal) {  // half/bfloat16: TF 1.x's Qr has no kernel; see the header.
-      chain.distribution = D::kNormal;
-      chain.b = chain.a;  // stddev = gain
-      chain.a = 0.0;
-    }
-    value = AddRandomChain(g, init_scope + scope, v, chain);
+    value = AddRandomChain(g, init_scope + scope, v, *v.init);
   }
   for (int i = first; i < g->node_size(); ++i) SetColocation(g->mutable_node(i), v.name);
 

@@ -20,6 +20,12 @@
 //   - Sign: as in the corpus graph v1_nxt_adam (math_ops.cc).
 // Each of these four equals, field for field, the first version recorded in
 // TF's core/ops/compat/ops_history_v1/{Qr,DiagPart,Transpose,Sign}.pbtxt.
+// Also from corpus graphs:
+//   - Shape (array_ops.cc), with out_type {int32, int64} = DT_INT32: as in
+//     v1_traffic_signs_2016 (the rewriter turns folded shape constants of a
+//     reshaped variable back into Shape ops; graph/shape_constants.h).
+//   - Cast (math_ops.cc), with Truncate = false: TF 1.14.0, v2_alzi_dnn
+//     (the orthogonal chain of half/bfloat16 variables ends in one).
 // stripped_op_list carries the full OpDef minus descriptions, which is what
 // TF's meta_graph.stripped_op_list_for_graph writes.
 #include "surgeon/graph/op_registry.h"
@@ -632,6 +638,60 @@ op {
         type: DT_INT32
         type: DT_INT64
       }
+    }
+  }
+}
+op {
+  name: "Shape"
+  input_arg {
+    name: "input"
+    type_attr: "T"
+  }
+  output_arg {
+    name: "output"
+    type_attr: "out_type"
+  }
+  attr {
+    name: "T"
+    type: "type"
+  }
+  attr {
+    name: "out_type"
+    type: "type"
+    default_value {
+      type: DT_INT32
+    }
+    allowed_values {
+      list {
+        type: DT_INT32
+        type: DT_INT64
+      }
+    }
+  }
+}
+op {
+  name: "Cast"
+  input_arg {
+    name: "x"
+    type_attr: "SrcT"
+  }
+  output_arg {
+    name: "y"
+    type_attr: "DstT"
+  }
+  attr {
+    name: "SrcT"
+    type: "type"
+  }
+  attr {
+    name: "DstT"
+    type: "type"
+  }
+  attr {
+    name: "Truncate"
+    type: "bool"
+    default_value {
+      b: false
     }
   }
 }

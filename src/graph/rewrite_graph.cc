@@ -13,6 +13,7 @@
 
 #include "graph/control_flow_context.h"
 #include "graph/node_util.h"
+#include "graph/shape_constants.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/slice_spec.h"
@@ -344,7 +345,6 @@ class Rewriter {
     return Status::OK();
   }
 
-  using NodeIndex = std::unordered_map<std::string, tensorflow::NodeDef*>;
   using ConsumerIndex = std::unordered_map<std::string, std::vector<tensorflow::NodeDef*>>;
 
   // Step 4.
@@ -371,7 +371,7 @@ class Rewriter {
         if (i >= shape.size() || old[i] != shape[i]) old_dims.insert(old[i]);
       }
       ReshapeInitializer(InitializerChain(var, by_name), old, shape);
-      WarnDownstream(var, shape, old_dims, by_name, consumers);
+      FixDownstream(var, old, shape, old_dims, by_name, consumers);
     }
   }
 
@@ -425,9 +425,9 @@ class Rewriter {
     }
   }
 
-  // Everything downstream: strip static shapes, report constants holding old dims.
-  void WarnDownstream(const std::string& var, const Shape& shape, const std::set<int64_t>& old_dims,
-                      const NodeIndex& by_name, const ConsumerIndex& consumers) {
+  // Everything downstream: strip static shapes, fix or report constants holding old dims.
+  void FixDownstream(const std::string& var, const Shape& old, const Shape& shape, const std::set<int64_t>& old_dims,
+                     const NodeIndex& by_name, const ConsumerIndex& consumers) {
     std::vector<std::string> work{var};
     std::set<std::string> seen{var};
     while (!work.empty()) {
@@ -440,18 +440,21 @@ class Rewriter {
         work.push_back(c->name());
         if (c->mutable_attr()->erase("_output_shapes")) stripped_++;
         if (StartsWith(c->name(), var + "/")) continue;
-        WarnOldDimConstant(*c, var, shape, old_dims, by_name);
+        FixShapeConstants(*c, var, old, shape, old_dims, by_name);
       }
     }
   }
 
-  void WarnOldDimConstant(const tensorflow::NodeDef& c, const std::string& var, const Shape& shape,
-                          const std::set<int64_t>& old_dims, const NodeIndex& by_name) {
+  // The constants `c` takes: one TF folded from `var`'s old shape becomes a
+  // Shape op (graph/shape_constants.h); another holding an old dim is reported.
+  void FixShapeConstants(const tensorflow::NodeDef& c, const std::string& var, const Shape& old, const Shape& shape,
+                         const std::set<int64_t>& old_dims, const NodeIndex& by_name) {
     for (const auto& in : c.input()) {
       TensorRef r = ParseTensorRef(in);
       if (r.index < 0) continue;
       auto src = by_name.find(r.node);
       if (src == by_name.end() || src->second->op() != "Const") continue;
+      if (MakeVariableShapeDynamic(src->second, var, old, by_name)) continue;
       auto value = src->second->attr().find("value");  // Absent in a malformed graph.
       std::vector<int64_t> vals;
       if (value == src->second->attr().end() || !ReadIntTensor(value->second.tensor(), &vals)) continue;

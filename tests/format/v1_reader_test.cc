@@ -220,6 +220,31 @@ TEST_CASE("V1: corrupt files give DataLoss naming the file and tensor", "[v1][co
     CHECK(r.status().code() == StatusCode::kDataLoss);
     CHECK_THAT(r.status().message(), Catch::Contains(path));
     CHECK_THAT(r.status().message(), Catch::Contains("checksum"));
+    CHECK_THAT(r.status().message(), Catch::Contains("metadata"));  // The only block also holds the meta.
+  }
+  SECTION("flipped byte in a block of its own: only that tensor fails, and is named") {
+    // A record of 2 * 256 KiB or more starts a new block (TF's TableBuilder),
+    // so "big" lies in block 1, between the meta's block and "z/after"'s.
+    tensorflow::TensorProto big;
+    for (int i = 0; i < 150000; ++i) big.add_float_val(static_cast<float>(i));
+    std::string path = WriteV1({{"a/small", DataType::kFloat, {6}, {{Full(1), p}}},
+                                {"big", DataType::kFloat, {150000}, {{Full(1), big}}},
+                                {"z/after", DataType::kFloat, {6}, {{Full(1), p}}}});
+    std::string bytes = testing::ReadFile(path);
+    const float mid = 75000.0f;
+    size_t pos = bytes.find(std::string(reinterpret_cast<const char*>(&mid), 4));
+    REQUIRE(pos != std::string::npos);
+    bytes[pos] ^= 0x01;
+    testing::WriteFile(path, bytes);
+    auto r = Open(path);
+    REQUIRE(r->entries().size() == 3);
+    CHECK(ReadBytes(*r, "a/small").size() == 24);
+    CHECK(ReadBytes(*r, "z/after").size() == 24);
+    Status s = ReadStatus(*r, "big");
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains(path + ": data block at offset "));
+    CHECK_THAT(s.message(), Catch::Contains("checksum mismatch"));
+    CHECK_THAT(s.message(), Catch::Contains("that block holds tensor 'big'"));
   }
   SECTION("element count does not match the shape") {
     auto r = Open(WriteV1({{"weights", DataType::kFloat, {7}, {{Full(1), p}}}}));

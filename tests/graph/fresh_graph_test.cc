@@ -110,8 +110,11 @@ TEST_CASE("fresh graph for a small model passes the checker with every initializ
     CHECK(ints("wide/kernel/Initializer/Reshape/shape") == std::vector<int32_t>{3, 3, 2, 40});
     CHECK(Node(*mg, "wide/kernel/Initializer/mul_1/x")->attr().at("value").tensor().double_val(0) == 2.0);
   }
-  CHECK(Node(*mg, "half/kernel/Initializer/Qr") == nullptr);  // no half Qr kernel in TF 1.x: normal chain
-  CHECK(Node(*mg, "half/kernel/Initializer/random_normal") != nullptr);
+  // Half: the orthogonal chain in float (Qr has no half kernel), then Cast.
+  CHECK(Node(*mg, "half/kernel/Initializer/Qr")->attr().at("T").type() == tensorflow::DT_FLOAT);
+  CHECK(Node(*mg, "half/kernel/Initializer/Cast")->input(0) == "half/kernel/Initializer/mul_1");
+  CHECK(Node(*mg, "half/kernel/Initializer/Cast")->attr().at("DstT").type() == tensorflow::DT_HALF);
+  CHECK(Node(*mg, "half/kernel/Assign")->input(1) == "half/kernel/Initializer/Cast");
   CHECK(Node(*mg, "conv/bias/Initializer/Const") != nullptr);
   CHECK(Node(*mg, "ones/Initializer/ones") != nullptr);
   CHECK(Node(*mg, "dense/bias/Initializer/zeros")->attr().at("value").tensor().float_val_size() == 1);

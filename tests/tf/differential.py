@@ -582,9 +582,14 @@ def classify(rec, s, t, worker, out_prefix):
 
 # TF refusals that are limits of TensorFlow's Python CheckpointReader, not of
 # the checkpoint: names must decode as UTF-8 (the C++ BundleReader takes any
-# bytes), and V1 partitioned tensors are "not supported" by get_tensor
-# (a Saver restores them slice by slice).
-TF_READER_LIMITS = ("UnicodeDecodeError", "Sliced checkpoints are not supported")
+# bytes); V1 partitioned tensors are "not supported" by get_tensor (a Saver
+# restores them slice by slice), and so are V1 tensors of dtypes outside
+# TensorSliceReader::GetTensor's list (complex, half, quantized, uint16 of
+# valid V1 files: "Data type not supported"); numpy refuses a zero-element
+# shape whose other dims multiply past 2^63 ([3, 0, 2^62]), which TF's
+# TensorShape takes.
+TF_READER_LIMITS = ("UnicodeDecodeError", "Sliced checkpoints are not supported", "Data type not supported",
+                    "Failed to create numpy array", "Could not allocate ndarray")
 
 
 def dtype_enum_fn():

@@ -643,9 +643,13 @@ def _sm_tf_keras(d):
 def _slim_case(version):
     @case(f"slim_vgg16_{version.lower()}", "slim_vgg16", fmt=version.lower())
     def gen(d):
+        # Written where tests/tf/test_journey.py writes it (<work>/slim_vgg16_v1/
+        # vgg_16.ckpt, with OUT_DIR = <work>/gen): slim_vgg16.py's stamp lets
+        # one 1.1 GB copy serve both.
         sys.path.insert(0, HERE)
         import slim_vgg16
-        return slim_vgg16.write_slim_vgg16(os.path.join(d, "vgg_16.ckpt"), version)
+        work = os.path.dirname(os.path.dirname(d))
+        return slim_vgg16.write_slim_vgg16(os.path.join(work, f"slim_vgg16_{version.lower()}", "vgg_16.ckpt"), version)
     return gen
 
 
@@ -687,9 +691,8 @@ def generate(out_dir, names=None):
         if names and name not in names:
             continue
         d = os.path.join(out_dir, name)
-        if spec["kind"] != "slim_vgg16":  # slim_vgg16.py keeps its own stamp: 1.1 GB is reused
-            shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d, exist_ok=True)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
         t0 = time.monotonic()
         info = {k: spec[k] for k in ("kind", "format", "shards", "sliced")}
         try:
@@ -707,12 +710,17 @@ def generate(out_dir, names=None):
 
 
 def stamp_text():
+    from importlib import metadata
     h = hashlib.sha256()
     for path in (os.path.abspath(__file__), SLIM_VGG16):
         if os.path.exists(path):
             with open(path, "rb") as f:
                 h.update(path.encode() + b"\0" + f.read())
-    return json.dumps({"sources": h.hexdigest(), "python": sys.executable})
+    try:
+        version = metadata.version("tensorflow")
+    except metadata.PackageNotFoundError:
+        version = None
+    return json.dumps({"sources": h.hexdigest(), "python": sys.executable, "tensorflow": version})
 
 
 def ensure_generated(out_dir, python=sys.executable, timeout=1800):

@@ -5,24 +5,32 @@ Cases: every checkpoint gen_corpus.py makes TensorFlow write at test time
 checkpoints (`corpus:<name>`). For each:
 
   test_inspect          `surgeon inspect --json` lists exactly the names,
-                        dtypes and shapes tf.train.list_variables reports
-                        (and, given a directory, the checkpoint TF's
-                        latest_checkpoint picks)
+                        dtypes and shapes tf.train.list_variables reports,
+                        sizes of elements x TF's DType.size (and, given a
+                        directory, the checkpoint TF's latest_checkpoint picks)
   test_convert          `surgeon convert` writes a single-shard V2 checkpoint
-                        whose every tensor TensorFlow reads bit for bit as it
-                        reads the source (NaN payloads, -0.0, strings as bytes)
+                        (that tf.train.latest_checkpoint finds) whose every
+                        tensor TensorFlow reads bit for bit as it reads the
+                        source (NaN payloads, -0.0, strings as bytes)
   test_convert_bytes    single-shard V2 sources only: the converted .index and
                         .data-00000-of-00001 are byte-identical to TF's files
   test_verify_source,   `surgeon verify` passes, having checked as many
   test_verify_output    tensors as TensorFlow lists
   test_flipped_byte     one byte flipped inside one tensor's stored bytes (in a
-                        copy): V2 - verify exits 1 naming that tensor and no
-                        other, convert refuses and leaves no checkpoint, and
-                        TensorFlow also refuses that tensor; V1 (no per-tensor
-                        checksum; the flip is inside an SSTable data block,
-                        whose CRC covers it) - verify exits 1 naming the file,
-                        the damaged block and the tensor, and TensorFlow also
-                        refuses that tensor
+                        copy; a slice's when the case has slices):
+                        V2 - verify exits 1 naming that tensor and no other
+                        and the data file, convert refuses naming it and
+                        leaves nothing at its target, TensorFlow also refuses
+                        that tensor.
+                        V1 has no per-tensor checksum: the flip lands in an
+                        SSTable data block, whose CRC covers it. verify exits 1
+                        naming the file and the block, and as BAD exactly the
+                        tensors with a record in that block; convert refuses
+                        naming the tensor; TensorFlow still opens the file and
+                        refuses that tensor. When the block also holds the
+                        file's meta ("" record; small files have one block),
+                        nothing can be listed: surgeon says so and TensorFlow
+                        cannot open the file either.
 
 The byte positions to flip come from this file's own reading of the SSTable
 (`read_table`, with TensorFlow's protobuf classes), not from surgeon.
@@ -33,6 +41,7 @@ CHECK inside TensorFlow's reader.
 
 import glob
 import json
+import mmap
 import os
 import shutil
 import struct
@@ -50,7 +59,6 @@ if TF_ERROR is None:
     import tensorflow as tf
     from tensorflow.core.framework import types_pb2
     from tensorflow.core.protobuf import tensor_bundle_pb2
-    from tensorflow.core.util import saved_tensor_slice_pb2
 
 OUT = os.path.join(WORK, "formats")
 
@@ -174,7 +182,9 @@ def same_bits(a, b):
         return False
     if a.dtype == object:
         return all(type(x) is bytes and type(y) is bytes and x == y for x, y in zip(a.ravel(), b.ravel()))
-    return a.tobytes() == b.tobytes()
+    # Compare the raw bytes without copying them (fc6 of VGG16 is 411 MB).
+    raw = [np.ascontiguousarray(x).reshape(-1).view(np.uint8) for x in (a, b)]
+    return np.array_equal(raw[0], raw[1])
 
 
 # ---------------------------------------------------------------- SSTable / bundle index, read here
@@ -212,10 +222,10 @@ def _block_entries(data, offset, size):
 
 
 def read_table(path):
-    """[(key, value_offset, value_length, block_offset)] of an SSTable file,
-    in key order (TF's writers never compress)."""
+    """([(key, value_offset, value_length, block_offset)] in key order, the
+    file's bytes (mapped)) of an SSTable file (TF's writers never compress)."""
     with open(path, "rb") as f:
-        data = f.read()
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     assert data[-8:] == MAGIC, f"{path}: not an SSTable"
     footer = data[-48:]
     _, pos = _varint(footer, 0)
@@ -237,6 +247,16 @@ def read_bundle_index(prefix):
     header = tensor_bundle_pb2.BundleHeaderProto.FromString(data[rows[0][1]:rows[0][1] + rows[0][2]])
     entries = [(k, tensor_bundle_pb2.BundleEntryProto.FromString(data[o:o + n])) for k, o, n, _ in rows[1:]]
     return header, entries
+
+
+def slice_key_name(key):
+    """The tensor name in an EncodeTensorNameSlice key: 00, then the name with
+    00 written 00 ff and ff written ff 00, ended by 00 01 (OrderedCode)."""
+    out, i = bytearray(), 1
+    while not (key[i] == 0 and key[i + 1] == 1):
+        out.append(key[i])
+        i += 2 if key[i] in (0, 0xFF) else 1
+    return out.decode()
 
 
 def data_filename(prefix, shard, num_shards):
@@ -285,6 +305,13 @@ def test_inspect(ckpt):
     assert not missing and not extra, f"TensorFlow lists but surgeon does not: {missing[:20]}; surgeon only: {extra[:20]}"
     differ = {n: (got[n], want[n]) for n in want if got[n] != want[n]}
     assert not differ, f"(surgeon, TensorFlow) disagree on dtype/shape: {dict(list(differ.items())[:20])}"
+    # Sizes: elements x TensorFlow's DType.size for every fixed-size dtype
+    # (strings have no fixed size), partitioned and V1 tensors included.
+    sizes = {t["name"]: t["size"] for t in out["tensors"]}
+    wrong = {n: (sizes[n], int(np.prod(shape, dtype=np.int64)) * tf.as_dtype(getattr(types_pb2, dt)).size)
+             for n, (dt, shape) in want.items() if dt != "DT_STRING"}
+    wrong = {n: v for n, v in wrong.items() if v[0] != v[1]}
+    assert not wrong, f"(surgeon size, TensorFlow size) differ: {dict(list(wrong.items())[:20])}"
     if os.path.isdir(ckpt.surgeon_path) and not os.path.isfile(os.path.join(ckpt.surgeon_path, "saved_model.pb")):
         assert os.path.realpath(out["path"]) == os.path.realpath(tf.train.latest_checkpoint(ckpt.surgeon_path))
 
@@ -294,6 +321,8 @@ def test_convert(ckpt):
     prefix = converted_prefix(ckpt)
     files = sorted(os.path.basename(f) for f in glob.glob(glob.escape(prefix) + "*"))
     assert files == ["model.ckpt.data-00000-of-00001", "model.ckpt.index"], files
+    # The `checkpoint` state file written with it leads TensorFlow to it.
+    assert tf.train.latest_checkpoint(os.path.dirname(prefix)) == prefix
     want = tf_variables(ckpt.tf_path)
     got = tf_variables(prefix)
     assert got == want, "names, dtypes or shapes changed"
@@ -314,14 +343,30 @@ def test_convert_bytes(ckpt):
     assert ckpt.single_shard_v2
     prefix = converted_prefix(ckpt)
     for suffix in (".index", ".data-00000-of-00001"):
-        with open(ckpt.tf_path + suffix, "rb") as f:
-            want = f.read()
-        with open(prefix + suffix, "rb") as f:
-            got = f.read()
-        if got != want:
-            at = next((i for i, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
-            pytest.fail(f"{suffix}: {len(got)} bytes written, TensorFlow's has {len(want)}; first difference at "
-                        f"byte {at}: {got[at:at + 16].hex()} vs {want[at:at + 16].hex()}")
+        at = first_difference(prefix + suffix, ckpt.tf_path + suffix)
+        if at is not None:
+            got, want = (os.path.getsize(p + suffix) for p in (prefix, ckpt.tf_path))
+            pytest.fail(f"{suffix}: {got} bytes written, TensorFlow's has {want}; first difference at byte {at}: "
+                        f"{read_at(prefix + suffix, at).hex()} vs {read_at(ckpt.tf_path + suffix, at).hex()}")
+
+
+def first_difference(path_a, path_b, chunk=16 << 20):
+    """Offset of the first byte where two files differ (a missing tail counts), or None."""
+    with open(path_a, "rb") as fa, open(path_b, "rb") as fb:
+        pos = 0
+        while True:
+            a, b = fa.read(chunk), fb.read(chunk)
+            if a != b:
+                return pos + next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            if not a:
+                return None
+            pos += len(a)
+
+
+def read_at(path, offset, n=16):
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(n)
 
 
 def check_verify_passes(path, tf_path):
@@ -366,22 +411,11 @@ def v2_flip_target(prefix):
     """(full tensor name, shard, file offset) of the middle byte of the
     largest stored tensor (or slice, when there are slices)."""
     header, entries = read_bundle_index(prefix)
-    owner = {}  # slice key -> full name
-    for key, e in entries:
-        for s in e.slices:
-            owner.setdefault(s.SerializeToString(), key)
     stored = [(k, e) for k, e in entries if not e.slices and e.size > 0]
     slice_rows = [(k, e) for k, e in stored if k.startswith(b"\x00")]
     k, e = max(slice_rows or stored, key=lambda ke: (ke[1].size, ke[0]))
-    if k.startswith(b"\x00"):
-        # OrderedCode WriteString: 0xff -> ff 00, 0x00 -> 00 ff, then 00 01.
-        escaped = {n: b"".join({0: b"\x00\xff", 255: b"\xff\x00"}.get(c, bytes([c])) for c in n) for n, _ in entries}
-        full = [n for n, fe in entries if fe.slices and k.startswith(b"\x00" + escaped[n] + b"\x00\x01")]
-        assert len(full) == 1, k
-        name = full[0]
-    else:
-        name = k
-    return name.decode(), header.num_shards, e.shard_id, e.offset + e.size // 2
+    name = slice_key_name(k) if k.startswith(b"\x00") else k.decode()
+    return name, header.num_shards, e.shard_id, e.offset + e.size // 2
 
 
 def v2_files(prefix, num_shards):
@@ -447,23 +481,41 @@ def v1_files(path):
 
 def flipped_v1(ckpt, d):
     files = v1_files(ckpt.tf_path)
-    best = None  # (value length, file index, key, value offset)
+    records = []  # (value length, file index, key, value offset, block offset, tensor name)
+    meta_block = {}
     for i, f in enumerate(files):
         rows, data = read_table(f)
-        for key, off, n, _ in rows:
-            if key.startswith(b"\x00") and (best is None or n > best[0]):
-                best = (n, i, key, off, data[off:off + n])
-    n, index, key, off, value = best
-    name = saved_tensor_slice_pb2.SavedTensorSlices.FromString(value).data.name
+        for key, off, n, block in rows:
+            if key == b"":
+                meta_block[i] = block
+            elif key.startswith(b"\x00"):
+                records.append((n, i, key, off, block, slice_key_name(key)))
+    n, index, key, off, block, name = max(records)
     copied = copy_checkpoint(files, d)
     bad_file = damage(copied, index, off + n // 2)
     path = os.path.join(d, os.path.basename(ckpt.tf_path))
 
     p = run_surgeon("verify", path, check=False)
-    assert p.returncode == 1, f"verify exited {p.returncode}:\n{p.stdout}\n{p.stderr}"
     out = p.stdout + p.stderr
+    assert p.returncode == 1, f"verify exited {p.returncode}:\n{out}"
     assert bad_file in out and "checksum mismatch" in out, out
-    assert f"'{name}'" in out, f"the report does not name tensor '{name}':\n{out}"
+    if block == meta_block[index]:
+        # The damaged block also holds the file's meta ("" record): no tensor
+        # can be listed, by surgeon or by TensorFlow.
+        assert "metadata" in out, out
+        with pytest.raises(tf.errors.OpError):
+            tf.train.load_checkpoint(path).get_tensor(name)
+        return
+    in_block = {r[5] for r in records if r[1] == index and r[4] == block}
+    bad = {line[5:].split(": ", 1)[0] for line in p.stdout.splitlines() if line.startswith("BAD  ")}
+    assert bad == in_block, f"BAD lines name {sorted(bad)}, the damaged block holds {sorted(in_block)}:\n{out}"
+    assert f"that block holds tensor '{name}'" in out, out
 
-    with pytest.raises(tf.errors.OpError):  # TensorFlow agrees the damage is in this tensor
-        tf.train.load_checkpoint(path).get_tensor(name)
+    target = os.path.join(d, "out", "model.ckpt")
+    p = run_surgeon("convert", path, target, check=False)
+    assert p.returncode == 1 and f"'{name}'" in p.stderr, f"convert exited {p.returncode}: {p.stderr}"
+    assert not glob.glob(glob.escape(target) + "*"), "convert left files at its target"
+
+    reader = tf.train.load_checkpoint(path)  # TensorFlow opens it too, and fails on that tensor only
+    with pytest.raises(tf.errors.OpError):
+        reader.get_tensor(name)

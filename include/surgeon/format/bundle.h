@@ -68,6 +68,7 @@ class BundleReader : public CheckpointReader {
   Status LoadHeader(const std::string& index_path, std::string_view value);
   Status OpenShards(const std::string& index_path);
   Status CheckEntry(const std::string& index_path, const TensorEntry& entry) const;
+  Status SizePartitioned(const std::string& index_path, TensorEntry* entry) const;
   Status CheckNoOverlap(const std::string& index_path) const;
   Result<TensorData> ReadWhole(const TensorEntry& entry) const;
   Result<TensorData> ReadPartitioned(const TensorEntry& entry) const;

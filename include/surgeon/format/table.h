@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,19 +42,40 @@ class TableReader {
     std::string_view value;
   };
 
+  struct Options {
+    // A data block whose checksum fails (or that does not decompress) does
+    // not fail Open(): its entries are left out and BadBlockFor() names it
+    // for every key it may have held. TF's table reader reads blocks lazily,
+    // so it, too, fails only the lookups that touch such a block.
+    bool defer_bad_data_blocks = false;
+  };
+
   // Parses `file` (which must outlive the reader). Every block's CRC is
   // checked; keys must be strictly increasing. Errors name `file->path()`.
-  static Result<std::unique_ptr<TableReader>> Open(const MappedFile* file);
+  static Result<std::unique_ptr<TableReader>> Open(const MappedFile* file) { return Open(file, Options{}); }
+  static Result<std::unique_ptr<TableReader>> Open(const MappedFile* file, const Options& options);
 
   // Entries in key order.
   const std::vector<Entry>& entries() const { return entries_; }
   // nullptr when absent.
   const Entry* Find(std::string_view key) const;
   const TableStats& stats() const { return stats_; }
+  // With defer_bad_data_blocks: why the unreadable data block whose key range
+  // holds `key` could not be read (DataLoss naming the file and the block's
+  // offset), or nullptr. A block's range runs from just after the previous
+  // block's index key up to its own index key.
+  const Status* BadBlockFor(std::string_view key) const;
 
  private:
+  struct BadBlock {
+    std::optional<std::string> after;  // the previous block's index key; none for the first block
+    std::string upto;                  // this block's index key
+    Status error;
+  };
+
   TableReader() = default;
   std::vector<Entry> entries_;
+  std::vector<BadBlock> bad_blocks_;
   std::vector<std::unique_ptr<std::string>> uncompressed_;  // Snappy block buffers.
   TableStats stats_;
 };

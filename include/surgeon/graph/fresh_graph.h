@@ -15,9 +15,8 @@
 //   truncated normal    truncated_normal/{shape,mean,stddev,TruncatedNormal,mul}, truncated_normal (Add)
 //   orthogonal          init_ops.Orthogonal: random_normal/... of the flattened 2-D shape,
 //                       Qr, DiagPart, Sign, mul, [matrix_transpose/transpose], Reshape,
-//                       mul_1 (gain). For half/bfloat16 variables (no Qr kernel in TF 1.x)
-//                       the random_normal chain with stddev = gain stands in; the graph
-//                       is restored from the checkpoint, which holds the orthogonal values.
+//                       mul_1 (gain). Half/bfloat16 variables (Qr has only float and
+//                       double kernels): the same chain in float, then Cast to the dtype.
 // Then the V2 saver (graph/saver_builder.h), saver_def, the collections
 // "variables", "trainable_variables" (VariableDef bytes_list) and
 // "global_step" (node_list ["global_step:0"], as

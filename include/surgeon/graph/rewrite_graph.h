@@ -22,8 +22,11 @@
 //  4. Changed shapes: written into the variable's `shape` and into the
 //     V/Initializer constants (broadcast Consts and shape vectors).
 //     `_output_shapes` is stripped from every node downstream of a reshaped
-//     variable; int Consts feeding those nodes that still hold an old
-//     dimension (a Reshape to 1000 classes) are reported by name.
+//     variable. Shape constants TF folded from the variable's old shape into
+//     the gradient of a node reading it ("gradients/<op>_grad/Shape_1" of
+//     logits = x + b) become Shape ops (graph/shape_constants.h); other int
+//     Consts feeding downstream nodes that still hold an old dimension (a
+//     Reshape to 1000 classes) are reported by name.
 //     A new variable that takes a dropped variable's place (same role,
 //     `renames` + `new_shapes`) keeps that node's initializer, reshaped; the
 //     checkpoint holds the configured initializer's values.

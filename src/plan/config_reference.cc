@@ -61,8 +61,7 @@ const std::vector<InitializerDoc>& InitializerReference() {
       {InitializerKind::kHeNormal, "", "variance_scaling(2, fan_in, truncated_normal)."},
       {InitializerKind::kLecunUniform, "", "variance_scaling(1, fan_in, uniform)."},
       {InitializerKind::kLecunNormal, "", "variance_scaling(1, fan_in, truncated_normal)."},
-      {InitializerKind::kVarianceScaling, {"scale", "mode", "distribution"},
-       "scale: 1, mode: fan_in, distribution: truncated_normal",
+      {InitializerKind::kVarianceScaling, "scale: 1, mode: fan_in, distribution: truncated_normal",
        "mode: fan_in \\| fan_out \\| fan_avg; distribution: truncated_normal \\| untruncated_normal \\| uniform."},
       {InitializerKind::kOrthogonal, "gain: 1", "Orthogonal matrix times gain (rank >= 2)."},
   };

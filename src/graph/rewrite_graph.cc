@@ -12,6 +12,7 @@
 
 #include "graph/control_flow_context.h"
 #include "graph/node_util.h"
+#include "graph/optimizer_updates.h"
 #include "graph/shape_constants.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
@@ -136,7 +137,19 @@ class Rewriter {
     return Status::OK();
   }
 
-  // Steps 1 and 2: old savers and dropped variables.
+  // Source variable nodes the spec freezes: trainable in the source graph,
+  // not trainable in the target.
+  std::set<std::string> FrozenSourceVariables() const {
+    std::set<std::string> out;
+    for (const auto& v : SummarizeMetaGraph(mg_).variables) {
+      if (!v.trainable) continue;
+      auto r = spec_.renames.find(v.name);
+      if (spec_.non_trainable.count(r == spec_.renames.end() ? v.name : r->second)) out.insert(v.name);
+    }
+    return out;
+  }
+
+  // Steps 1 and 2: old savers, dropped variables, updates of frozen ones.
   void RemoveNodes() {
     std::set<std::string> saver_scopes;
     for (const auto& n : mg_.graph_def().node()) {
@@ -171,6 +184,14 @@ class Rewriter {
     for (const auto& d : spec_.dropped) {
       remove(d);
       root_of[d] = d;
+    }
+    // The source's own train op must not keep training what the config freezes.
+    const std::vector<std::string> frozen_updates = OptimizerUpdatesOf(mg_.graph_def(), FrozenSourceVariables());
+    for (const auto& u : frozen_updates) remove(u);
+    if (!frozen_updates.empty()) {
+      warnings_.push_back("freeze: removed " + std::to_string(frozen_updates.size()) +
+                          " optimizer update(s) of frozen variables, e.g. '" + frozen_updates.front() +
+                          "'; the graph's train op no longer changes them");
     }
     // Data consumers of removed nodes cannot stay. Those outside the dropped
     // variables' own scopes (optimizer updates, reads) are reported, one

@@ -557,14 +557,15 @@ new:
 """
 
 
+@pytest.mark.parametrize("freeze", [False, True], ids=["train-all", "freeze-trunk"])
 @pytest.mark.parametrize("variables", ["ref", "resource"])
-def test_5_rewrite_mode_runs_original_train_op(variables, work):
-    case_dir = os.path.join(work, "journey", f"rewrite-{variables}")
+def test_5_rewrite_mode_runs_original_train_op(variables, freeze, work):
+    case_dir = os.path.join(work, "journey", f"rewrite-{variables}-{'freeze' if freeze else 'all'}")
     shutil.rmtree(case_dir, ignore_errors=True)
     source = write_small_training_run(os.path.join(case_dir, "run", "model.ckpt"), variables == "resource")
     out = os.path.join(case_dir, "out", "model.ckpt-0")
-    config = write_config(os.path.join(case_dir, "rewrite.yaml"), REWRITE_CONFIG.format(source=source, target=out))
-    run_surgeon("run", config)
+    text = REWRITE_CONFIG.format(source=source, target=out) + ('freeze: ["net/trunk/*"]\n' if freeze else "")
+    run_surgeon("run", write_config(os.path.join(case_dir, "rewrite.yaml"), text))
 
     src = tf.train.load_checkpoint(source)
     ckpt = tf.train.load_checkpoint(out)
@@ -577,6 +578,7 @@ def test_5_rewrite_mode_runs_original_train_op(variables, work):
         logits, summaries = g.get_tensor_by_name("net/logits:0"), g.get_tensor_by_name("summaries/summaries:0")
         loss = v1.get_collection(v1.GraphKeys.LOSSES)[0]
         assert train_op in v1.get_collection(v1.GraphKeys.TRAIN_OP)
+        trainable = {v.op.name for v in v1.trainable_variables()}
         with v1.Session(graph=g) as sess:
             saver.restore(sess, out)
             assert [b.decode() for b in sess.run(v1.report_uninitialized_variables())] == []
@@ -593,8 +595,12 @@ def test_5_rewrite_mode_runs_original_train_op(variables, work):
             assert v1.Summary.FromString(summary).value  # the merged summaries ran
             after = {n: sess.run(v) for n, v in variables_by_name.items()}
     assert after["global_step"] == 4
-    for name in ("net/head/kernel", "net/head/bias", "net/trunk/kernel", "net/head/kernel/Momentum"):
+    assert trainable == {"net/head/kernel", "net/head/bias"} | (set() if freeze else {"net/trunk/kernel", "net/trunk/bias"})
+    for name in ("net/head/kernel", "net/head/bias", "net/head/kernel/Momentum"):
         assert not np.array_equal(after[name], values[name]), f"the train op did not update {name}"
+    for name in ("net/trunk/kernel", "net/trunk/kernel/Momentum"):
+        # Frozen: the source's own train op must leave the trunk bitwise alone.
+        assert np.array_equal(after[name], values[name]) == freeze, f"{name} (frozen: {freeze})"
 
 
 # --------------------------------------------------------------------------

@@ -496,6 +496,7 @@ def test_4_fine_tuning_trains_head_keeps_frozen(case, surgeries):
     graph_trainable = {v["name"] for v in listing["meta_graph"]["variables"] if v["trainable"]}
     assert graph_trainable == trainable
     run_surgeon("verify", tuned)
+    shutil.rmtree(os.path.dirname(tuned))  # 553 MB nothing else reads (kept when a check fails)
 
 
 # --------------------------------------------------------------------------

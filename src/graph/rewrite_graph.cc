@@ -13,6 +13,7 @@
 
 #include "graph/control_flow_context.h"
 #include "graph/node_util.h"
+#include "graph/optimizer_updates.h"
 #include "graph/shape_constants.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
@@ -161,7 +162,19 @@ class Rewriter {
     return scopes;
   }
 
-  // Steps 1 and 2: old savers and dropped variables.
+  // Source variable nodes the spec freezes: trainable in the source graph,
+  // not trainable in the target.
+  std::set<std::string> FrozenSourceVariables() const {
+    std::set<std::string> out;
+    for (const auto& v : SummarizeMetaGraph(mg_).variables) {
+      if (!v.trainable) continue;
+      auto r = spec_.renames.find(v.name);
+      if (spec_.non_trainable.count(r == spec_.renames.end() ? v.name : r->second)) out.insert(v.name);
+    }
+    return out;
+  }
+
+  // Steps 1 and 2: old savers, dropped variables, updates of frozen ones.
   void RemoveNodes() {
     const std::set<std::string> saver_scopes = SaverScopes();
     const Edges edges = IndexEdges();
@@ -170,10 +183,11 @@ class Rewriter {
     EraseRemoved();
   }
 
-  // Removes the savers, the dropped variables and, transitively, their data
-  // consumers, which cannot stay. Those outside the dropped variables' own
-  // scopes (optimizer updates, reads) are reported, one warning per dropped
-  // variable, by op type.
+  // Removes the savers, the dropped variables, the optimizer updates of
+  // frozen ones (the source's own train op must not keep training what the
+  // config freezes) and, transitively, their data consumers, which cannot
+  // stay. Consumers outside the dropped variables' own scopes (optimizer
+  // updates, reads) are reported, one warning per dropped variable, by op type.
   void RemoveSaversAndDropped(const std::set<std::string>& saver_scopes, const Edges& edges) {
     std::vector<std::string> work;
     std::unordered_map<std::string, std::string> root_of;  // removed node -> the dropped variable it came from
@@ -188,6 +202,13 @@ class Rewriter {
     for (const auto& d : spec_.dropped) {
       remove(d);
       root_of[d] = d;
+    }
+    const std::vector<std::string> frozen_updates = OptimizerUpdatesOf(mg_.graph_def(), FrozenSourceVariables());
+    for (const auto& u : frozen_updates) remove(u);
+    if (!frozen_updates.empty()) {
+      warnings_.push_back("freeze: removed " + std::to_string(frozen_updates.size()) +
+                          " optimizer update(s) of frozen variables, e.g. '" + frozen_updates.front() +
+                          "'; the graph's train op no longer changes them");
     }
     std::map<std::string, std::map<std::string, int>> reported;  // root -> op -> count
     std::map<std::string, std::string> first_reported;           // root -> first node

@@ -166,4 +166,29 @@ TEST_CASE("Rewrite mode: a corpus graph with a new head passes the checker", "[c
   CHECK(uniform);
 }
 
+TEST_CASE("Fresh graphs carry the source graph's TensorFlow version", "[corpus][surgery]") {
+  SURGEON_REQUIRE_CORPUS(corpus);
+  int carried = 0;
+  for (const auto& dir : testing::CorpusCases()) {
+    INFO("case " << dir);
+    Expected exp = LoadExpected(dir);
+    RunOutcome run = RunSurgery("source: {checkpoint: " + exp.checkpoint +
+                                "}\ntarget: {checkpoint: out/model.ckpt-0, meta_graph: true}\n"
+                                "drop_optimizer_slots: true\n");
+    auto graph = ReadMetaGraph(run.surgery.plan.target_prefix + ".meta");
+    REQUIRE(graph.ok());
+    const auto& info = graph->meta_info_def();
+    const auto& source = run.surgery.source_graph;
+    if (source && !source->meta_info_def().tensorflow_version().empty()) {
+      CHECK(info.tensorflow_version() == source->meta_info_def().tensorflow_version());
+      CHECK(info.tensorflow_git_version() == source->meta_info_def().tensorflow_git_version());
+      carried++;
+    } else {  // no graph, or one from before TF 1.0: the README's fixed values
+      CHECK(info.tensorflow_version() == "1.14.0");
+      CHECK(info.tensorflow_git_version() == "unknown");
+    }
+  }
+  CHECK(carried >= 5);
+}
+
 }  // namespace surgeon

@@ -152,6 +152,17 @@ TEST_CASE("rewrite a head: new shape, frozen body, a new variable; warnings name
   CHECK(pwd);
   // Old saver scopes are gone.
   for (const auto& n : out->meta_graph.graph_def().node()) CHECK(n.name().rfind("save_", 0) != 0);
+  // The frozen body's ApplyGradientDescent ops are gone (alzi has 4 train
+  // ops, 4 updates each); the head's stay, so its train ops still train it.
+  std::map<std::string, int> updates;  // variable -> update ops left
+  for (const auto& n : out->meta_graph.graph_def().node()) {
+    if (n.op() == "ApplyGradientDescent") updates[ParseTensorRef(n.input(0)).node]++;
+  }
+  CHECK(updates == std::map<std::string, int>{{"head/bias", 4}, {"head/kernel", 4}});
+  INFO(testing::Join(out->warnings));
+  CHECK(std::any_of(out->warnings.begin(), out->warnings.end(), [](const std::string& w) {
+    return w.rfind("freeze: removed 8 optimizer update(s) of frozen variables", 0) == 0;
+  }));
 }
 
 TEST_CASE("rewrite reports constants that still carry the old class count") {

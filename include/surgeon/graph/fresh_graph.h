@@ -53,11 +53,12 @@ struct FreshVariable {
 };
 
 struct FreshGraphOptions {
-  // The TF release the graph claims to come from, and its GraphDef producer.
-  // 1.14.0 / 38: confirmed together in corpus v2_alzi_dnn; the OpDefs we emit
-  // are that release's.
+  // meta_info_def's release (callers pass the source graph's when there is
+  // one) and the GraphDef producer version. The defaults, 1.14.0 / 38, were
+  // confirmed together in corpus v2_alzi_dnn, and the OpDefs we emit are
+  // that release's; "unknown" is what TF writes when it has no git version.
   std::string tensorflow_version = "1.14.0";
-  std::string tensorflow_git_version = "surgeon";
+  std::string tensorflow_git_version = "unknown";
   int producer = 38;
   SaverOptions saver;
 };

@@ -32,7 +32,10 @@
 //     checkpoint holds the configured initializer's values.
 //  5. `added` variables are built as in a fresh graph, with their
 //     initializer's chain; `non_trainable` target variables leave
-//     "trainable_variables".
+//     "trainable_variables". A frozen variable (trainable in the source,
+//     `non_trainable` here) also loses its optimizer update op (ApplyMomentum,
+//     ResourceApplyAdam, ...; graph/optimizer_updates.h), so the source's
+//     own train op stops changing it; this is reported.
 //  Partitioned variables are named by their checkpoint key (the parts'
 //  SaveSliceInfoDef.full_name) in renames, drops and non_trainable; each
 //  part "<key>/part_<i>" follows. Their shape cannot change here.

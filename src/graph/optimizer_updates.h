@@ -1,0 +1,30 @@
+// The optimizer update ops of a training graph (private to graph/).
+//
+// tf.train optimizers update each variable with one op from
+// core/ops/training_ops.cc: ApplyMomentum, ResourceApplyAdam,
+// SparseApplyAdagrad, ResourceSparseApplyFtrl, ... whose first input is the
+// variable (a ref, or a resource handle). The train op reaches them only
+// through control edges (optimizer.py apply_gradients: group(update ops),
+// then global_step's AssignAdd under control_dependencies).
+#ifndef SURGEON_GRAPH_OPTIMIZER_UPDATES_H_
+#define SURGEON_GRAPH_OPTIMIZER_UPDATES_H_
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/graph.pb.h"
+
+namespace surgeon::graph_internal {
+
+// [Resource][Sparse]Apply<Name>, e.g. "ApplyMomentum", "ResourceSparseApplyAdagradV2".
+bool IsOptimizerUpdateOp(std::string_view op);
+
+// The update nodes of `graph` whose variable input is one of `variables`
+// (node names), in graph order.
+std::vector<std::string> OptimizerUpdatesOf(const tensorflow::GraphDef& graph, const std::set<std::string>& variables);
+
+}  // namespace surgeon::graph_internal
+
+#endif  // SURGEON_GRAPH_OPTIMIZER_UPDATES_H_

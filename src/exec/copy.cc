@@ -75,15 +75,16 @@ Status CopyTensor(const CheckpointReader& reader, const TensorEntry& e, const st
   return Status::OK();
 }
 
+bool ReadsBefore(const TensorEntry& a, const TensorEntry& b) {
+  bool aw = a.stored_whole(), bw = b.stored_whole();
+  if (aw != bw) return aw;
+  if (aw) return std::tie(a.shard_id, a.offset) < std::tie(b.shard_id, b.offset);
+  return a.key < b.key;
+}
+
 void SortForSequentialReads(std::vector<CopyItem>* items) {
-  std::stable_sort(items->begin(), items->end(), [](const CopyItem& ia, const CopyItem& ib) {
-    const TensorEntry* a = ia.source;
-    const TensorEntry* b = ib.source;
-    bool aw = a->stored_whole(), bw = b->stored_whole();
-    if (aw != bw) return aw;
-    if (aw) return std::tie(a->shard_id, a->offset) < std::tie(b->shard_id, b->offset);
-    return a->key < b->key;
-  });
+  std::stable_sort(items->begin(), items->end(),
+                   [](const CopyItem& a, const CopyItem& b) { return ReadsBefore(*a.source, *b.source); });
 }
 
 Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,

@@ -11,6 +11,7 @@
 // The GIL is released while the library reads, verifies or writes; a
 // progress callback re-acquires it. Tensor bytes are handed to Python as a
 // read-only buffer that keeps the checkpoint's mapping alive (see Buffer).
+#include <algorithm>
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -150,7 +151,9 @@ py::dict Load(const std::string& path, std::optional<std::vector<std::string>> n
     Progress p;
     p.tensors_total = wanted.size();
     for (const auto* e : wanted) p.bytes_total += e->size;
-    for (const auto* e : SequentialOrder(wanted)) {
+    std::stable_sort(wanted.begin(), wanted.end(),
+                     [](const TensorEntry* a, const TensorEntry* b) { return ReadsBefore(*a, *b); });
+    for (const auto* e : wanted) {
       items.push_back({e, Unwrap(reader->Read(*e))});
       p.tensors_done++;
       p.bytes_done += e->size;

@@ -53,8 +53,10 @@ struct CopyItem {
 // A copy under the source's own key, dtype and shape.
 CopyItem SameCopy(const TensorEntry& source);
 
-// Sorts for sequential reading: whole V2 tensors by (shard, offset), then
-// everything else (V1, partitioned) by key.
+// The order for sequential reading: whole V2 tensors by (shard, offset),
+// then everything else (V1, partitioned) by key.
+bool ReadsBefore(const TensorEntry& a, const TensorEntry& b);
+// Sorts `items` by their source entries in that order.
 void SortForSequentialReads(std::vector<CopyItem>* items);
 
 // Copies one tensor's bytes from `reader` into `writer` under `key`, checking

@@ -171,7 +171,7 @@ TEST_CASE("Fresh graphs carry the source graph's TensorFlow version", "[corpus][
   int carried = 0;
   for (const auto& dir : testing::CorpusCases()) {
     INFO("case " << dir);
-    Expected exp = LoadExpected(dir);
+    Expected exp = ExpectedOf(dir);
     RunOutcome run = RunSurgery("source: {checkpoint: " + exp.checkpoint +
                                 "}\ntarget: {checkpoint: out/model.ckpt-0, meta_graph: true}\n"
                                 "drop_optimizer_slots: true\n");

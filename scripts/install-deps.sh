@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs surgeon's build and test dependencies from Debian 12 packages.
+# Installs surgeon's build and test dependencies from Debian 12 (or 13) packages.
 # Idempotent: does nothing when everything is already installed.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libeigen3-dev libspdlog-dev catch2
   libisal-dev libcli11-dev nlohmann-json3-dev libsnappy-dev
+  libhdf5-dev libzip-dev
   python3 python3-venv python3-protobuf
 )
 if [[ "${SURGEON_WITH_CLANG:-0}" == 1 ]]; then

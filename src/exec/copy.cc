@@ -15,10 +15,14 @@ constexpr uint64_t kStreamBytes = 4 << 20;
 }  // namespace
 
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& e, const std::string& key, DataType dtype,
-                  const Shape& shape, BundleWriter* writer) {
+                  const Shape& shape, TensorWriter* writer) {
   const auto* bundle = dynamic_cast<const BundleReader*>(&reader);
   const bool whole = bundle != nullptr && e.slices.empty() && e.shard_id >= 0 && e.shard_id < bundle->num_shards();
-  if (!whole || e.size < kStreamBytes || DataTypeSize(e.dtype) <= 0) {
+  // Only a bundle writer appends exactly the tensor's bytes inside AddVerified
+  // (others add headers, or hand the bytes to a library), so only it can be
+  // verified on the fly through ScopedAppendCrc.
+  const bool streams = dynamic_cast<BundleWriter*>(writer) != nullptr;
+  if (!whole || !streams || e.size < kStreamBytes || DataTypeSize(e.dtype) <= 0) {
     SURGEON_ASSIGN_OR_RETURN(TensorData data, reader.Read(e));
     SURGEON_RETURN_IF_ERROR(writer->AddVerified(key, dtype, shape, data.bytes(), data.masked_crc32c));
     if (whole) bundle->shard(e.shard_id).DontNeed(e.offset, e.size);
@@ -54,7 +58,7 @@ std::vector<const TensorEntry*> SequentialOrder(const std::vector<const TensorEn
   return out;
 }
 
-Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
+Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, TensorWriter* writer,
                    const ProgressFn& progress) {
   Progress p;
   p.tensors_total = items.size();

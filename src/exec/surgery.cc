@@ -162,7 +162,9 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   const Plan& plan = s.plan;
   RunReport report;
   StagedOutput out;
-  SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
+  const bool checkpoint = plan.target_format == OutputFormat::kTfCheckpoint;
+  SURGEON_RETURN_IF_ERROR(checkpoint ? PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out)
+                                     : PrepareFileTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
 
   // Build everything derived from metadata before touching tensor bytes, so
   // a graph problem fails fast.
@@ -176,7 +178,6 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
     for (auto& w : rewritten.warnings) report.warnings.push_back(std::move(w));
   }
 
-  SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));
   // Copies first, in source data order (sequential reads), then new tensors.
   std::vector<const PlanAction*> copies, inits;
   for (const PlanAction& a : plan.actions) (a.kind == PlanAction::Kind::kCopy ? copies : inits).push_back(&a);
@@ -185,6 +186,11 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
     const TensorEntry* eb = s.reader->Find(b->source);
     return std::tie(ea->shard_id, ea->offset) < std::tie(eb->shard_id, eb->offset);
   });
+  std::vector<TensorSpec> specs;
+  for (const auto* group : {&copies, &inits}) {
+    for (const PlanAction* a : *group) specs.push_back({a->target, a->dtype, a->shape});
+  }
+  SURGEON_ASSIGN_OR_RETURN(auto writer, CreateTensorWriter(plan.target_format, &out, plan.target_prefix, specs));
   Progress progress;
   progress.tensors_total = plan.actions.size();
   for (const PlanAction& a : plan.actions) progress.bytes_total += a.bytes;
@@ -235,10 +241,10 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   if (!options.report_path.empty()) {
     SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out.Add(options.report_path));
     report.files = out.final_paths();
-    report.files.push_back(JoinPath(Dirname(plan.target_prefix), "checkpoint"));
+    if (checkpoint) report.files.push_back(JoinPath(Dirname(plan.target_prefix), "checkpoint"));
     SURGEON_RETURN_IF_ERROR(f->Append(RunReportJson(s, report)));
   }
-  SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
+  if (checkpoint) SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
   report.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.output.sync));
   return report;
@@ -272,7 +278,8 @@ std::string RunReportJson(const Surgery& s, const RunReport& report) {
   json out = {{"config", plan.config_path},
               {"source", {{"checkpoint", s.source.prefix}, {"format", CheckpointFormatName(s.reader->format())},
                           {"meta_graph", plan.source_meta_graph}}},
-              {"target", {{"checkpoint", plan.target_prefix}, {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
+              {"target", {{"checkpoint", plan.target_prefix}, {"format", OutputFormatName(plan.target_format)},
+                          {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
               {"seed", plan.seed},
               {"variables", vars},
               {"dropped", dropped},

@@ -1,4 +1,4 @@
-// Streaming tensors from a checkpoint into a BundleWriter: the hot path of
+// Streaming tensors from a checkpoint into a TensorWriter (any output format): the hot path of
 // `convert` and `run`. Tensors are visited in source (shard, offset) order so
 // reads are sequential; each is checksum-verified once while being read and
 // its stored crc goes straight into the new index (no second CRC pass).
@@ -13,6 +13,7 @@
 #include "surgeon/base/status.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint.h"
+#include "surgeon/format/tensor_writer.h"
 
 namespace surgeon {
 
@@ -41,11 +42,11 @@ struct CopyItem {
 // stay mapped afterwards (memory stays bounded whatever the checkpoint size). Errors are
 // the ones CheckpointReader::Read gives.
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, const std::string& key, DataType dtype,
-                  const Shape& shape, BundleWriter* writer);
+                  const Shape& shape, TensorWriter* writer);
 
 // Copies `items` (already in the desired data order) from `reader` to
 // `writer`. Errors name the source file and tensor.
-Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
+Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, TensorWriter* writer,
                    const ProgressFn& progress = nullptr);
 
 }  // namespace surgeon

@@ -38,6 +38,13 @@ std::vector<std::string> SourceFiles(const CheckpointLocation& loc);
 Status PrepareTarget(const std::vector<std::string>& source_files, const std::string& target_prefix,
                      const OutputOptions& options, StagedOutput* out);
 
+// The same for a single-file target (safetensors, npz, Keras HDF5) at
+// `path`, with its optional "<path>.frozen.txt": never a source file, an
+// existing file only with options.force (the rename at commit replaces it),
+// and the temporaries a killed run left for either name removed at commit.
+Status PrepareFileTarget(const std::vector<std::string>& source_files, const std::string& path,
+                         const OutputOptions& options, StagedOutput* out);
+
 // Stages `<dir>/checkpoint` naming the target by its base name (so the
 // directory can be moved), as tf.train.Saver would after saving it.
 Status StageCheckpointState(const std::string& target_prefix, StagedOutput* out);

@@ -1,5 +1,6 @@
 // CheckpointReader over Keras HDF5 weight files (layouts: keras_h5.h).
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "format/h5_util.h"
@@ -145,8 +146,31 @@ Status KerasH5Reader::LoadKeras2(hid_t root, const std::string& root_path) {
   return Status::OK();
 }
 
+// "conv2d_2" before "conv2d_10": Keras 3 names a model's groups by layer
+// class and creation count, so this is creation order within a class (the
+// file records no creation order).
+bool NaturalLess(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      size_t ie = i, je = j;
+      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+      if (ie - i != je - j) return ie - i < je - j;
+      if (int c = a.compare(i, ie - i, b, j, je - j); c != 0) return c < 0;
+      i = ie, j = je;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i, ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
 Status KerasH5Reader::LoadKeras3(hid_t group, const std::string& group_path, bool under_layers) {
-  for (const std::string& child : h5::ChildNames(group)) {
+  std::vector<std::string> children = h5::ChildNames(group);
+  std::sort(children.begin(), children.end(), NaturalLess);
+  for (const std::string& child : children) {
     const std::string child_path = group_path + "/" + child;
     Id obj(H5Oopen(group, child.c_str(), H5P_DEFAULT));
     if (!obj.ok()) return Status::DataLoss(path_ + ": " + child_path + ": " + h5::LastError());
@@ -164,9 +188,7 @@ Status KerasH5Reader::LoadKeras3(hid_t group, const std::string& group_path, boo
 Status KerasH5Reader::AddVars(hid_t vars, const std::string& vars_path, bool under_layers) {
   std::vector<std::string> names = h5::ChildNames(vars);
   if (names.empty()) return Status::OK();
-  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-    return a.size() != b.size() ? a.size() < b.size() : a < b;  // "2" before "10"
-  });
+  std::sort(names.begin(), names.end(), NaturalLess);  // "2" before "10"
   std::string owner = vars_path.substr(0, vars_path.rfind('/'));
   owner = owner.substr(owner.rfind('/') + 1);
   if (auto n = h5::ReadString(vars, "name"); n.ok() && !n->empty()) owner = *n;

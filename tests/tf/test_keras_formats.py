@@ -146,38 +146,65 @@ def test_published_vgg16_naming(published_h5, kdir):
     check_convert_to_tf(path, arrays, os.path.join(kdir, "from_published", "model.ckpt-0"))
 
 
+def save_v2(prefix, weights, names):
+    import tensorflow as tf
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
+                      tensors=[weights[n] for n in names])
+
+
 @pytest.fixture(scope="module")
 def tf_vgg_checkpoint(kdir):
-    """A TF checkpoint (written by TF's SaveV2) holding VGG16 weights under
-    Keras names, in reverse-alphabetical write order."""
-    import tensorflow as tf
+    """TF checkpoints (written by TF's SaveV2) holding VGG16 weights under
+    Keras names: one in name order (tf.train.Saver's order), one written in
+    reverse order."""
     import tf_keras
     tf_keras.utils.set_random_seed(7)
     weights = {w.name[:-2]: w.numpy() for w in tf_keras.applications.VGG16(weights=None).weights}
-    names = sorted(weights, reverse=True)
     prefix = os.path.join(kdir, "tf_vgg", "vgg16.ckpt")
-    os.makedirs(os.path.dirname(prefix))
-    tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
-                      tensors=[weights[n] for n in names])
-    return prefix, weights
+    save_v2(prefix, weights, sorted(weights))
+    reverse = os.path.join(kdir, "tf_vgg_reverse", "vgg16.ckpt")
+    save_v2(reverse, weights, sorted(weights, reverse=True))
+    return prefix, weights, reverse
 
 
-@pytest.mark.parametrize("by_name", [True, False])
-def test_tf_checkpoint_to_keras_h5_loads_in_tf_keras(tf_vgg_checkpoint, kdir, by_name):
+def load_into_tf_keras_vgg16(h5, by_name, weights):
     import tf_keras
-    prefix, weights = tf_vgg_checkpoint
-    h5 = os.path.join(kdir, f"back_{by_name}.h5")
-    run_surgeon("convert", prefix, h5, "--format", "keras_h5")
-    assert surgeon_json("inspect", h5)["format"] == "keras_h5"
     model = tf_keras.applications.VGG16(weights=None)
     model.load_weights(h5, by_name=by_name)
     for w in model.weights:
         assert same_bits(w.numpy(), weights[w.name[:-2]]), w.name
 
 
+@pytest.mark.parametrize("by_name", [True, False])
+def test_tf_checkpoint_to_keras_h5_loads_in_tf_keras(tf_vgg_checkpoint, kdir, by_name):
+    prefix, weights, _ = tf_vgg_checkpoint
+    h5 = os.path.join(kdir, f"back_{by_name}.h5")
+    run_surgeon("convert", prefix, h5, "--format", "keras_h5")
+    assert surgeon_json("inspect", h5)["format"] == "keras_h5"
+    load_into_tf_keras_vgg16(h5, by_name, weights)
+
+
+def test_keras_h5_by_name_whatever_the_checkpoint_order(tf_vgg_checkpoint, kdir):
+    """Layers follow the source's data order; within a layer Keras' order
+    (kernel before bias) whatever the source's."""
+    _, weights, reverse = tf_vgg_checkpoint
+    h5 = os.path.join(kdir, "back_reverse.h5")
+    run_surgeon("convert", reverse, h5, "--format", "keras_h5")
+    load_into_tf_keras_vgg16(h5, True, weights)
+
+
+def test_keras3_file_to_keras_h5_by_topology(keras3_h5, kdir):
+    """A Keras source's own layer order survives: loadable by topology."""
+    path, arrays = keras3_h5
+    h5 = os.path.join(kdir, "k3_to_k2.h5")
+    run_surgeon("convert", path, h5, "--format", "keras_h5")
+    load_into_tf_keras_vgg16(h5, False, arrays)
+
+
 @pytest.mark.parametrize("fmt", ["safetensors", "npz"])
 def test_safetensors_npz_out_read_by_python(tf_vgg_checkpoint, kdir, fmt):
-    prefix, weights = tf_vgg_checkpoint
+    prefix, weights, _ = tf_vgg_checkpoint
     out = os.path.join(kdir, f"vgg16.{fmt}")
     run_surgeon("convert", prefix, out)  # Format from the extension.
     if fmt == "safetensors":

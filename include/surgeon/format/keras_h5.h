@@ -21,7 +21,11 @@
 // reads, by layer name or by topology. A tensor "a/b/kernel" becomes layer
 // "a/b", weight "a/b/kernel:0"; layers appear in the order their first
 // tensor is added, a layer's weights in Keras order (kernel, bias, gamma,
-// beta, moving_mean, moving_variance, then the rest as added).
+// beta, moving_mean, moving_variance, then the rest as added). Loading by
+// topology (load_weights without by_name) therefore needs tensors added in
+// the model's layer order: a Keras source's own order (Keras 3 files: by
+// group name, "conv2d_2" before "conv2d_10"), or a checkpoint whose data
+// order (tf.train.Saver's: by name) happens to be it.
 #ifndef SURGEON_FORMAT_KERAS_H5_H_
 #define SURGEON_FORMAT_KERAS_H5_H_
 

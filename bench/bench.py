@@ -9,7 +9,7 @@ they work on. Every round runs each command once, in the same order
 no command pays for another's writeback. One untimed warm-up round first
 (warm page cache). Wall time is measured around `/usr/bin/time -v CMD`;
 max RSS is what `time -v` reports. Prints a table of medians and the
-ratios the targets of issue 5 are stated in; exits 1 when a target is
+ratios the targets (bench/README.md) are stated in; exits 1 when a target is
 missed.
 
 The memory check (big checkpoint) runs each command directly and samples

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh: the benchmark of issue 5 (see bench/README.md).
+# bench/run.sh: the benchmark of surgeon against cp and PyTorch (see bench/README.md).
 #
 #   bench/run.sh [--rounds N] [--no-big] [--fsync] [--clean]
 #
@@ -13,8 +13,8 @@
 #   verify   surgeon verify
 #   inspect  surgeon inspect
 #   pytorch  bench/torch_peer.py: torch.load -> new fc8 -> torch.save
-# and prints medians, ratios and the memory check; exits 1 if a target of
-# issue 5 is missed. --fsync adds a `run --fsync` row. --no-big skips the
+# and prints medians, ratios and the memory check; exits 1 if a target
+# (bench/README.md) is missed. --fsync adds a `run --fsync` row. --no-big skips the
 # 4.4 GB memory check. The 553 MB inputs stay in bench/work/ (git-ignored)
 # for the next run unless --clean; the 4.4 GB checkpoint is always deleted.
 set -euo pipefail

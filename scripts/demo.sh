@@ -6,7 +6,7 @@
 # which writes demo/out/mycls/model.ckpt-0 (+ .meta, .frozen.txt, report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+SURGEON_TEST_ENV=0 bash scripts/install-deps.sh   # the demo needs no Python
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build surgeon make_vgg16
 if [[ ! -f demo/vgg_16/vgg_16.ckpt.index ]]; then

@@ -20,6 +20,7 @@ TARGETS=("$@")
 BUILD=${BUILD:-build-fuzz}
 CORPUS=${SURGEON_CORPUS:-../shared/tf-corpus}
 
+SURGEON_WITH_CLANG=1 bash scripts/install-deps.sh >/dev/null || exit 1
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DSURGEON_FUZZ=ON -DSURGEON_SANITIZE=ON -DSURGEON_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null || exit 1

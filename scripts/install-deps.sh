@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Installs surgeon's build and test dependencies from Debian 12 (or 13) packages.
-# Idempotent: does nothing when everything is already installed.
+# Installs surgeon's build and test dependencies from Debian 12 or 13
+# packages, and the Python test environment (TensorFlow as the test oracle).
+# Idempotent and cheap when everything is already installed.
 set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libprotobuf-dev protobuf-compiler
-  libyaml-cpp-dev libeigen3-dev libspdlog-dev catch2
+  libyaml-cpp-dev libeigen3-dev catch2
   libisal-dev libcli11-dev nlohmann-json3-dev libsnappy-dev
   libhdf5-dev libzip-dev
-  python3 python3-venv python3-protobuf
+  python3 python3-venv
 )
 if [[ "${SURGEON_WITH_CLANG:-0}" == 1 ]]; then
-  PACKAGES+=(clang libclang-rt-14-dev)
+  # Debian's default clang: 14 on Debian 12, 19 on Debian 13; its sanitizer
+  # and libFuzzer runtimes come in the matching libclang-rt-N-dev.
+  case $(cut -d. -f1 /etc/debian_version) in
+    12) llvm=14 ;;
+    13) llvm=19 ;;
+    *) llvm=$(apt-cache depends clang 2>/dev/null | grep -o 'clang-[0-9]\+' | head -1 | cut -d- -f2) ;;
+  esac
+  PACKAGES+=(clang "libclang-rt-${llvm:-14}-dev")
 fi
 
 missing=()
@@ -33,6 +41,8 @@ fi
 # pinned in tests/tf/requirements.txt, in a virtual environment outside the
 # repository. Rebuilt only when the requirements change (a stamp holds their
 # hash), so re-runs cost nothing. surgeon itself never needs any of it.
+# SURGEON_TEST_ENV=0 skips it (the demo needs no Python).
+[[ ${SURGEON_TEST_ENV:-1} == 0 ]] && exit 0
 VENV="${SURGEON_VENV:-${SURGEON_CACHE:-/var/cache/surgeon}/venv}"
 REQ="$(cd "$(dirname "$0")/.." && pwd)/tests/tf/requirements.txt"
 STAMP="$VENV/.requirements.sha256"
@@ -40,9 +50,8 @@ want=$(sha256sum <"$REQ" | cut -d' ' -f1)
 if [[ -x $VENV/bin/python && -f $STAMP && $(cat "$STAMP") == "$want" ]]; then
   echo "install-deps: test environment $VENV up to date"
 else
-  echo "install-deps: creating the test environment $VENV (tests/tf/requirements.txt)"
-  rm -rf "$VENV"
-  if mkdir -p "$(dirname "$VENV")" && python3 -m venv "$VENV" &&
+  echo "install-deps: installing tests/tf/requirements.txt into $VENV"
+  if mkdir -p "$(dirname "$VENV")" && { [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"; } &&
      "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"; then
     echo "$want" >"$STAMP"
   else

@@ -2,12 +2,18 @@
 #ifndef SURGEON_TESTS_TESTING_H_
 #define SURGEON_TESTS_TESTING_H_
 
-#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "catch_compat.h"
 
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "surgeon/format/checkpoint.h"
 
 namespace surgeon::testing {
 
@@ -26,6 +32,35 @@ std::pair<int, std::string> Run(const std::string& cmd);
 std::string SurgeonBinary();
 // Path of the built examples/make_vgg16 generator.
 std::string MakeVgg16Binary();
+
+// A corpus case's expected.json.
+inline nlohmann::json LoadExpected(const std::string& case_dir) {
+  return nlohmann::json::parse(ReadFile(case_dir + "/expected.json"));
+}
+// The status of reading tensor `key`, which must be listed.
+inline Status ReadStatus(const CheckpointReader& r, const std::string& key) {
+  const TensorEntry* e = r.Find(key);
+  REQUIRE(e != nullptr);
+  return r.Read(*e).status();
+}
+// Tensor `key` (listed, readable, float32) as floats.
+inline std::vector<float> ReadFloats(const CheckpointReader& r, const std::string& key) {
+  const TensorEntry* e = r.Find(key);
+  REQUIRE(e != nullptr);
+  auto d = r.Read(*e);
+  REQUIRE(d.ok());
+  std::vector<float> v(d->bytes().size() / 4);
+  std::memcpy(v.data(), d->bytes().data(), d->bytes().size());
+  return v;
+}
+// "<dir>/<base>-<k>-of-<n>", as TF's ShardedFilename spells a V1 shard.
+inline std::string ShardName(const std::string& dir, const std::string& base, int k, int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "-%05d-of-%05d", k, n);
+  return dir + "/" + base + buf;
+}
+// 'text', as a shell word (no quote inside).
+inline std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 }  // namespace surgeon::testing
 

@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "surgeon/exec/surgery.h"
+#include "surgeon/plan/config_reference.h"
 #include "surgeon/plan/plan_format.h"
 
 namespace surgeon::cli {
@@ -16,20 +17,28 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     bool quiet = false;
   };
   auto args = std::make_shared<Args>();
+  cmd->footer(ConfigReferenceText());
   cmd->add_option("CONFIG", args->config, "surgery YAML file")->required();
   cmd->add_option("--report", args->options.report_path, "also write a JSON report of every decision to this file");
   cmd->add_flag("--force", args->options.output.force, "replace an existing checkpoint at the target prefix");
   cmd->add_flag("--fsync", args->options.output.sync, "fsync the output before renaming it into place");
-  cmd->add_flag("-q,--quiet", args->quiet, "do not print the plan");
+  cmd->add_flag("-q,--quiet", args->quiet, "do not print the plan or routine graph-rewrite notes");
   cmd->callback([args, exit_code] {
     auto surgery = PrepareSurgery(args->config);
     if (!surgery.ok()) return void(*exit_code = ReportError(surgery.status()));
-    if (!args->quiet) std::printf("%s", FormatPlanTable(surgery->plan).c_str());
+    if (!args->quiet) {
+      PlanTableOptions table;
+      table.width = TerminalWidth();
+      std::printf("%s", FormatPlanTable(surgery->plan, table).c_str());
+    }
     for (const auto& w : surgery->warnings) Warn(w);
     args->options.progress = TerminalProgress("run");
     auto report = ExecuteSurgery(*surgery, args->options);
     if (!report.ok()) return void(*exit_code = ReportError(report.status()));
     for (const auto& w : report->warnings) Warn(w);
+    if (!args->quiet) {
+      for (const auto& n : report->notes) Note(n);
+    }
     const Plan& plan = surgery->plan;
     std::printf("wrote %s: %zu copied (%s), %zu initialized (%s), %zu cast, %zu dropped, %zu frozen, in %.2f s\n",
                 plan.target_prefix.c_str(), report->copied, HumanBytes(report->copied_bytes).c_str(),

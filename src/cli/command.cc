@@ -1,9 +1,11 @@
 #include "cli/command.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 namespace surgeon::cli {
 
@@ -19,7 +21,28 @@ int ReportError(const Status& status) {
   }
 }
 
-void Warn(const std::string& message) { std::fprintf(stderr, "surgeon: warning: %s\n", message.c_str()); }
+// stdout is flushed first so that, when both streams go to one pipe, a
+// message never lands in the middle of a table.
+void Warn(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "surgeon: warning: %s\n", message.c_str());
+}
+
+void Note(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "surgeon: %s\n", message.c_str());
+}
+
+size_t TerminalWidth() {
+  if (const char* columns = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    long n = std::strtol(columns, &end, 10);
+    if (end != columns && *end == '\0' && n > 0) return static_cast<size_t>(n);
+  }
+  struct winsize ws {};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 0;
+}
 
 ProgressFn TerminalProgress(const std::string& label) {
   if (!::isatty(STDERR_FILENO)) return nullptr;

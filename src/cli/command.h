@@ -22,7 +22,14 @@ inline constexpr int kExitUsage = 2;
 
 // Prints "surgeon: error: <message>" to stderr; returns the exit code.
 int ReportError(const Status& status);
+// "surgeon: warning: <message>" / "surgeon: <message>" on stderr, once,
+// after flushing stdout.
 void Warn(const std::string& message);
+void Note(const std::string& message);
+
+// Columns to fit output in: $COLUMNS, else the terminal's width when stdout
+// is one, else 0 (no limit: a pipe gets whole lines).
+size_t TerminalWidth();
 
 // A progress printer for long commands: a single updating line on a
 // terminal (stderr), nothing otherwise.

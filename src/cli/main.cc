@@ -2,11 +2,35 @@
 #include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <new>
 
 #include "cli/command.h"
+#include "plan/suggest.h"
+
+namespace {
+
+// CLI11 reads an unknown first word as an extra argument and answers "A
+// subcommand is required"; name the word and the nearest command instead
+// (ninja's ChooseTool). Returns the exit code, or 0 to go on.
+int CheckSubcommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return 0;
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  const std::string word = argv[1];
+  if (std::find(names.begin(), names.end(), word) != names.end()) return 0;
+  std::string hint;
+  if (auto near = surgeon::ClosestMatch(word, names)) hint = "; did you mean '" + *near + "'?";
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  std::fprintf(stderr, "surgeon: error: unknown command '%s'%s (commands: %s; surgeon --help)\n", word.c_str(),
+               hint.c_str(), list.c_str());
+  return surgeon::cli::kExitUsage;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace surgeon::cli;
@@ -24,6 +48,7 @@ int main(int argc, char** argv) {
   RegisterDiff(app, &exit_code);
   RegisterVerify(app, &exit_code);
   RegisterConvert(app, &exit_code);
+  if (int rc = CheckSubcommand(app, argc, argv); rc != 0) return rc;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,7 @@
 #include "surgeon/exec/output.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -96,7 +97,9 @@ std::vector<std::string> SourceFiles(const CheckpointLocation& loc) {
 
 Status PrepareTarget(const std::vector<std::string>& source_files, const std::string& target_prefix,
                      const OutputOptions& options, StagedOutput* out) {
-  if (target_prefix.empty()) return Status::InvalidArgument("target checkpoint prefix is empty");
+  if (std::string problem = TargetPrefixProblem(target_prefix); !problem.empty()) {
+    return Status::InvalidArgument(problem);
+  }
   if (IsDirectory(target_prefix)) {
     return Status::InvalidArgument(target_prefix + ": target is a directory; give a checkpoint prefix such as " +
                                    JoinPath(target_prefix, "model.ckpt-0"));
@@ -137,6 +140,10 @@ Status PrepareTarget(const std::vector<std::string>& source_files, const std::st
 Status PrepareFileTarget(const std::vector<std::string>& source_files, const std::string& path,
                          const OutputOptions& options, StagedOutput* out) {
   if (path.empty()) return Status::InvalidArgument("target file name is empty");
+  if (path.back() == '/') {
+    return Status::InvalidArgument("'" + path + "' names a directory, not a file; name the file inside it, e.g. '" +
+                                   JoinPath(path, "model.safetensors") + "'");
+  }
   if (IsDirectory(path)) {
     return Status::InvalidArgument(path + ": target is a directory; give a file name such as " +
                                    JoinPath(path, "model.safetensors"));
@@ -161,12 +168,70 @@ Status PrepareFileTarget(const std::vector<std::string>& source_files, const std
   return Status::OK();
 }
 
+std::string ExistingTargetNote(const std::string& target_prefix, OutputFormat format) {
+  if (format != OutputFormat::kTfCheckpoint) {
+    if (!FileExists(target_prefix)) return "";
+    return target_prefix + ": the file already exists; `surgeon run` will refuse it unless given --force";
+  }
+  auto existing = ExistingCheckpointFiles(target_prefix);
+  if (existing.empty()) return "";
+  return target_prefix + ": a checkpoint already exists there (" + existing.front() +
+         "); `surgeon run` will refuse it unless given --force";
+}
+
 Status StageCheckpointState(const std::string& target_prefix, StagedOutput* out) {
+  const std::string path = JoinPath(Dirname(target_prefix), "checkpoint");
+  const std::string name = Basename(target_prefix);
   CheckpointState state;
-  state.model_checkpoint_path = Basename(target_prefix);
-  state.all_model_checkpoint_paths.push_back(state.model_checkpoint_path);
-  SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out->Add(JoinPath(Dirname(target_prefix), "checkpoint")));
+  if (FileExists(path)) {
+    auto text = ReadFileToString(path);
+    auto old = text.ok() ? ParseCheckpointState(*text, path) : Result<CheckpointState>(text.status());
+    if (old.ok()) state = std::move(old).value();
+  }
+  // The target moves to the end: drop entries naming the same checkpoint.
+  const std::string target = CanonicalPath(IndexFilename(target_prefix));
+  const bool timestamps = state.all_model_checkpoint_timestamps.size() == state.all_model_checkpoint_paths.size();
+  std::vector<std::string> paths;
+  std::vector<double> times;
+  for (size_t i = 0; i < state.all_model_checkpoint_paths.size(); ++i) {
+    const std::string& p = state.all_model_checkpoint_paths[i];
+    std::string abs = !p.empty() && p[0] == '/' ? p : JoinPath(Dirname(target_prefix), p);
+    if (p.empty() || CanonicalPath(IndexFilename(abs)) == target) continue;
+    paths.push_back(p);
+    if (timestamps) times.push_back(state.all_model_checkpoint_timestamps[i]);
+  }
+  paths.push_back(name);
+  if (timestamps && !paths.empty()) {
+    times.push_back(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  }
+  state.model_checkpoint_path = name;
+  state.all_model_checkpoint_paths = std::move(paths);
+  state.all_model_checkpoint_timestamps = timestamps && times.size() > 1 ? std::move(times) : std::vector<double>{};
+  SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out->Add(path));
   return f->Append(SerializeCheckpointState(state));
+}
+
+CreatedDirectories::CreatedDirectories(const std::vector<std::string>& output_files) {
+  std::set<std::string> seen;
+  for (const std::string& file : output_files) {
+    if (file.empty()) continue;
+    for (fs::path dir = fs::absolute(Dirname(file)).lexically_normal(); !dir.empty(); dir = dir.parent_path()) {
+      std::error_code ec;
+      if (fs::exists(dir, ec) || dir == dir.parent_path()) break;
+      if (seen.insert(dir.string()).second) missing_.push_back(dir.string());
+    }
+  }
+  // Deepest first: longer paths are below shorter ones.
+  std::sort(missing_.begin(), missing_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+CreatedDirectories::~CreatedDirectories() {
+  if (keep_) return;
+  for (const std::string& dir : missing_) {
+    std::error_code ec;
+    if (fs::is_directory(dir, ec) && fs::is_empty(dir, ec)) fs::remove(dir, ec);
+  }
 }
 
 }  // namespace surgeon

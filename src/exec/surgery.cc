@@ -13,10 +13,12 @@
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
+#include "surgeon/format/variable_layout.h"
 #include "surgeon/graph/fresh_graph.h"
 #include "surgeon/graph/rewrite_graph.h"
 #include "surgeon/plan/cast.h"
 #include "surgeon/plan/initializer.h"
+#include "surgeon/plan/plan_json.h"
 #include "surgeon/plan/planner.h"
 
 namespace surgeon {
@@ -26,7 +28,9 @@ Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tens
   Inventory inv;
   inv.tensors = reader.entries();
   if (graph) {
+    const auto layouts = ComputeVariableLayouts(graph->graph_def());
     for (const auto& v : SummarizeMetaGraph(*graph).variables) {
+      if (auto l = layouts.find(v.name); l != layouts.end()) inv.layouts[v.checkpoint_key()] = l->second;
       GraphVariable gv;
       gv.name = v.checkpoint_key();
       gv.dtype = v.dtype;
@@ -51,6 +55,18 @@ std::string GraphNodeName(const std::string& key) {
   return name;
 }
 
+// The fresh graph describes the source graph's TensorFlow release when it
+// names one (TF before 1.0 wrote none); otherwise the defaults, the release
+// whose OpDefs and producer version surgeon writes.
+FreshGraphOptions FreshGraphOptionsFor(const Surgery& s) {
+  FreshGraphOptions options;
+  if (s.source_graph && !s.source_graph->meta_info_def().tensorflow_version().empty()) {
+    options.tensorflow_version = s.source_graph->meta_info_def().tensorflow_version();
+    options.tensorflow_git_version = s.source_graph->meta_info_def().tensorflow_git_version();
+  }
+  return options;
+}
+
 Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
   std::vector<FreshVariable> vars;
   for (const PlanAction& a : s.plan.actions) {
@@ -68,7 +84,7 @@ Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
     }
     vars.push_back(std::move(v));
   }
-  return BuildFreshMetaGraph(vars, FreshGraphOptions{});
+  return BuildFreshMetaGraph(vars, FreshGraphOptionsFor(s));
 }
 
 // What the plan means for the source graph: copied variables are renamed,
@@ -100,6 +116,72 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
     if (!replaced.count(d.source)) spec.dropped.insert(d.source);
   }
   return spec;
+}
+
+// What a run writes, in write order: copies first, in source data order
+// (sequential reads), then new tensors.
+struct TensorOrder {
+  std::vector<CopyItem> copies;
+  std::vector<const PlanAction*> inits;
+  uint64_t bytes_total = 0;
+
+  // The writer's view of the same order (safetensors lays out its header
+  // from it before the first tensor).
+  std::vector<TensorSpec> Specs() const {
+    std::vector<TensorSpec> specs;
+    for (const CopyItem& c : copies) specs.push_back({c.target_key, c.dtype, c.shape});
+    for (const PlanAction* a : inits) specs.push_back({a->target, a->dtype, a->shape});
+    return specs;
+  }
+};
+
+Result<TensorOrder> OrderTensors(const Surgery& s) {
+  TensorOrder order;
+  for (const PlanAction& a : s.plan.actions) {
+    order.bytes_total += a.bytes;
+    if (a.kind != PlanAction::Kind::kCopy) {
+      order.inits.push_back(&a);
+      continue;
+    }
+    const TensorEntry* e = s.reader->Find(a.source);
+    if (e == nullptr) return Status::Internal("planned source tensor '" + a.source + "' is not in the checkpoint");
+    order.copies.push_back(CopyItem{e, a.target, a.dtype, a.shape});
+  }
+  SortForSequentialReads(&order.copies);
+  return order;
+}
+
+Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* writer, const ProgressFn& progress_fn,
+                    RunReport* report) {
+  ProgressMeter progress(s.plan.actions.size(), order.bytes_total, progress_fn);
+  SURGEON_ASSIGN_OR_RETURN(CopyTotals copied, CopyTensors(*s.reader, order.copies, writer, &progress));
+  report->copied = copied.copied;
+  report->cast = copied.cast;
+  report->copied_bytes = copied.bytes;
+  for (const PlanAction* a : order.inits) {
+    SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
+    SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
+    report->generated_bytes += values.size();
+    report->initialized++;
+    progress.Advance(values.size());
+  }
+  return Status::OK();
+}
+
+// The target's meta graph for the plan's mode (nullopt for none); a
+// rewrite's warnings and notes go to the report.
+Result<std::optional<tensorflow::MetaGraphDef>> TargetGraph(const Surgery& s, RunReport* report) {
+  std::optional<tensorflow::MetaGraphDef> graph;
+  if (s.plan.meta_mode == MetaGraphMode::kFresh) {
+    SURGEON_ASSIGN_OR_RETURN(graph, BuildTargetGraph(s));
+  } else if (s.plan.meta_mode == MetaGraphMode::kFromSource) {
+    SURGEON_ASSIGN_OR_RETURN(RewriteSpec spec, MakeRewriteSpec(s.plan));
+    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
+    graph = std::move(rewritten.meta_graph);
+    for (auto& w : rewritten.warnings) report->warnings.push_back(std::move(w));
+    for (auto& n : rewritten.notes) report->notes.push_back(std::move(n));
+  }
+  return graph;
 }
 
 }  // namespace
@@ -161,6 +243,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   auto start = std::chrono::steady_clock::now();
   const Plan& plan = s.plan;
   RunReport report;
+  CreatedDirectories created({plan.target_prefix, options.report_path});  // Before `out`: see output.h.
   StagedOutput out;
   const bool checkpoint = plan.target_format == OutputFormat::kTfCheckpoint;
   SURGEON_RETURN_IF_ERROR(checkpoint ? PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out)
@@ -168,62 +251,12 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
 
   // Build everything derived from metadata before touching tensor bytes, so
   // a graph problem fails fast.
-  std::optional<tensorflow::MetaGraphDef> target_graph;
-  if (plan.meta_mode == MetaGraphMode::kFresh) {
-    SURGEON_ASSIGN_OR_RETURN(target_graph, BuildTargetGraph(s));
-  } else if (plan.meta_mode == MetaGraphMode::kFromSource) {
-    SURGEON_ASSIGN_OR_RETURN(RewriteSpec spec, MakeRewriteSpec(s.plan));
-    SURGEON_ASSIGN_OR_RETURN(RewriteResult rewritten, RewriteMetaGraph(*s.source_graph, spec));
-    target_graph = std::move(rewritten.meta_graph);
-    for (auto& w : rewritten.warnings) report.warnings.push_back(std::move(w));
-  }
+  SURGEON_ASSIGN_OR_RETURN(std::optional<tensorflow::MetaGraphDef> target_graph, TargetGraph(s, &report));
 
-  // Copies first, in source data order (sequential reads), then new tensors.
-  std::vector<const PlanAction*> copies, inits;
-  for (const PlanAction& a : plan.actions) (a.kind == PlanAction::Kind::kCopy ? copies : inits).push_back(&a);
-  std::stable_sort(copies.begin(), copies.end(), [&](const PlanAction* a, const PlanAction* b) {
-    const TensorEntry* ea = s.reader->Find(a->source);
-    const TensorEntry* eb = s.reader->Find(b->source);
-    return std::tie(ea->shard_id, ea->offset) < std::tie(eb->shard_id, eb->offset);
-  });
-  std::vector<TensorSpec> specs;
-  for (const auto* group : {&copies, &inits}) {
-    for (const PlanAction* a : *group) specs.push_back({a->target, a->dtype, a->shape});
-  }
-  SURGEON_ASSIGN_OR_RETURN(auto writer, CreateTensorWriter(plan.target_format, &out, plan.target_prefix, specs));
-  Progress progress;
-  progress.tensors_total = plan.actions.size();
-  for (const PlanAction& a : plan.actions) progress.bytes_total += a.bytes;
-  auto step = [&](uint64_t bytes) {
-    progress.tensors_done++;
-    progress.bytes_done += bytes;
-    if (options.progress) options.progress(progress);
-  };
-  for (const PlanAction* a : copies) {
-    const TensorEntry* e = s.reader->Find(a->source);
-    if (e == nullptr) return Status::Internal("planned source tensor '" + a->source + "' is not in the checkpoint");
-    if (a->dtype != e->dtype) {
-      SURGEON_ASSIGN_OR_RETURN(TensorData data, s.reader->Read(*e));
-      SURGEON_ASSIGN_OR_RETURN(auto cast, CastTensorBytes(data.bytes(), e->dtype, a->dtype, a->source));
-      SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(cast.data(), cast.size())));
-      report.cast++;
-      report.copied_bytes += cast.size();
-      step(cast.size());
-    } else {
-      // Verified once, copied by the kernel, pages dropped behind (copy.cc).
-      SURGEON_RETURN_IF_ERROR(CopyTensor(*s.reader, *e, a->target, a->dtype, a->shape, writer.get()));
-      report.copied_bytes += e->size;
-      step(e->size);
-    }
-    report.copied++;
-  }
-  for (const PlanAction* a : inits) {
-    SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
-    SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
-    report.generated_bytes += values.size();
-    report.initialized++;
-    step(values.size());
-  }
+  SURGEON_ASSIGN_OR_RETURN(TensorOrder order, OrderTensors(s));
+  SURGEON_ASSIGN_OR_RETURN(auto writer,
+                           CreateTensorWriter(plan.target_format, &out, plan.target_prefix, order.Specs()));
+  SURGEON_RETURN_IF_ERROR(WriteTensors(s, order, writer.get(), options.progress, &report));
   SURGEON_RETURN_IF_ERROR(writer->Finish());
 
   if (target_graph) {
@@ -237,7 +270,6 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
     SURGEON_RETURN_IF_ERROR(frozen->Append(text));
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const PlanAction& a : plan.actions) report.results.push_back({&a, 0});
   if (!options.report_path.empty()) {
     SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out.Add(options.report_path));
     report.files = out.final_paths();
@@ -247,49 +279,28 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   if (checkpoint) SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
   report.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.output.sync));
+  created.Keep();
   return report;
 }
 
 std::string RunReportJson(const Surgery& s, const RunReport& report) {
-  using nlohmann::json;
-  const Plan& plan = s.plan;
-  json vars = json::array();
-  for (const PlanAction& a : plan.actions) {
-    json v = {{"name", a.target},
-              {"action", ActionKindName(a.kind)},
-              {"dtype", DataTypeName(a.dtype)},
-              {"shape", a.shape},
-              {"bytes", a.bytes},
-              {"trainable", a.trainable},
-              {"frozen", a.frozen},
-              {"rule", a.rule}};
-    if (a.kind == PlanAction::Kind::kCopy) {
-      v["source"] = a.source;
-      if (a.source_dtype != a.dtype) v["cast_from"] = DataTypeName(a.source_dtype);
-    } else {
-      v["initializer"] = InitializerKindName(a.initializer.kind);
-      v["seed"] = a.seed;
-      if (!a.replaces.empty()) v["replaces"] = a.replaces;
-    }
-    vars.push_back(std::move(v));
-  }
-  json dropped = json::array();
-  for (const auto& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
-  json out = {{"config", plan.config_path},
-              {"source", {{"checkpoint", s.source.prefix}, {"format", CheckpointFormatName(s.reader->format())},
-                          {"meta_graph", plan.source_meta_graph}}},
-              {"target", {{"checkpoint", plan.target_prefix}, {"format", OutputFormatName(plan.target_format)},
-                          {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
-              {"seed", plan.seed},
-              {"variables", vars},
-              {"dropped", dropped},
-              {"frozen", plan.FrozenNames()},
-              {"totals", {{"copied", report.copied}, {"initialized", report.initialized}, {"cast", report.cast},
-                          {"copied_bytes", report.copied_bytes}, {"generated_bytes", report.generated_bytes},
-                          {"seconds", report.seconds}}},
-              {"files", report.files},
-              {"warnings", s.warnings}};
-  return out.dump(1) + "\n";
+  // The plan's own JSON (one schema: docs/plan.schema.json), plus what the
+  // run did and every warning, the planning ones and the run's.
+  nlohmann::json out = PlanToJson(s.plan);
+  out["source"]["checkpoint"] = s.source.prefix;
+  out["source"]["format"] = CheckpointFormatName(s.reader->format());
+  out["run"] = {{"copied", report.copied},
+                {"initialized", report.initialized},
+                {"cast", report.cast},
+                {"copied_bytes", report.copied_bytes},
+                {"generated_bytes", report.generated_bytes},
+                {"seconds", report.seconds}};
+  out["files"] = report.files;
+  std::vector<std::string> warnings = s.warnings;
+  warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
+  out["warnings"] = warnings;
+  // Checkpoint keys are bytes: a name that is not UTF-8 gets U+FFFD.
+  return out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace surgeon

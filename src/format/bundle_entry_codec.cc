@@ -2,20 +2,68 @@
 
 #include <cstdio>
 
+#include "surgeon/format/ordered_code.h"
+
 namespace surgeon {
+
+namespace {
+
+// Length of the printable character (ASCII, or a well-formed UTF-8 sequence
+// of a code point from U+00A0 on) at the start of `s`; 0 for anything else:
+// control bytes, C1 controls, overlong forms, surrogates, stray bytes.
+size_t PrintableCharLength(std::string_view s) {
+  const auto c = static_cast<unsigned char>(s[0]);
+  if (c >= 0x20 && c < 0x7f) return 1;
+  size_t n;
+  uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    const auto d = static_cast<unsigned char>(s[i]);
+    if ((d & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3f);
+  }
+  constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMinForLength[n] || cp < 0xa0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+}  // namespace
 
 std::string PrintableKey(std::string_view key) {
   std::string out;
-  for (unsigned char c : key) {
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
+  for (size_t i = 0; i < key.size();) {
+    if (size_t n = PrintableCharLength(key.substr(i)); n > 0) {
+      out.append(key.substr(i, n));
+      i += n;
+      continue;
     }
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(key[i]));
+    out += buf;
+    ++i;
   }
   return out;
+}
+
+std::string TensorLabel(std::string_view key) {
+  if (!key.empty() && key[0] == '\0') {
+    if (Result<DecodedSliceKey> d = DecodeTensorNameSlice(key); d.ok()) {
+      return "tensor '" + PrintableKey(d->name) + "', slice " + SliceToString(d->slice);
+    }
+  }
+  return "tensor '" + PrintableKey(key) + "'";
 }
 
 tensorflow::TensorShapeProto ShapeToProto(const Shape& shape) {
@@ -52,30 +100,30 @@ Result<BundleHeader> DecodeBundleHeader(std::string_view value) {
 }
 
 Result<TensorEntry> DecodeBundleEntry(std::string_view key, std::string_view value) {
-  const std::string name = PrintableKey(key);
+  const std::string label = TensorLabel(key);
   tensorflow::BundleEntryProto p;
   if (!p.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return Status::DataLoss("tensor '" + name + "': unable to parse its index entry");
+    return Status::DataLoss(label + ": unable to parse its index entry");
   }
   TensorEntry e;
   e.key = std::string(key);
   e.dtype = static_cast<DataType>(p.dtype());
   if (!IsKnownDataType(p.dtype()) || e.dtype == DataType::kInvalid) {
-    return Status::DataLoss("tensor '" + name + "': unknown dtype value " + std::to_string(p.dtype()));
+    return Status::DataLoss(label + ": unknown dtype value " + std::to_string(p.dtype()));
   }
-  if (p.shape().unknown_rank()) return Status::DataLoss("tensor '" + name + "': shape has unknown rank");
+  if (p.shape().unknown_rank()) return Status::DataLoss(label + ": shape has unknown rank");
   for (const auto& d : p.shape().dim()) e.shape.push_back(d.size());
   Result<int64_t> n = NumElements(e.shape);
-  if (!n.ok()) return Status::DataLoss("tensor '" + name + "': " + n.status().message());
-  if (p.shard_id() < 0) return Status::DataLoss("tensor '" + name + "': negative shard_id");
-  if (p.offset() < 0 || p.size() < 0) return Status::DataLoss("tensor '" + name + "': negative offset or size");
+  if (!n.ok()) return Status::DataLoss(label + ": " + n.status().message());
+  if (p.shard_id() < 0) return Status::DataLoss(label + ": negative shard_id");
+  if (p.offset() < 0 || p.size() < 0) return Status::DataLoss(label + ": negative offset or size");
   e.shard_id = p.shard_id();
   e.offset = static_cast<uint64_t>(p.offset());
   e.size = static_cast<uint64_t>(p.size());
   e.masked_crc32c = p.crc32c();
   for (const auto& s : p.slices()) {
     if (s.extent_size() != static_cast<int>(e.shape.size())) {
-      return Status::DataLoss("tensor '" + name + "': slice rank " + std::to_string(s.extent_size()) +
+      return Status::DataLoss(label + ": slice rank " + std::to_string(s.extent_size()) +
                               " differs from the tensor rank " + std::to_string(e.shape.size()));
     }
     TensorSlice slice;
@@ -85,7 +133,7 @@ Result<TensorEntry> DecodeBundleEntry(std::string_view key, std::string_view val
       int64_t dim = e.shape[i];
       bool ok = ext.start >= 0 && (ext.length < 0 ? ext.start == 0 : (ext.start <= dim && ext.length <= dim - ext.start));
       if (!ok) {
-        return Status::DataLoss("tensor '" + name + "': slice extent " + std::to_string(ext.start) + "," +
+        return Status::DataLoss(label + ": slice extent " + std::to_string(ext.start) + "," +
                                 std::to_string(ext.length) + " lies outside dimension " + std::to_string(i) +
                                 " of size " + std::to_string(dim));
       }

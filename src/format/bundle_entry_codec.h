@@ -20,8 +20,12 @@ Result<BundleHeader> DecodeBundleHeader(std::string_view value);
 tensorflow::TensorShapeProto ShapeToProto(const Shape& shape);
 tensorflow::BundleHeaderProto HeaderToProto(const BundleHeader& header);
 
-// Printable form of a key: slice keys are binary (they start with 0x00).
+// Printable form of a key: UTF-8 text is kept; other bytes (slice keys are
+// binary: they start with 0x00) are written \xNN.
 std::string PrintableKey(std::string_view key);
+// How messages name the tensor stored under `key`: "tensor 'dense/kernel'",
+// or for a partitioned tensor's slice entry "tensor 'emb', slice 0,4:-".
+std::string TensorLabel(std::string_view key);
 
 }  // namespace surgeon
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "format/bundle_entry_codec.h"
+#include "format/versions.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
@@ -44,31 +45,41 @@ Status BundleReader::Load() {
   if (all.empty() || !all.front().key.empty()) {
     return Status::DataLoss(index_path + ": no bundle header (\"\" entry): not a V2 checkpoint index");
   }
-  auto header = DecodeBundleHeader(all.front().value);
+  SURGEON_RETURN_IF_ERROR(LoadHeader(index_path, all.front().value));
+  SURGEON_RETURN_IF_ERROR(OpenShards(index_path));
+  for (size_t i = 1; i < all.size(); ++i) {
+    auto e = DecodeBundleEntry(all[i].key, all[i].value);
+    if (!e.ok()) return e.status().WithContext(index_path);
+    SURGEON_RETURN_IF_ERROR(CheckEntry(index_path, *e));
+    (!e->key.empty() && e->key[0] == '\0' ? slice_entries_ : entries_).push_back(std::move(e).value());
+  }
+  SURGEON_RETURN_IF_ERROR(CheckNoOverlap(index_path));
+  // TF2 object-based checkpoints: show each key's variable name. The names
+  // are an annotation only, so an unreadable object graph leaves them empty
+  // (`verify` reports the tensor itself if it is corrupt).
+  if (Find(kObjectGraphKey) != nullptr) (void)AnnotateObjectNames(*this, entries_);
+  return Status::OK();
+}
+
+Status BundleReader::LoadHeader(const std::string& index_path, std::string_view value) {
+  auto header = DecodeBundleHeader(value);
   if (!header.ok()) return header.status().WithContext(index_path);
   header_ = *header;
   if (header_.big_endian) {
     return Status::Unimplemented(index_path + ": checkpoint was written on a big-endian machine; surgeon reads little-endian bundles only");
   }
-  // CheckVersions (core/framework/versions.cc) as BundleReader calls it.
-  if (header_.version_producer < kMinProducer) {
-    return Status::FailedPrecondition(index_path + ": bundle producer version " + std::to_string(header_.version_producer) +
-                                      " is older than the minimum " + std::to_string(kMinProducer));
-  }
-  if (header_.version_min_consumer > kReaderVersion) {
-    return Status::FailedPrecondition(index_path + ": bundle requires reader version " +
-                                      std::to_string(header_.version_min_consumer) + " or newer; surgeon implements " +
-                                      std::to_string(kReaderVersion));
-  }
-  for (int32_t bad : header_.version_bad_consumers) {
-    if (bad == kReaderVersion) {
-      return Status::FailedPrecondition(index_path + ": bundle marks reader version " + std::to_string(kReaderVersion) +
-                                        " as unable to read it");
-    }
-  }
+  // As TF's BundleReader calls CheckVersions.
+  SURGEON_RETURN_IF_ERROR(CheckVersions(index_path, "bundle",
+                                        {header_.version_producer, header_.version_min_consumer,
+                                         header_.version_bad_consumers},
+                                        kReaderVersion, kMinProducer));
   if (header_.num_shards < 1 || header_.num_shards > kMaxShards) {
     return Status::DataLoss(index_path + ": header says num_shards = " + std::to_string(header_.num_shards));
   }
+  return Status::OK();
+}
+
+Status BundleReader::OpenShards(const std::string& index_path) {
   for (int i = 0; i < header_.num_shards; ++i) {
     const std::string data_path = DataFilename(prefix_, i, header_.num_shards);
     auto shard = MappedFile::Open(data_path);
@@ -81,48 +92,47 @@ Status BundleReader::Load() {
     }
     shards_.push_back(std::move(shard).value());
   }
-  for (size_t i = 1; i < all.size(); ++i) {
-    auto e = DecodeBundleEntry(all[i].key, all[i].value);
-    if (!e.ok()) return e.status().WithContext(index_path);
-    TensorEntry& entry = *e;
-    const std::string name = PrintableKey(entry.key);
-    if (entry.shard_id >= 0) {
-      if (entry.shard_id >= header_.num_shards) {
-        return Status::DataLoss(index_path + ": tensor '" + name + "': shard_id " + std::to_string(entry.shard_id) +
-                                " but the header says there are " + std::to_string(header_.num_shards) + " shards");
-      }
-      uint64_t shard_size = shards_[entry.shard_id]->size();
-      if (entry.offset > shard_size || entry.size > shard_size - entry.offset) {
-        return Status::DataLoss(index_path + ": tensor '" + name + "': bytes [" + std::to_string(entry.offset) + ", " +
-                                std::to_string(entry.offset + entry.size) + ") lie outside " +
-                                shards_[entry.shard_id]->path() + " (" + std::to_string(shard_size) +
-                                " bytes): truncated data file or corrupt index");
-      }
-      if (int elem = DataTypeSize(entry.dtype); elem > 0) {
-        Result<uint64_t> bytes = FixedTensorBytes(entry.dtype, entry.shape);
-        if (!bytes.ok()) return Status::DataLoss(index_path + ": tensor '" + name + "': " + bytes.status().message());
-        uint64_t expected = *bytes;
-        if (entry.size != expected) {
-          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
-                                  " bytes does not match " + DataTypeName(entry.dtype) + " " +
-                                  ShapeToString(entry.shape) + " (" + std::to_string(expected) + " bytes)");
-        }
-      } else if (entry.dtype == DataType::kString) {
-        uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
-        if (entry.size < n + 4 && n > 0) {
-          return Status::DataLoss(index_path + ": tensor '" + name + "': size " + std::to_string(entry.size) +
-                                  " bytes is too small for " + std::to_string(n) + " strings");
-        }
-      }
+  return Status::OK();
+}
+
+// An entry's bytes must lie inside its shard and have the size its dtype and
+// shape give.
+Status BundleReader::CheckEntry(const std::string& index_path, const TensorEntry& entry) const {
+  if (entry.shard_id < 0) return Status::OK();
+  const std::string label = TensorLabel(entry.key);
+  if (entry.shard_id >= header_.num_shards) {
+    return Status::DataLoss(index_path + ": " + label + ": shard_id " + std::to_string(entry.shard_id) +
+                            " but the header says there are " + std::to_string(header_.num_shards) + " shards");
+  }
+  uint64_t shard_size = shards_[entry.shard_id]->size();
+  if (entry.offset > shard_size || entry.size > shard_size - entry.offset) {
+    return Status::DataLoss(index_path + ": " + label + ": bytes [" + std::to_string(entry.offset) + ", " +
+                            std::to_string(entry.offset + entry.size) + ") lie outside " +
+                            shards_[entry.shard_id]->path() + " (" + std::to_string(shard_size) +
+                            " bytes): truncated data file or corrupt index");
+  }
+  if (int elem = DataTypeSize(entry.dtype); elem > 0) {
+    Result<uint64_t> bytes = FixedTensorBytes(entry.dtype, entry.shape);
+    if (!bytes.ok()) return Status::DataLoss(index_path + ": " + label + ": " + bytes.status().message());
+    uint64_t expected = *bytes;
+    if (entry.size != expected) {
+      return Status::DataLoss(index_path + ": " + label + ": size " + std::to_string(entry.size) +
+                              " bytes does not match " + DataTypeName(entry.dtype) + " " +
+                              ShapeToString(entry.shape) + " (" + std::to_string(expected) + " bytes)");
     }
-    if (!entry.key.empty() && entry.key[0] == '\0') {
-      slice_entries_.push_back(std::move(entry));
-    } else {
-      entries_.push_back(std::move(entry));
+  } else if (entry.dtype == DataType::kString) {
+    uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
+    if (entry.size < n + 4 && n > 0) {
+      return Status::DataLoss(index_path + ": " + label + ": size " + std::to_string(entry.size) +
+                              " bytes is too small for " + std::to_string(n) + " strings");
     }
   }
-  // TF's writer lays tensors out back to back: two entries sharing bytes
-  // mean a corrupt (or crafted) index.
+  return Status::OK();
+}
+
+// TF's writer lays tensors out back to back: two entries sharing bytes mean
+// a corrupt (or crafted) index.
+Status BundleReader::CheckNoOverlap(const std::string& index_path) const {
   struct Extent {
     int shard;
     uint64_t begin, end;
@@ -141,16 +151,12 @@ Status BundleReader::Load() {
     const Extent& a = extents[i - 1];
     const Extent& b = extents[i];
     if (a.shard == b.shard && b.begin < a.end) {
-      return Status::DataLoss(index_path + ": tensors '" + PrintableKey(a.entry->key) + "' and '" +
-                              PrintableKey(b.entry->key) + "' overlap in " + shards_[a.shard]->path() + " (bytes [" +
+      return Status::DataLoss(index_path + ": " + TensorLabel(a.entry->key) + " and " +
+                              TensorLabel(b.entry->key) + " overlap in " + shards_[a.shard]->path() + " (bytes [" +
                               std::to_string(a.begin) + ", " + std::to_string(a.end) + ") and [" +
                               std::to_string(b.begin) + ", " + std::to_string(b.end) + ")): corrupt index");
     }
   }
-  // TF2 object-based checkpoints: show each key's variable name. The names
-  // are an annotation only, so an unreadable object graph leaves them empty
-  // (`verify` reports the tensor itself if it is corrupt).
-  if (Find(kObjectGraphKey) != nullptr) (void)AnnotateObjectNames(*this, entries_);
   return Status::OK();
 }
 
@@ -160,13 +166,14 @@ Result<TensorData> BundleReader::Read(const TensorEntry& entry) const {
 }
 
 Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
-  const std::string name = PrintableKey(entry.key);
+  const std::string label = TensorLabel(entry.key);
   if (entry.shard_id < 0 || entry.shard_id >= num_shards()) {
-    return Status::Internal("tensor '" + name + "' has no data location");
+    return Status::Internal(label + " has no data location");
   }
   if (entry.dtype == DataType::kVariant || entry.dtype == DataType::kResource) {
-    return Status::Unimplemented(prefix_ + ": tensor '" + name + "' has dtype " + DataTypeName(entry.dtype) +
-                                 ", which surgeon cannot copy or verify; drop it in the config (drop: [\"" + name + "\"])");
+    return Status::Unimplemented(prefix_ + ": " + label + " has dtype " + DataTypeName(entry.dtype) +
+                                 ", which surgeon cannot copy or verify; drop it in the config (drop: [\"" +
+                                 PrintableKey(entry.key) + "\"])");
   }
   const MappedFile& shard = *shards_[entry.shard_id];
   ByteSpan bytes = shard.bytes(entry.offset, entry.size);
@@ -174,7 +181,7 @@ Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
   if (entry.dtype == DataType::kString) {
     uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
     auto decoded = DecodeStringTensor(bytes, n, &masked);
-    if (!decoded.ok()) return decoded.status().WithContext(shard.path() + ": tensor '" + name + "'");
+    if (!decoded.ok()) return decoded.status().WithContext(shard.path() + ": " + label);
   } else {
     // Chunk by chunk, unmapping each chunk once checked: `verify` of a large
     // checkpoint keeps one chunk mapped instead of the whole file. The view
@@ -191,11 +198,16 @@ Result<TensorData> BundleReader::ReadWhole(const TensorEntry& entry) const {
     masked = crc32c::Mask(crc);
   }
   if (masked != entry.masked_crc32c) {
-    return Status::DataLoss(shard.path() + ": tensor '" + name + "': checksum mismatch (index says " +
+    return Status::DataLoss(shard.path() + ": " + label + ": checksum mismatch (index says " +
                             Hex32(entry.masked_crc32c) + ", data gives " + Hex32(masked) +
                             "): the data file is corrupt");
   }
   return TensorData::View(bytes, masked);
+}
+
+std::optional<MappedRange> BundleReader::StoredRange(const TensorEntry& entry) const {
+  if (!entry.stored_whole() || entry.shard_id >= num_shards()) return std::nullopt;
+  return MappedRange{shards_[entry.shard_id].get(), entry.offset, entry.size};
 }
 
 std::vector<std::pair<std::string, std::string>> BundleReader::Describe() const {

@@ -23,12 +23,8 @@
 
 namespace surgeon {
 
-Result<TensorData> BundleReader::ReadPartitioned(const TensorEntry& entry) const {
-  const std::string ctx = prefix_ + ": tensor '" + entry.key + "'";
-  if (entry.dtype != DataType::kString && DataTypeSize(entry.dtype) == 0) {
-    return Status::Unimplemented(ctx + " is partitioned with dtype " + DataTypeName(entry.dtype) +
-                                 ", which surgeon cannot assemble");
-  }
+Result<std::vector<const TensorEntry*>> BundleReader::SliceParts(const TensorEntry& entry) const {
+  const std::string ctx = prefix_ + ": " + TensorLabel(entry.key);
   for (const TensorSlice& s : entry.slices) {
     if (Status v = ValidateSlice(s, entry.shape); !v.ok()) return Status::DataLoss(ctx + ": " + v.message());
   }
@@ -53,7 +49,16 @@ Result<TensorData> BundleReader::ReadPartitioned(const TensorEntry& entry) const
     }
     parts.push_back(&*it);
   }
+  return parts;
+}
 
+Result<TensorData> BundleReader::ReadPartitioned(const TensorEntry& entry) const {
+  const std::string ctx = prefix_ + ": " + TensorLabel(entry.key);
+  if (entry.dtype != DataType::kString && DataTypeSize(entry.dtype) == 0) {
+    return Status::Unimplemented(ctx + " is partitioned with dtype " + DataTypeName(entry.dtype) +
+                                 ", which surgeon cannot assemble");
+  }
+  SURGEON_ASSIGN_OR_RETURN(std::vector<const TensorEntry*> parts, SliceParts(entry));
   const uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
   if (entry.dtype == DataType::kString) {
     std::vector<TensorData> datas;  // Keep the slices' bytes alive for the views.

@@ -13,21 +13,31 @@
 
 namespace surgeon {
 
-Status BundleWriter::Rep::Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
-                                 uint32_t masked_crc32c) {
+Status BundleWriter::Rep::CheckNewKey(const std::string& key) const {
   if (finished) return Status::Internal("BundleWriter: Add after Finish");
   if (key.empty()) return Status::InvalidArgument("tensor name must not be empty (the empty key holds the bundle header)");
   if (entries.count(key)) return Status::InvalidArgument("tensor '" + key + "' added twice to " + prefix);
-  SURGEON_RETURN_IF_ERROR(data->Append(bytes));
+  return Status::OK();
+}
+
+void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Shape& shape, uint64_t size,
+                               uint32_t masked_crc32c) {
   tensorflow::BundleEntryProto e;
   e.set_dtype(static_cast<tensorflow::DataType>(dtype));
   *e.mutable_shape() = ShapeToProto(shape);
   e.set_shard_id(0);
   e.set_offset(static_cast<int64_t>(offset));
-  e.set_size(static_cast<int64_t>(bytes.size()));
+  e.set_size(static_cast<int64_t>(size));
   e.set_crc32c(masked_crc32c);
   entries.emplace(key, std::move(e));
-  offset += bytes.size();
+  offset += size;
+}
+
+Status BundleWriter::Rep::Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
+                                 uint32_t masked_crc32c) {
+  SURGEON_RETURN_IF_ERROR(CheckNewKey(key));
+  SURGEON_RETURN_IF_ERROR(data->Append(bytes));
+  Record(key, dtype, shape, bytes.size(), masked_crc32c);
   return Status::OK();
 }
 
@@ -65,6 +75,14 @@ Status BundleWriter::Add(const std::string& key, DataType dtype, const Shape& sh
 Status BundleWriter::AddVerified(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
                                  uint32_t masked_crc32c) {
   return rep_->Append(key, dtype, shape, bytes, masked_crc32c);
+}
+
+Status BundleWriter::AddMapped(const std::string& key, DataType dtype, const Shape& shape, const MappedRange& src,
+                               uint32_t masked_crc32c, uint32_t* crc) {
+  SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));
+  SURGEON_RETURN_IF_ERROR(rep_->data->AppendMapped(src, crc));
+  rep_->Record(key, dtype, shape, src.size, masked_crc32c);
+  return Status::OK();
 }
 
 Status BundleWriter::Finish() {

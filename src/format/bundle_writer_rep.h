@@ -19,6 +19,10 @@ struct BundleWriter::Rep {
   std::map<std::string, tensorflow::BundleEntryProto> entries;
   bool finished = false;
 
+  // InvalidArgument for an empty or repeated key, Internal after Finish.
+  Status CheckNewKey(const std::string& key) const;
+  // Records the entry for `size` bytes just appended at `offset`.
+  void Record(const std::string& key, DataType dtype, const Shape& shape, uint64_t size, uint32_t masked_crc32c);
   // Appends bytes to the data file and records the entry.
   Status Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes, uint32_t masked_crc32c);
 };

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "surgeon/format/checkpoint_state.h"
+#include "surgeon/format/table.h"
 #include "surgeon/format/v1_reader.h"
+#include "surgeon/format/v1_shard_name.h"
 
 namespace surgeon {
 namespace {
@@ -22,19 +25,27 @@ std::string MetaIfExists(const std::string& prefix) {
   return FileExists(meta) ? meta : "";
 }
 
-// Names in the directory of `path` that start with its basename: what the
-// user probably meant.
+// Checkpoints in the directory of `path` (V2 prefixes), those sharing the
+// start of its basename first: what the user probably meant. Says so when
+// the directory itself does not exist.
 std::string Suggestions(const std::string& path) {
-  std::string dir = Dirname(path), base = Basename(path), out;
+  std::string dir = Dirname(path), base = Basename(path);
+  if (!IsDirectory(dir)) return " (directory " + dir + " does not exist)";
+  std::vector<std::string> close, other;
   std::error_code ec;
-  int n = 0;
+  const std::string start = base.substr(0, std::min<size_t>(base.size(), 4));
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
-    if (EndsWith(name, ".index") && (base.empty() || name.rfind(base.substr(0, std::min<size_t>(base.size(), 4)), 0) == 0)) {
-      out += (n++ ? ", " : "") + JoinPath(dir, name.substr(0, name.size() - 6));
-      if (n == 5) break;
-    }
+    if (!EndsWith(name, ".index")) continue;
+    std::string prefix = JoinPath(dir, name.substr(0, name.size() - 6));
+    (name.rfind(start, 0) == 0 ? close : other).push_back(prefix);
   }
+  std::sort(close.begin(), close.end());
+  std::sort(other.begin(), other.end());
+  close.insert(close.end(), other.begin(), other.end());
+  std::string out;
+  for (size_t i = 0; i < close.size() && i < 5; ++i) out += (i ? ", " : "") + close[i];
+  if (close.size() > 5) out += ", ...";
   return out.empty() ? "" : " (checkpoints nearby: " + out + ")";
 }
 
@@ -42,7 +53,7 @@ std::string Suggestions(const std::string& path) {
 // pattern when "<base>-00000-of-MMMMM" exists for one MMMMM, "" when for
 // none; InvalidArgument when for several (stale files of another sharding).
 Result<std::string> ShardedV1AtBase(const std::string& base) {
-  const std::string dir = Dirname(base), first = Basename(base) + "-00000-of-";
+  const std::string dir = Dirname(base), first = V1ShardFilenamePrefix(Basename(base), 0);
   std::vector<std::string> patterns;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -51,7 +62,7 @@ Result<std::string> ShardedV1AtBase(const std::string& base) {
     const std::string num_shards = name.substr(first.size());
     if (num_shards.empty() || num_shards.find_first_not_of("0123456789") != std::string::npos) continue;
     // Spelled from `base` as given, like a V1 file's prefix.
-    std::string pattern = V1ShardPattern(base + "-?????" "-of-" + num_shards);  // Split: "??-" is a trigraph.
+    std::string pattern = V1ShardPattern(V1ShardFilenamePrefix(base, 0) + num_shards);
     if (!pattern.empty()) patterns.push_back(std::move(pattern));
   }
   if (patterns.empty()) return std::string();
@@ -91,6 +102,22 @@ CheckpointFormat SniffFile(const std::string& path) {
   }
   std::fclose(f);
   return format;
+}
+
+// A file that is an SSTable (ends in the table magic) and not part of a V2
+// checkpoint or a state file: a V1 checkpoint's only file.
+bool IsLoneTableFile(const fs::path& path) {
+  const std::string name = path.filename().string();
+  if (EndsWith(name, ".index") || EndsWith(name, ".meta") || name.find(".data-") != std::string::npos ||
+      name == "checkpoint" || name.find(".tempstate") != std::string::npos) {
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  char tail[8];
+  if (!in.seekg(-8, std::ios::end) || !in.read(tail, 8)) return false;
+  uint64_t magic = 0;
+  for (int i = 7; i >= 0; --i) magic = (magic << 8) | static_cast<unsigned char>(tail[i]);
+  return magic == kTableMagicNumber;
 }
 
 // The checkpoint at `prefix` in `format`, with "<prefix>.meta" if it exists.
@@ -208,6 +235,12 @@ Result<CheckpointLocation> ResolveSingleIndex(const std::string& dir) {
         }
       }
     }
+    // Or a lone V1 file ("model.ckpt", no .meta, no state file).
+    if (found.empty()) {
+      for (const auto& e : fs::directory_iterator(dir, ec)) {
+        if (e.is_regular_file(ec) && IsLoneTableFile(e.path())) found.push_back(JoinPath(dir, e.path().filename().string()));
+      }
+    }
     if (found.size() == 1) return ResolvePrefix(found[0]);
   }
   if (found.empty()) {
@@ -230,8 +263,18 @@ std::string DataFilename(const std::string& prefix, int shard, int num_shards) {
 }
 
 std::string MetaGraphFilename(const std::string& prefix) {
-  static const std::regex kShardSuffix("-[\\d\\?]+-of-\\d+$");
-  return std::regex_replace(prefix, kShardSuffix, "") + ".meta";
+  if (const auto sharded = ParseV1ShardedName(prefix)) return sharded->base + ".meta";
+  return prefix + ".meta";
+}
+
+std::string TargetPrefixProblem(const std::string& prefix) {
+  if (prefix.empty()) return "the target checkpoint prefix is empty";
+  const std::string base = Basename(prefix);
+  if (!prefix.empty() && prefix.back() != '/' && base != "." && base != "..") return "";
+  std::string dir = prefix;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return "'" + prefix + "' names a directory, not a checkpoint prefix (TensorFlow would write hidden files '.index', "
+         "'.data-00000-of-00001' there); name the checkpoint inside it, e.g. '" + JoinPath(dir, "model.ckpt-0") + "'";
 }
 
 Result<CheckpointLocation> ResolveCheckpoint(const std::string& path) {

@@ -12,7 +12,7 @@ struct DtypeInfo {
   int size;
 };
 
-constexpr std::array<DtypeInfo, 30> kInfo = {{
+constexpr std::array<DtypeInfo, 33> kInfo = {{
     {DataType::kFloat, "DT_FLOAT", "float32", 4},
     {DataType::kDouble, "DT_DOUBLE", "float64", 8},
     {DataType::kInt32, "DT_INT32", "int32", 4},
@@ -43,6 +43,11 @@ constexpr std::array<DtypeInfo, 30> kInfo = {{
     {DataType::kFloat8E5m2fnuz, "DT_FLOAT8_E5M2FNUZ", "float8_e5m2fnuz", 1},
     {DataType::kInt4, "DT_INT4", "int4", 1},
     {DataType::kUint4, "DT_UINT4", "uint4", 1},
+    // TF 2.21 writes these one element per byte (value in the low bits), as
+    // ml_dtypes stores them in memory.
+    {DataType::kInt2, "DT_INT2", "int2", 1},
+    {DataType::kUint2, "DT_UINT2", "uint2", 1},
+    {DataType::kFloat4E2m1fn, "DT_FLOAT4_E2M1FN", "float4_e2m1fn", 1},
 }};
 
 const DtypeInfo* Find(DataType dt) {
@@ -61,6 +66,15 @@ std::string DataTypeName(DataType dt) {
 std::string DataTypeShortName(DataType dt) {
   if (const auto* i = Find(dt)) return i->short_name;
   return DataTypeName(dt);
+}
+
+const std::vector<std::string>& DataTypeShortNames() {
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>;
+    for (const auto& i : kInfo) v->push_back(i.short_name);
+    return v;
+  }();
+  return *names;
 }
 
 std::optional<DataType> ParseDataType(std::string_view name) {

@@ -44,6 +44,13 @@ std::string NodeOfTensorName(const std::string& tensor) { return ParseTensorRef(
 
 }  // namespace
 
+bool IsVariableDefCollection(std::string_view key) {
+  static constexpr std::string_view kKeys[] = {"variables",       "trainable_variables",      "local_variables",
+                                               "model_variables", "moving_average_variables", "metric_variables",
+                                               "global_step"};
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+}
+
 MetaGraphSummary SummarizeMetaGraph(const tensorflow::MetaGraphDef& mg) {
   MetaGraphSummary s;
   s.tensorflow_version = mg.meta_info_def().tensorflow_version();
@@ -65,10 +72,7 @@ MetaGraphSummary SummarizeMetaGraph(const tensorflow::MetaGraphDef& mg) {
   std::map<std::string, SaveSliceInfo> slices;
   for (const auto& [key, col] : mg.collection_def()) {
     if (!col.has_bytes_list()) continue;
-    const bool is_var_collection = key == "variables" || key == "trainable_variables" ||
-                                   key == "local_variables" || key == "model_variables" ||
-                                   key == "moving_average_variables" || key == "metric_variables";
-    if (!is_var_collection) continue;
+    if (!IsVariableDefCollection(key)) continue;
     for (const auto& bytes : col.bytes_list().value()) {
       tensorflow::VariableDef vd;
       if (!vd.ParseFromString(bytes)) continue;

@@ -15,10 +15,12 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <regex>
 
 #include "base/coding.h"
 #include "format/tensor_slices.h"
+#include "format/v1_slice_record.h"
+#include "format/wire_scanner.h"
+#include "format/versions.h"
 #include "proto/saved_tensor_slice.pb.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/ordered_code.h"
@@ -32,201 +34,6 @@ namespace {
 // reader calls CheckVersions(meta.versions, 1, 0) (tensor_slice_reader.cc).
 constexpr int kCheckpointVersion = 1;
 constexpr int kCheckpointMinProducer = 0;
-
-// ---- A minimal protobuf wire-format scanner over mapped bytes.
-
-enum WireType { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
-
-struct WireField {
-  uint32_t number = 0;
-  int wire_type = 0;
-  uint64_t varint = 0;    // kVarint
-  std::string_view data;  // kLengthDelimited payload, or the raw 4/8 bytes of a fixed field
-  std::string_view raw;   // kVarint: the varint's bytes
-};
-
-class WireScanner {
- public:
-  explicit WireScanner(std::string_view in) : p_(in.data()), limit_(in.data() + in.size()) {}
-
-  // Returns false at the end of input or on malformed input (then error()).
-  bool Next(WireField* f) {
-    if (p_ == limit_ || error_) return false;
-    uint64_t tag;
-    const char* q = GetVarint64Ptr(p_, limit_, &tag);
-    if (q == nullptr || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) return Fail();
-    f->number = static_cast<uint32_t>(tag >> 3);
-    f->wire_type = static_cast<int>(tag & 7);
-    switch (f->wire_type) {
-      case kVarint: {
-        const char* r = GetVarint64Ptr(q, limit_, &f->varint);
-        if (r == nullptr) return Fail();
-        f->raw = std::string_view(q, r - q);
-        p_ = r;
-        return true;
-      }
-      case kFixed64:
-      case kFixed32: {
-        size_t n = f->wire_type == kFixed64 ? 8 : 4;
-        if (static_cast<size_t>(limit_ - q) < n) return Fail();
-        f->data = std::string_view(q, n);
-        p_ = q + n;
-        return true;
-      }
-      case kLengthDelimited: {
-        uint64_t len;
-        const char* r = GetVarint64Ptr(q, limit_, &len);
-        if (r == nullptr || len > static_cast<uint64_t>(limit_ - r)) return Fail();
-        f->data = std::string_view(r, len);
-        p_ = r + len;
-        return true;
-      }
-      default:  // Groups (3, 4) never appear in these messages.
-        return Fail();
-    }
-  }
-  bool error() const { return error_; }
-
- private:
-  bool Fail() {
-    error_ = true;
-    return false;
-  }
-  const char* p_;
-  const char* limit_;
-  bool error_ = false;
-};
-
-// ---- Which TensorProto field holds a dtype's values
-// (saved_tensor_slice_util.h TENSOR_PROTO_EXTRACT_TYPE).
-
-struct V1Codec {
-  int field = 0;             // TensorProto field number
-  int value_wire_type = 0;   // kFixed32, kFixed64, kVarint or kLengthDelimited (string_val)
-  int values_per_element = 1;
-  int out_bytes = 0;         // Bytes per element in V2 layout (0 for strings)
-  bool is_bool = false;
-};
-
-bool CodecFor(DataType dt, V1Codec* c) {
-  switch (dt) {
-    case DataType::kFloat: *c = {5, kFixed32, 1, 4}; return true;
-    case DataType::kDouble: *c = {6, kFixed64, 1, 8}; return true;
-    case DataType::kComplex64: *c = {9, kFixed32, 2, 8}; return true;
-    case DataType::kComplex128: *c = {12, kFixed64, 2, 16}; return true;
-    case DataType::kInt32:
-    case DataType::kQint32: *c = {7, kVarint, 1, 4}; return true;
-    case DataType::kInt16: *c = {7, kVarint, 1, 2}; return true;
-    case DataType::kInt8:
-    case DataType::kUint8:
-    case DataType::kQint8:
-    case DataType::kQuint8: *c = {7, kVarint, 1, 1}; return true;
-    case DataType::kInt64: *c = {10, kVarint, 1, 8}; return true;
-    case DataType::kBool: *c = {11, kVarint, 1, 1, true}; return true;
-    case DataType::kHalf: *c = {13, kVarint, 1, 2}; return true;  // Raw 16 bits in an int32.
-    case DataType::kString: *c = {8, kLengthDelimited, 1, 0}; return true;
-    default: return false;
-  }
-}
-
-// The values of one slice record: spans that, concatenated, form the packed
-// encoding of the values (numeric), or one span per element (strings).
-struct SliceValues {
-  std::vector<std::string_view> chunks;
-  uint64_t count = 0;  // Values (complex: 2 per element).
-};
-
-// Counts the varints in a packed chunk, checking each is well-formed.
-bool CountVarints(std::string_view chunk, uint64_t* count) {
-  const char* p = chunk.data();
-  const char* limit = p + chunk.size();
-  uint64_t n = 0, v;
-  while (p < limit) {
-    p = GetVarint64Ptr(p, limit, &v);
-    if (p == nullptr) return false;
-    ++n;
-  }
-  *count += n;
-  return true;
-}
-
-// Parses SavedTensorSlices{data: SavedSlice{name, slice, data: TensorProto}}
-// and collects the typed field's values. Messages are without context.
-Status ParseSliceRecord(std::string_view record, const V1Codec& codec, std::string_view* name,
-                        std::string_view* slice_proto, SliceValues* out) {
-  WireScanner top(record);
-  WireField f;
-  std::string_view saved_slice;
-  bool have_data = false;
-  while (top.Next(&f)) {
-    if (f.number == 2) {
-      if (f.wire_type != kLengthDelimited || have_data) return Status::DataLoss("malformed SavedTensorSlices.data");
-      saved_slice = f.data;
-      have_data = true;
-    }
-  }
-  if (top.error()) return Status::DataLoss("unparsable SavedTensorSlices record");
-  if (!have_data) return Status::DataLoss("record has no SavedSlice data");
-
-  WireScanner ss(saved_slice);
-  std::string_view tensor_proto;
-  while (ss.Next(&f)) {
-    if (f.wire_type != kLengthDelimited) continue;
-    if (f.number == 1) *name = f.data;
-    if (f.number == 2) *slice_proto = f.data;
-    if (f.number == 3) tensor_proto = f.data;  // Absent when the slice holds no values.
-  }
-  if (ss.error()) return Status::DataLoss("unparsable SavedSlice");
-
-  WireScanner tp(tensor_proto);
-  while (tp.Next(&f)) {
-    if (static_cast<int>(f.number) != codec.field) continue;
-    if (codec.value_wire_type == kLengthDelimited) {  // string_val: one element each.
-      if (f.wire_type != kLengthDelimited) return Status::DataLoss("malformed string_val");
-      out->chunks.push_back(f.data);
-      ++out->count;
-    } else if (f.wire_type == kLengthDelimited) {  // Packed (what TF writes).
-      if (codec.value_wire_type == kVarint) {
-        if (!CountVarints(f.data, &out->count)) return Status::DataLoss("malformed packed varint values");
-      } else {
-        size_t w = codec.value_wire_type == kFixed32 ? 4 : 8;
-        if (f.data.size() % w != 0) return Status::DataLoss("packed value field length is not a multiple of " + std::to_string(w));
-        out->count += f.data.size() / w;
-      }
-      if (!f.data.empty()) out->chunks.push_back(f.data);
-    } else if (f.wire_type == codec.value_wire_type) {  // Unpacked, one value.
-      out->chunks.push_back(f.wire_type == kVarint ? f.raw : f.data);
-      ++out->count;
-    } else {
-      return Status::DataLoss("value field " + std::to_string(codec.field) + " has wire type " +
-                              std::to_string(f.wire_type));
-    }
-  }
-  if (tp.error()) return Status::DataLoss("unparsable TensorProto");
-  return Status::OK();
-}
-
-// Writes the values of `v` as `count` V2-layout elements at dst.
-void DecodeNumeric(const SliceValues& v, const V1Codec& codec, uint8_t* dst) {
-  if (codec.value_wire_type != kVarint) {
-    for (std::string_view c : v.chunks) {
-      std::memcpy(dst, c.data(), c.size());
-      dst += c.size();
-    }
-    return;
-  }
-  for (std::string_view c : v.chunks) {
-    const char* p = c.data();
-    const char* limit = p + c.size();
-    uint64_t x;
-    while (p < limit) {
-      p = GetVarint64Ptr(p, limit, &x);  // Validated by CountVarints.
-      if (codec.is_bool) x = x != 0;
-      std::memcpy(dst, &x, codec.out_bytes);  // Low bytes: little-endian host (see coding.h).
-      dst += codec.out_bytes;
-    }
-  }
-}
 
 std::string VersionsToString(const tensorflow::VersionDef& v) {
   std::string s = "producer " + std::to_string(v.producer()) + ", min_consumer " + std::to_string(v.min_consumer());
@@ -273,7 +80,14 @@ class V1Reader : public CheckpointReader {
   V1Reader() = default;
   Status Load(const std::vector<std::string>& files);
   Status LoadMeta(int file, uint64_t total_bytes, std::map<std::string, Merged>* tensors);
+  Result<tensorflow::SavedTensorSlices> ParseMeta(const File& file) const;
+  Status RegisterTensor(int index, const tensorflow::SavedSliceMeta& t, uint64_t total_bytes,
+                        std::map<std::string, Merged>* tensors) const;
   Result<TensorData> ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const;
+  Status CheckSliceGeometry(const std::string& ctx, const TensorEntry& e,
+                            const std::vector<StoredSlice>& slices) const;
+  Status ReadSliceValues(const TensorEntry& e, const StoredSlice& stored, const V1Codec& codec,
+                         SliceValues* values) const;
 
   std::string path_;
   std::vector<File> files_;
@@ -319,10 +133,8 @@ Status V1Reader::Load(const std::vector<std::string>& files) {
   return Status::OK();
 }
 
-// Reads files_[index]'s meta and registers its tensors in `tensors`
-// (TensorSliceReader::LoadShard + RegisterTensorSlice).
-Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string, Merged>* tensors) {
-  File& file = files_[index];
+// The SavedTensorSlices in a file's "" record, which must hold its meta.
+Result<tensorflow::SavedTensorSlices> V1Reader::ParseMeta(const File& file) const {
   const std::string& path = file.path();
   const TableReader::Entry* header = file.table->Find("");
   if (header == nullptr) {
@@ -349,75 +161,76 @@ Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string,
     }
   }
   if (!sts.has_meta()) return Status::DataLoss(path + ": the \"\" record holds no SavedTensorSliceMeta");
-  const auto& meta = sts.meta();
-  file.versions = meta.versions();
-  const tensorflow::VersionDef& versions = file.versions;
-  // CheckVersions (core/framework/versions.cc) with consumer 1, min producer
-  // 0, for every file (LoadShard checks each).
-  if (versions.producer() < kCheckpointMinProducer) {
-    return Status::FailedPrecondition(path + ": checkpoint producer version " + std::to_string(versions.producer()) +
-                                      " is below the minimum " + std::to_string(kCheckpointMinProducer));
-  }
-  if (versions.min_consumer() > kCheckpointVersion) {
-    return Status::FailedPrecondition(path + ": checkpoint requires reader version " +
-                                      std::to_string(versions.min_consumer()) + " or newer; surgeon implements " +
-                                      std::to_string(kCheckpointVersion));
-  }
-  for (int32_t bad : versions.bad_consumers()) {
-    if (bad == kCheckpointVersion) {
-      return Status::FailedPrecondition(path + ": checkpoint marks reader version " +
-                                        std::to_string(kCheckpointVersion) + " as unable to read it");
-    }
-  }
+  return sts;
+}
 
+// Registers one tensor the meta of files_[index] lists
+// (TensorSliceReader::RegisterTensorSlice).
+Status V1Reader::RegisterTensor(int index, const tensorflow::SavedSliceMeta& t, uint64_t total_bytes,
+                                std::map<std::string, Merged>* tensors) const {
+  const std::string& path = files_[index].path();
   // Every element occupies at least one byte of some record in some file, so
   // a tensor with more elements than the files have bytes is corrupt
   // (checked before anything is sized by it).
   const std::string bytes_owner =
       files_.size() == 1 ? "the file has bytes" : "the checkpoint's " + std::to_string(files_.size()) + " files have bytes";
-  for (const auto& t : meta.tensor()) {
-    const std::string ctx = path + ": tensor '" + t.name() + "'";
-    if (t.name().empty()) return Status::DataLoss(path + ": the meta lists a tensor with an empty name");
-    TensorEntry e;
-    e.key = t.name();
-    if (!IsKnownDataType(t.type()) || t.type() == 0) {
-      return Status::DataLoss(ctx + ": unknown dtype value " + std::to_string(t.type()));
-    }
-    e.dtype = static_cast<DataType>(t.type());
-    if (t.shape().unknown_rank()) return Status::DataLoss(ctx + ": shape has unknown rank");
-    for (const auto& d : t.shape().dim()) e.shape.push_back(d.size());
-    Result<int64_t> n = NumElements(e.shape);
-    if (!n.ok()) return Status::DataLoss(ctx + ": " + n.status().message());
-    if (static_cast<uint64_t>(*n) > total_bytes) {
-      return Status::DataLoss(ctx + ": shape " + ShapeToString(e.shape) + " has " + std::to_string(*n) +
-                              " elements, more than " + bytes_owner + " (" + std::to_string(total_bytes) + ")");
-    }
-    std::vector<TensorSlice> slices;
-    for (const auto& sp : t.slice()) {
-      Result<TensorSlice> s = SliceFromProto(sp, e.shape);
-      if (!s.ok()) return Status::DataLoss(ctx + ": " + s.status().message());
-      slices.push_back(std::move(s).value());
-    }
-
-    auto [it, inserted] = tensors->try_emplace(e.key);
-    Merged& m = it->second;
-    if (inserted) {
-      e.shard_id = -1;  // Assembled by Read().
-      if (DataTypeSize(e.dtype) > 0) e.size = FixedTensorBytes(e.dtype, e.shape).value();
-      m.entry = std::move(e);
-      m.first_file = index;
-    } else if (m.last_file == index) {
-      return Status::DataLoss(path + ": the meta lists tensor '" + t.name() + "' twice");
-    } else if (m.entry.dtype != e.dtype || m.entry.shape != e.shape) {
-      // RegisterTensorSlice: "Incompatible tensor shapes/types".
-      return Status::DataLoss("tensor '" + t.name() + "' is " + DataTypeName(m.entry.dtype) + " " +
-                              ShapeToString(m.entry.shape) + " in " + files_[m.first_file].path() + " but " +
-                              DataTypeName(e.dtype) + " " + ShapeToString(e.shape) + " in " + path +
-                              ": the checkpoint's files disagree about it");
-    }
-    m.last_file = index;
-    for (TensorSlice& s : slices) m.slices.push_back({std::move(s), index});
+  const std::string ctx = path + ": tensor '" + t.name() + "'";
+  if (t.name().empty()) return Status::DataLoss(path + ": the meta lists a tensor with an empty name");
+  TensorEntry e;
+  e.key = t.name();
+  if (!IsKnownDataType(t.type()) || t.type() == 0) {
+    return Status::DataLoss(ctx + ": unknown dtype value " + std::to_string(t.type()));
   }
+  e.dtype = static_cast<DataType>(t.type());
+  if (t.shape().unknown_rank()) return Status::DataLoss(ctx + ": shape has unknown rank");
+  for (const auto& d : t.shape().dim()) e.shape.push_back(d.size());
+  Result<int64_t> n = NumElements(e.shape);
+  if (!n.ok()) return Status::DataLoss(ctx + ": " + n.status().message());
+  if (static_cast<uint64_t>(*n) > total_bytes) {
+    return Status::DataLoss(ctx + ": shape " + ShapeToString(e.shape) + " has " + std::to_string(*n) +
+                            " elements, more than " + bytes_owner + " (" + std::to_string(total_bytes) + ")");
+  }
+  std::vector<TensorSlice> slices;
+  for (const auto& sp : t.slice()) {
+    Result<TensorSlice> s = SliceFromProto(sp, e.shape);
+    if (!s.ok()) return Status::DataLoss(ctx + ": " + s.status().message());
+    slices.push_back(std::move(s).value());
+  }
+
+  auto [it, inserted] = tensors->try_emplace(e.key);
+  Merged& m = it->second;
+  if (inserted) {
+    e.shard_id = -1;  // Assembled by Read().
+    if (DataTypeSize(e.dtype) > 0) e.size = FixedTensorBytes(e.dtype, e.shape).value();
+    m.entry = std::move(e);
+    m.first_file = index;
+  } else if (m.last_file == index) {
+    return Status::DataLoss(path + ": the meta lists tensor '" + t.name() + "' twice");
+  } else if (m.entry.dtype != e.dtype || m.entry.shape != e.shape) {
+    // RegisterTensorSlice: "Incompatible tensor shapes/types".
+    return Status::DataLoss("tensor '" + t.name() + "' is " + DataTypeName(m.entry.dtype) + " " +
+                            ShapeToString(m.entry.shape) + " in " + files_[m.first_file].path() + " but " +
+                            DataTypeName(e.dtype) + " " + ShapeToString(e.shape) + " in " + path +
+                            ": the checkpoint's files disagree about it");
+  }
+  m.last_file = index;
+  for (TensorSlice& s : slices) m.slices.push_back({std::move(s), index});
+  return Status::OK();
+}
+
+// Reads files_[index]'s meta and registers its tensors in `tensors`
+// (TensorSliceReader::LoadShard).
+Status V1Reader::LoadMeta(int index, uint64_t total_bytes, std::map<std::string, Merged>* tensors) {
+  File& file = files_[index];
+  SURGEON_ASSIGN_OR_RETURN(tensorflow::SavedTensorSlices sts, ParseMeta(file));
+  const auto& meta = sts.meta();
+  file.versions = meta.versions();
+  // TF's LoadShard checks every file.
+  const tensorflow::VersionDef& v = file.versions;
+  SURGEON_RETURN_IF_ERROR(CheckVersions(
+      file.path(), "checkpoint", {v.producer(), v.min_consumer(), {v.bad_consumers().begin(), v.bad_consumers().end()}},
+      kCheckpointVersion, kCheckpointMinProducer));
+  for (const auto& t : meta.tensor()) SURGEON_RETURN_IF_ERROR(RegisterTensor(index, t, total_bytes, tensors));
   return Status::OK();
 }
 
@@ -430,16 +243,11 @@ Result<TensorData> V1Reader::Read(const TensorEntry& entry) const {
   return ReadSlices(*it, stored_slices_[it - entries_.begin()]);
 }
 
-Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const {
-  const std::string ctx = path_ + ": tensor '" + e.key + "'";
-  V1Codec codec;
-  if (!CodecFor(e.dtype, &codec)) {
-    return Status::Unimplemented(ctx + " has dtype " + DataTypeName(e.dtype) +
-                                 ", which V1 checkpoints cannot hold (saved_tensor_slice_util.h)");
-  }
+// Slices from different files overlapping is named here, with both files;
+// CheckExactCover reports the rest (overlap within one file, gaps).
+Status V1Reader::CheckSliceGeometry(const std::string& ctx, const TensorEntry& e,
+                                    const std::vector<StoredSlice>& slices) const {
   if (slices.empty()) return Status::DataLoss(ctx + ": the meta lists no stored slices");
-  // Slices from different files overlapping is named here, with both files;
-  // CheckExactCover below reports the rest (overlap within one file, gaps).
   for (size_t i = 0; i < slices.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (slices[i].file != slices[j].file && SlicesOverlap(slices[i].slice, slices[j].slice, e.shape)) {
@@ -453,42 +261,58 @@ Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<
   geometry.reserve(slices.size());
   for (const StoredSlice& s : slices) geometry.push_back(s.slice);
   if (Status s = CheckExactCover(geometry, e.shape); !s.ok()) return Status::DataLoss(ctx + ": " + s.message());
+  return Status::OK();
+}
+
+// Finds and parses one slice record in its own file's table, checking that
+// it is the slice the meta lists and holds the values its shape needs.
+Status V1Reader::ReadSliceValues(const TensorEntry& e, const StoredSlice& stored, const V1Codec& codec,
+                                 SliceValues* values) const {
+  const TensorSlice& slice = stored.slice;
+  const File& file = files_[stored.file];
+  const std::string sctx = file.path() + ": tensor '" + e.key + "', slice " + SliceToString(slice);
+  const TableReader::Entry* rec = file.table->Find(EncodeTensorNameSlice(e.key, slice));
+  if (rec == nullptr) {
+    return Status::DataLoss(sctx + ": its data record is missing from the table (truncated or corrupt checkpoint)");
+  }
+  std::string_view name, slice_proto;
+  Status s = ParseSliceRecord(rec->value, codec, &name, &slice_proto, values);
+  if (!s.ok()) return Status::DataLoss(sctx + ": " + s.message());
+  if (!name.empty() && name != e.key) {
+    return Status::DataLoss(sctx + ": the record under its key names tensor '" + std::string(name) + "'");
+  }
+  tensorflow::TensorSliceProto sp;
+  if (!sp.ParseFromArray(slice_proto.data(), static_cast<int>(slice_proto.size()))) {
+    return Status::DataLoss(sctx + ": unparsable slice in the data record");
+  }
+  Result<TensorSlice> parsed = SliceFromProto(sp, e.shape);
+  if (!parsed.ok() || !(*parsed == slice)) {
+    return Status::DataLoss(sctx + ": the data record describes a different slice");
+  }
+  const uint64_t expected =
+      static_cast<uint64_t>(NumElements(SliceShape(slice, e.shape)).value()) * codec.values_per_element;
+  if (values->count != expected) {
+    return Status::DataLoss(sctx + ": the record holds " + std::to_string(values->count) + " values but " +
+                            DataTypeName(e.dtype) + " " + ShapeToString(SliceShape(slice, e.shape)) + " needs " +
+                            std::to_string(expected));
+  }
+  return Status::OK();
+}
+
+Result<TensorData> V1Reader::ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const {
+  const std::string ctx = path_ + ": tensor '" + e.key + "'";
+  V1Codec codec;
+  if (!CodecFor(e.dtype, &codec)) {
+    return Status::Unimplemented(ctx + " has dtype " + DataTypeName(e.dtype) +
+                                 ", which V1 checkpoints cannot hold (saved_tensor_slice_util.h)");
+  }
+  SURGEON_RETURN_IF_ERROR(CheckSliceGeometry(ctx, e, slices));
   const uint64_t n = static_cast<uint64_t>(NumElements(e.shape).value());
 
-  // Pass 1: find and parse every slice record in its own file's table,
-  // checking value counts, before anything is allocated.
+  // Pass 1: every record parsed and its value count checked before anything
+  // is allocated.
   std::vector<SliceValues> values(slices.size());
-  for (size_t i = 0; i < slices.size(); ++i) {
-    const TensorSlice& slice = slices[i].slice;
-    const File& file = files_[slices[i].file];
-    const std::string sctx = file.path() + ": tensor '" + e.key + "', slice " + SliceToString(slice);
-    const std::string key = EncodeTensorNameSlice(e.key, slice);
-    const TableReader::Entry* rec = file.table->Find(key);
-    if (rec == nullptr) {
-      return Status::DataLoss(sctx + ": its data record is missing from the table (truncated or corrupt checkpoint)");
-    }
-    std::string_view name, slice_proto;
-    Status s = ParseSliceRecord(rec->value, codec, &name, &slice_proto, &values[i]);
-    if (!s.ok()) return Status::DataLoss(sctx + ": " + s.message());
-    if (!name.empty() && name != e.key) {
-      return Status::DataLoss(sctx + ": the record under its key names tensor '" + std::string(name) + "'");
-    }
-    tensorflow::TensorSliceProto sp;
-    if (!sp.ParseFromArray(slice_proto.data(), static_cast<int>(slice_proto.size()))) {
-      return Status::DataLoss(sctx + ": unparsable slice in the data record");
-    }
-    Result<TensorSlice> stored = SliceFromProto(sp, e.shape);
-    if (!stored.ok() || !(*stored == slice)) {
-      return Status::DataLoss(sctx + ": the data record describes a different slice");
-    }
-    const uint64_t expected =
-        static_cast<uint64_t>(NumElements(SliceShape(slice, e.shape)).value()) * codec.values_per_element;
-    if (values[i].count != expected) {
-      return Status::DataLoss(sctx + ": the record holds " + std::to_string(values[i].count) + " values but " +
-                              DataTypeName(e.dtype) + " " + ShapeToString(SliceShape(slice, e.shape)) + " needs " +
-                              std::to_string(expected));
-    }
-  }
+  for (size_t i = 0; i < slices.size(); ++i) SURGEON_RETURN_IF_ERROR(ReadSliceValues(e, slices[i], codec, &values[i]));
 
   // Pass 2: assemble.
   if (e.dtype == DataType::kString) {
@@ -548,61 +372,10 @@ std::vector<std::pair<std::string, std::string>> V1Reader::Describe() const {
   };
 }
 
-// "<base>-?????-of-<N>" or "<base>-<k>-of-<N>" (io_ops ShardedFilespec /
-// ShardedFilename write %05d, wider past 99999).
-struct ShardedName {
-  std::string base;
-  std::string num_shards_text;  // As written, so generated names match the files'.
-  int64_t num_shards = 0;
-};
-
-bool ParseShardedName(const std::string& path, ShardedName* out) {
-  static const std::regex kSharded("^(.+)-(\\?{5}|\\d{5,})-of-(\\d{5,})$");
-  std::smatch m;
-  if (!std::regex_match(path, m, kSharded)) return false;
-  const std::string n_text = m[3].str(), k_text = m[2].str();
-  // Names past int range are not TF's (the shard count is an int).
-  if (n_text.size() > 9 || k_text.size() > 9) return false;
-  const int64_t n = std::stoll(n_text);
-  if (n < 1) return false;
-  if (k_text[0] != '?' && std::stoll(k_text) >= n) return false;
-  out->base = m[1].str();
-  out->num_shards_text = n_text;
-  out->num_shards = n;
-  return true;
-}
-
-std::string ShardFilename(const ShardedName& s, int64_t k) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "-%05lld-of-", static_cast<long long>(k));
-  return s.base + buf + s.num_shards_text;
-}
-
 }  // namespace
 
 bool LooksLikeV1Header(std::string_view header_value) {
   return !header_value.empty() && header_value[0] == 0x0a;
-}
-
-std::string V1ShardPattern(const std::string& path) {
-  ShardedName s;
-  if (!ParseShardedName(path, &s)) return "";
-  return s.base + "-?????" "-of-" + s.num_shards_text;  // Split: "??-" would be a trigraph.
-}
-
-Result<std::vector<std::string>> V1CheckpointFiles(const std::string& path) {
-  ShardedName s;
-  if (!ParseShardedName(path, &s)) return std::vector<std::string>{path};
-  std::vector<std::string> files;
-  for (int64_t k = 0; k < s.num_shards; ++k) {
-    std::string f = ShardFilename(s, k);
-    if (!FileExists(f)) {
-      return Status::NotFound(path + ": sharded V1 checkpoint of " + std::to_string(s.num_shards) +
-                              " files is missing shard file " + f);
-    }
-    files.push_back(std::move(f));
-  }
-  return files;
 }
 
 Result<std::unique_ptr<CheckpointReader>> OpenV1Checkpoint(const std::string& path) {

@@ -13,12 +13,14 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "graph/node_util.h"
+#include "proto/control_flow.pb.h"
+#include "proto/saver.pb.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
+#include "surgeon/format/slice_spec.h"
 #include "surgeon/graph/fresh_graph.h"
 #include "surgeon/graph/op_registry.h"
 
@@ -33,9 +35,23 @@ using tensorflow::OpDef;
 
 constexpr int kRefOffset = 100;
 
-bool IsVariableDefCollection(const std::string& key) {
-  return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
-         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables";
+// True when `bytes` parse as the message TF's import_meta_graph decodes the
+// values of collection `key` into (register_proto_function in control_flow_ops.py,
+// saver.py); collections TF keeps as plain bytes always pass.
+bool ParsesAsCollectionProto(const std::string& key, const std::string& bytes, std::string* type) {
+  if (key == "cond_context") {
+    *type = "CondContextDef";
+    return tensorflow::CondContextDef().ParseFromString(bytes);
+  }
+  if (key == "while_context") {
+    *type = "WhileContextDef";
+    return tensorflow::WhileContextDef().ParseFromString(bytes);
+  }
+  if (key == "savers") {
+    *type = "SaverDef";
+    return tensorflow::SaverDef().ParseFromString(bytes);
+  }
+  return true;
 }
 
 class Checker {
@@ -50,6 +66,7 @@ class Checker {
 
   std::vector<std::string> Run(const std::optional<std::vector<CheckpointTensorInfo>>& checkpoint) {
     for (const auto& n : mg_.graph_def().node()) CheckNode(n);
+    CheckVersions();
     CheckCollections();
     CheckSaverDef();
     CheckAssignShapes();
@@ -197,7 +214,9 @@ class Checker {
 
     // _class colocation targets.
     auto cls = n.attr().find("_class");
-    if (cls != n.attr().end()) {
+    if (cls != n.attr().end() && cls->second.value_case() != AttrValue::kList) {
+      Report(who + ": attr '_class' is not a list of strings");  // Python's colocation_groups iterates it
+    } else if (cls != n.attr().end()) {
       for (const auto& s : cls->second.list().s()) {
         if (s.rfind("loc:@", 0) == 0 && !FindNode(s.substr(5))) {
           Report(who + ": colocation target '" + s + "' names no node");
@@ -205,6 +224,7 @@ class Checker {
       }
     }
     if (!op) return;
+    if (n.op() == "Const") CheckConstValue(n, who);
 
     // Attrs.
     std::map<std::string, const OpDef::AttrDef*> defs;
@@ -269,6 +289,12 @@ class Checker {
       if (col.has_node_list()) {
         for (const auto& v : col.node_list().value()) CheckTensorName(where, v);
       }
+      if (col.has_bytes_list() && !IsVariableDefCollection(key)) {
+        for (const auto& bytes : col.bytes_list().value()) {
+          std::string type;
+          if (!ParsesAsCollectionProto(key, bytes, &type)) Report(where + ": a value is not a " + type);
+        }
+      }
       if (col.has_bytes_list() && IsVariableDefCollection(key)) {
         for (const auto& bytes : col.bytes_list().value()) {
           tensorflow::VariableDef vd;
@@ -283,6 +309,30 @@ class Checker {
           CheckTensorName(where, vd.initial_value_name());
         }
       }
+    }
+  }
+
+  // core/framework/versions.cc CheckVersions, for any consumer: a graph
+  // whose producer is negative (TF_GRAPH_DEF_VERSION_MIN_PRODUCER is 0) or
+  // that demands a consumer newer than the producer that wrote it.
+  void CheckVersions() {
+    const auto& v = mg_.graph_def().versions();
+    if (v.producer() < 0) Report("graph_def.versions: producer " + std::to_string(v.producer()) + " is negative");
+    if (v.min_consumer() > v.producer()) {
+      Report("graph_def.versions: min_consumer " + std::to_string(v.min_consumer()) + " is above producer " +
+             std::to_string(v.producer()) + " (no TensorFlow that can read it wrote it)");
+    }
+  }
+
+  // The Const kernel refuses a value whose dtype is not the dtype attr
+  // ("Type mismatch between value and dtype"); import can abort on it.
+  void CheckConstValue(const NodeDef& n, const std::string& who) {
+    auto dtype = n.attr().find("dtype");
+    auto value = n.attr().find("value");
+    if (dtype == n.attr().end() || value == n.attr().end() || !value->second.has_tensor()) return;
+    const int got = value->second.tensor().dtype();
+    if (got != dtype->second.type()) {
+      Report(who + ": value has dtype " + TypeName(got) + ", attr dtype is " + TypeName(dtype->second.type()));
     }
   }
 
@@ -370,14 +420,29 @@ class Checker {
     return std::vector<std::string>(v->second.tensor().string_val().begin(), v->second.tensor().string_val().end());
   }
 
+  // Restore outputs: (node, index) -> key/dtype/spec.
+  struct Restored {
+    std::string key, spec;
+    int dtype;
+  };
+  using RestoreOutputs = std::map<std::pair<std::string, int>, Restored>;
+  using CheckpointByKey = std::map<std::string, const CheckpointTensorInfo*>;
+
   void CheckRestore(const std::vector<CheckpointTensorInfo>& ckpt) {
-    std::map<std::string, const CheckpointTensorInfo*> by_key;
+    CheckpointByKey by_key;
     for (const auto& t : ckpt) by_key[t.key] = &t;
     if (!mg_.has_saver_def() || mg_.saver_def().restore_op_name().empty()) {
       Report("saver_def: missing; the graph cannot restore the checkpoint");
       return;
     }
-    // Everything the restore op runs.
+    const std::set<std::string> reached = ReachedFromRestore();
+    const RestoreOutputs outputs = CollectRestoreOutputs(reached);
+    CheckRestoredKeys(outputs, by_key, ckpt);
+    CheckVariablesRestored(CheckAssignShapes(reached, outputs, by_key));
+  }
+
+  // Everything the restore op runs.
+  std::set<std::string> ReachedFromRestore() {
     std::set<std::string> reached;
     std::vector<std::string> stack{ParseTensorRef(mg_.saver_def().restore_op_name()).node};
     while (!stack.empty()) {
@@ -388,13 +453,11 @@ class Checker {
         for (const auto& in : n->input()) stack.push_back(ParseTensorRef(in).node);
       }
     }
-    // Restore outputs: (node, index) -> key/dtype/spec.
-    struct Restored {
-      std::string key, spec;
-      int dtype;
-    };
-    std::map<std::pair<std::string, int>, Restored> outputs;
-    std::set<std::string> restored_keys;
+    return reached;
+  }
+
+  RestoreOutputs CollectRestoreOutputs(const std::set<std::string>& reached) {
+    RestoreOutputs outputs;
     for (const auto& name : reached) {
       const NodeDef* n = FindNode(name);
       if (!n) continue;
@@ -419,6 +482,13 @@ class Checker {
         outputs[{name, 0}] = {(*names)[0], specs && !specs->empty() ? (*specs)[0] : "", dt->type()};
       }
     }
+    return outputs;
+  }
+
+  // The saver restores exactly the checkpoint's keys, with their dtypes.
+  void CheckRestoredKeys(const RestoreOutputs& outputs, const CheckpointByKey& by_key,
+                         const std::vector<CheckpointTensorInfo>& ckpt) {
+    std::set<std::string> restored_keys;
     for (const auto& [out, r] : outputs) {
       restored_keys.insert(r.key);
       auto it = by_key.find(r.key);
@@ -435,7 +505,11 @@ class Checker {
     for (const auto& t : ckpt) {
       if (!restored_keys.count(t.key)) Report("saver: checkpoint key '" + t.key + "' is not restored");
     }
-    // Assign shapes, and which variables get restored.
+  }
+
+  // Assign shapes; returns the variables that get restored.
+  std::set<std::string> CheckAssignShapes(const std::set<std::string>& reached, const RestoreOutputs& outputs,
+                                          const CheckpointByKey& by_key) {
     std::set<std::string> assigned;
     for (const auto& name : reached) {
       const NodeDef* n = FindNode(name);
@@ -453,44 +527,42 @@ class Checker {
       assigned.insert(var);
       auto ck = by_key.find(it->second.key);
       if (ck == by_key.end()) continue;
-      auto var_shape = StaticShape(var);
-      if (!var_shape) continue;
-      Shape want = ck->second->shape;
-      if (!it->second.spec.empty()) {
-        // "<full dims> <start,len:...>" (saveable_object_util / TensorSlice).
-        std::istringstream ss(it->second.spec);
-        Shape full;
-        std::string tok, last;
-        std::vector<std::string> toks;
-        while (ss >> tok) toks.push_back(tok);
-        if (toks.empty()) continue;
-        for (size_t i = 0; i + 1 < toks.size(); ++i) full.push_back(std::stoll(toks[i]));
-        if (full != ck->second->shape) {
-          Report("node '" + name + "': slice spec '" + it->second.spec + "' full shape differs from checkpoint " +
-                 ShapeToString(ck->second->shape));
-        }
-        want.clear();
-        std::stringstream ex(toks.back());
-        size_t dim = 0;
-        while (std::getline(ex, tok, ':')) {
-          if (tok == "-") want.push_back(dim < full.size() ? full[dim] : -1);
-          else want.push_back(std::stoll(tok.substr(tok.find(',') + 1)));
-          ++dim;
-        }
-      }
-      if (*var_shape != want) {
-        Report("node '" + name + "' (Assign): restores '" + it->second.key + "' of shape " + ShapeToString(want) +
-               " into '" + var + "' of shape " + ShapeToString(*var_shape));
-      }
+      CheckAssignShape(name, var, it->second, *ck->second);
     }
-    auto vars = mg_.collection_def().find("variables");
-    if (vars != mg_.collection_def().end() && vars->second.has_bytes_list()) {
-      for (const auto& bytes : vars->second.bytes_list().value()) {
-        tensorflow::VariableDef vd;
-        if (!vd.ParseFromString(bytes)) continue;
-        std::string node = ParseTensorRef(vd.variable_name()).node;
-        if (!assigned.count(node)) Report("saver: variable '" + node + "' is not restored");
+    return assigned;
+  }
+
+  void CheckAssignShape(const std::string& name, const std::string& var, const Restored& restored,
+                        const CheckpointTensorInfo& ck) {
+    auto var_shape = StaticShape(var);
+    if (!var_shape) return;
+    Shape want = ck.shape;
+    if (!restored.spec.empty()) {
+      auto spec = ParseShapeAndSlice(restored.spec);
+      if (!spec.ok()) {
+        Report("node '" + name + "': " + spec.status().message());
+        return;
       }
+      if (spec->full_shape != ck.shape) {
+        Report("node '" + name + "': slice spec '" + restored.spec + "' full shape differs from checkpoint " +
+               ShapeToString(ck.shape));
+      }
+      want = spec->SliceShape();
+    }
+    if (*var_shape != want) {
+      Report("node '" + name + "' (Assign): restores '" + restored.key + "' of shape " + ShapeToString(want) +
+             " into '" + var + "' of shape " + ShapeToString(*var_shape));
+    }
+  }
+
+  void CheckVariablesRestored(const std::set<std::string>& assigned) {
+    auto vars = mg_.collection_def().find("variables");
+    if (vars == mg_.collection_def().end() || !vars->second.has_bytes_list()) return;
+    for (const auto& bytes : vars->second.bytes_list().value()) {
+      tensorflow::VariableDef vd;
+      if (!vd.ParseFromString(bytes)) continue;
+      std::string node = ParseTensorRef(vd.variable_name()).node;
+      if (!assigned.count(node)) Report("saver: variable '" + node + "' is not restored");
     }
   }
 

@@ -6,6 +6,7 @@
 #include "surgeon/graph/rewrite_graph.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,6 +15,7 @@
 #include "graph/node_util.h"
 #include "proto/variable.pb.h"
 #include "surgeon/format/meta_graph.h"
+#include "surgeon/format/slice_spec.h"
 
 namespace surgeon {
 
@@ -26,33 +28,23 @@ bool IsSaverOp(const std::string& op) {
          op == "Restore" || op == "MergeV2Checkpoints";
 }
 
-// The collections TF serializes as VariableDef (python/ops/variables.py
-// register_proto_function calls, incl. GLOBAL_STEP).
-bool IsVariableDefCollection(const std::string& key) {
-  return key == "variables" || key == "trainable_variables" || key == "local_variables" ||
-         key == "model_variables" || key == "moving_average_variables" || key == "metric_variables" ||
-         key == "global_step";
-}
-
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-// TF >= 1.13 writes the PlaceholderWithDefault filename form (§12.5).
+// TF >= 1.13 writes the PlaceholderWithDefault filename form (docs/formats.md §5.2).
 bool VersionAtLeast113(const std::string& v) {
   int major = 0, minor = 0;
   if (std::sscanf(v.c_str(), "%d.%d", &major, &minor) != 2) return false;
   return major > 1 || (major == 1 && minor >= 13);
 }
 
+// Variable.SaveSliceInfo.spec of a partitioned variable's part.
 std::string SliceSpec(const tensorflow::SaveSliceInfoDef& si) {
-  // saveable_object_util / variables.py Variable.SaveSliceInfo.spec.
-  std::string s;
-  for (int i = 0; i < si.full_shape_size(); ++i) s += (i ? " " : "") + std::to_string(si.full_shape(i));
-  s += " ";
+  const Shape full(si.full_shape().begin(), si.full_shape().end());
+  TensorSlice slice;
   for (int i = 0; i < si.var_offset_size(); ++i) {
-    s += (i ? ":" : "") + std::to_string(si.var_offset(i)) + "," +
-         std::to_string(i < si.var_shape_size() ? si.var_shape(i) : 0);
+    slice.push_back({si.var_offset(i), i < si.var_shape_size() ? si.var_shape(i) : 0});
   }
-  return s;
+  return FormatShapeAndSlice(full, slice);
 }
 
 class Rewriter {
@@ -69,7 +61,7 @@ class Rewriter {
     FixCollections();
     SURGEON_RETURN_IF_ERROR(BuildSaver());
     SURGEON_RETURN_IF_ERROR(FillStrippedOpList(&mg_));
-    return RewriteResult{std::move(mg_), std::move(warnings_)};
+    return RewriteResult{std::move(mg_), std::move(warnings_), std::move(notes_)};
   }
 
  private:
@@ -135,28 +127,53 @@ class Rewriter {
     return Status::OK();
   }
 
-  // Steps 1 and 2: old savers and dropped variables.
-  void RemoveNodes() {
-    std::set<std::string> saver_scopes;
+  // Who consumes each node's outputs, by data and by any (incl. control) edge.
+  struct Edges {
+    std::unordered_map<std::string, std::vector<std::string>> data_consumers, all_consumers;
+    std::unordered_map<std::string, std::string> op_of;
+  };
+  Edges IndexEdges() const {
+    Edges e;
+    for (const auto& n : mg_.graph_def().node()) {
+      e.op_of[n.name()] = n.op();
+      for (const auto& in : n.input()) {
+        TensorRef r = ParseTensorRef(in);
+        e.all_consumers[r.node].push_back(n.name());
+        if (r.index >= 0) e.data_consumers[r.node].push_back(n.name());
+      }
+    }
+    return e;
+  }
+
+  // The name scopes of the old savers ("save" of "save/RestoreV2").
+  std::set<std::string> SaverScopes() const {
+    std::set<std::string> scopes;
     for (const auto& n : mg_.graph_def().node()) {
       if (IsSaverOp(n.op()) && n.name().find('/') != std::string::npos) {
-        saver_scopes.insert(n.name().substr(0, n.name().find('/')));
+        scopes.insert(n.name().substr(0, n.name().find('/')));
       }
     }
     if (mg_.has_saver_def()) {
       const std::string& r = mg_.saver_def().restore_op_name();
-      if (r.find('/') != std::string::npos) saver_scopes.insert(r.substr(0, r.find('/')));
+      if (r.find('/') != std::string::npos) scopes.insert(r.substr(0, r.find('/')));
     }
-    std::unordered_map<std::string, std::vector<std::string>> data_consumers, all_consumers;
-    std::unordered_map<std::string, std::string> op_of;
-    for (const auto& n : mg_.graph_def().node()) {
-      op_of[n.name()] = n.op();
-      for (const auto& in : n.input()) {
-        TensorRef r = ParseTensorRef(in);
-        all_consumers[r.node].push_back(n.name());
-        if (r.index >= 0) data_consumers[r.node].push_back(n.name());
-      }
-    }
+    return scopes;
+  }
+
+  // Steps 1 and 2: old savers and dropped variables.
+  void RemoveNodes() {
+    const std::set<std::string> saver_scopes = SaverScopes();
+    const Edges edges = IndexEdges();
+    RemoveSaversAndDropped(saver_scopes, edges);
+    RemoveOrphanedProducers(edges);
+    EraseRemoved();
+  }
+
+  // Removes the savers, the dropped variables and, transitively, their data
+  // consumers, which cannot stay. Those outside the dropped variables' own
+  // scopes (optimizer updates, reads) are reported, one warning per dropped
+  // variable, by op type.
+  void RemoveSaversAndDropped(const std::set<std::string>& saver_scopes, const Edges& edges) {
     std::vector<std::string> work;
     std::unordered_map<std::string, std::string> root_of;  // removed node -> the dropped variable it came from
     auto remove = [&](const std::string& name) {
@@ -171,15 +188,14 @@ class Rewriter {
       remove(d);
       root_of[d] = d;
     }
-    // Data consumers of removed nodes cannot stay. Those outside the dropped
-    // variables' own scopes (optimizer updates, reads) are reported, one
-    // warning per dropped variable, by op type.
     std::map<std::string, std::map<std::string, int>> reported;  // root -> op -> count
     std::map<std::string, std::string> first_reported;           // root -> first node
     while (!work.empty()) {
       std::string name = work.back();
       work.pop_back();
-      for (const auto& c : data_consumers[name]) {
+      auto consumers = edges.data_consumers.find(name);
+      if (consumers == edges.data_consumers.end()) continue;
+      for (const auto& c : consumers->second) {
         if (removed_.count(c)) continue;
         bool companion = false;
         for (const auto& d : spec_.dropped) companion |= StartsWith(c, d + "/");
@@ -187,12 +203,17 @@ class Rewriter {
         const std::string root = root_of.count(name) ? root_of[name] : name;
         root_of[c] = root;
         if (!companion) {
-          reported[root][op_of[c]]++;
+          reported[root][edges.op_of.at(c)]++;
           first_reported.emplace(root, c);
         }
         remove(c);
       }
     }
+    WarnRemovedUsers(reported, first_reported);
+  }
+
+  void WarnRemovedUsers(const std::map<std::string, std::map<std::string, int>>& reported,
+                        const std::map<std::string, std::string>& first_reported) {
     for (const auto& [root, ops] : reported) {
       int total = 0;
       std::string by_op;
@@ -200,12 +221,15 @@ class Rewriter {
         total += count;
         by_op += (by_op.empty() ? "" : ", ") + std::to_string(count) + " " + op;
       }
-      warnings_.push_back("removed " + std::to_string(total) + " node(s) that used dropped '" + root + "' (" + by_op +
-                          "), e.g. '" + first_reported[root] + "'");
+      notes_.push_back("removed " + std::to_string(total) + " node(s) that used dropped '" + root + "' (" + by_op +
+                       "), e.g. '" + first_reported.at(root) + "'");
     }
-    // Producers whose every consumer is gone (initializer chains, ...).
-    // Kept: kept variables, their companions ("V/read", "V/Assign", which a
-    // VariableDef names), and everything a collection names.
+  }
+
+  // Producers whose every consumer is gone (initializer chains, ...). Kept:
+  // kept variables, their companions ("V/read", "V/Assign", which a
+  // VariableDef names), and everything a collection names.
+  void RemoveOrphanedProducers(const Edges& edges) {
     std::vector<std::string> keep_scopes;
     std::unordered_set<std::string> protect;
     for (const auto& n : mg_.graph_def().node()) {
@@ -228,8 +252,8 @@ class Rewriter {
       changed = false;
       for (const auto& n : mg_.graph_def().node()) {
         if (removed_.count(n.name()) || is_protected(n.name())) continue;
-        auto it = all_consumers.find(n.name());
-        if (it == all_consumers.end() || it->second.empty()) continue;
+        auto it = edges.all_consumers.find(n.name());
+        if (it == edges.all_consumers.end() || it->second.empty()) continue;
         bool all_gone = std::all_of(it->second.begin(), it->second.end(),
                                     [&](const std::string& c) { return removed_.count(c) > 0; });
         if (all_gone) {
@@ -238,7 +262,11 @@ class Rewriter {
         }
       }
     }
-    // Erase, and drop control inputs / colocations naming removed nodes.
+  }
+
+  // Erases the removed nodes, the control inputs and colocations naming
+  // them, and the old saver's description.
+  void EraseRemoved() {
     auto& ns = nodes();
     ns.erase(std::remove_if(ns.begin(), ns.end(),
                             [&](const tensorflow::NodeDef& n) { return removed_.count(n.name()) > 0; }),
@@ -316,10 +344,13 @@ class Rewriter {
     return Status::OK();
   }
 
+  using NodeIndex = std::unordered_map<std::string, tensorflow::NodeDef*>;
+  using ConsumerIndex = std::unordered_map<std::string, std::vector<tensorflow::NodeDef*>>;
+
   // Step 4.
   void ApplyShapes() {
-    std::unordered_map<std::string, tensorflow::NodeDef*> by_name;
-    std::unordered_map<std::string, std::vector<tensorflow::NodeDef*>> consumers;
+    NodeIndex by_name;
+    ConsumerIndex consumers;
     for (auto& n : nodes()) by_name[n.name()] = &n;
     for (auto& n : nodes()) {
       for (const auto& in : n.input()) {
@@ -339,76 +370,97 @@ class Rewriter {
       for (size_t i = 0; i < old.size(); ++i) {
         if (i >= shape.size() || old[i] != shape[i]) old_dims.insert(old[i]);
       }
-      // Initializer constants: the V/Initializer scope and the chain that
-      // feeds V/Assign (tf.Variable(tf.random_normal(...)) builds it outside
-      // the variable's scope), through the ops initializers are made of.
-      std::set<std::string> chain;
-      {
-        const std::string init_scope = var + "/Initializer/";
-        for (auto& n : nodes()) {
-          if (StartsWith(n.name(), init_scope)) chain.insert(n.name());
-        }
-        static const std::set<std::string> kInitOps = {"Add", "AddV2", "Mul", "Sub", "RandomUniform",
-                                                       "RandomStandardNormal", "TruncatedNormal", "Fill",
-                                                       "Identity", "Const"};
-        std::vector<std::string> work;
-        auto assign = by_name.find(var + "/Assign");
-        if (assign != by_name.end() && assign->second->input_size() >= 2) {
-          work.push_back(ParseTensorRef(assign->second->input(1)).node);
-        }
-        while (!work.empty()) {
-          auto it2 = by_name.find(work.back());
-          work.pop_back();
-          if (it2 == by_name.end() || !kInitOps.count(it2->second->op())) continue;
-          if (!chain.insert(it2->first).second) continue;
-          for (const auto& in : it2->second->input()) {
-            TensorRef r = ParseTensorRef(in);
-            if (r.index >= 0) work.push_back(r.node);
-          }
-        }
+      ReshapeInitializer(InitializerChain(var, by_name), old, shape);
+      WarnDownstream(var, shape, old_dims, by_name, consumers);
+    }
+  }
+
+  // Initializer constants: the V/Initializer scope and the chain that feeds
+  // V/Assign (tf.Variable(tf.random_normal(...)) builds it outside the
+  // variable's scope), through the ops initializers are made of.
+  std::set<std::string> InitializerChain(const std::string& var, const NodeIndex& by_name) {
+    std::set<std::string> chain;
+    const std::string init_scope = var + "/Initializer/";
+    for (auto& n : nodes()) {
+      if (StartsWith(n.name(), init_scope)) chain.insert(n.name());
+    }
+    static const std::set<std::string> kInitOps = {"Add", "AddV2", "Mul", "Sub", "RandomUniform",
+                                                   "RandomStandardNormal", "TruncatedNormal", "Fill",
+                                                   "Identity", "Const"};
+    std::vector<std::string> work;
+    auto assign = by_name.find(var + "/Assign");
+    if (assign != by_name.end() && assign->second->input_size() >= 2) {
+      work.push_back(ParseTensorRef(assign->second->input(1)).node);
+    }
+    while (!work.empty()) {
+      auto it = by_name.find(work.back());
+      work.pop_back();
+      if (it == by_name.end() || !kInitOps.count(it->second->op())) continue;
+      if (!chain.insert(it->first).second) continue;
+      for (const auto& in : it->second->input()) {
+        TensorRef r = ParseTensorRef(in);
+        if (r.index >= 0) work.push_back(r.node);
       }
-      for (auto& n : nodes()) {
-        if (!chain.count(n.name())) continue;
-        n.mutable_attr()->erase("_output_shapes");
-        if (n.op() != "Const") continue;
-        auto* t = (*n.mutable_attr())["value"].mutable_tensor();
-        std::vector<int64_t> vals;
-        if (ShapeFromProto(t->tensor_shape()) == old) {
-          *t->mutable_tensor_shape() = ShapeProto(shape);
-          if (!t->tensor_content().empty()) {
-            warnings_.push_back("node '" + n.name() + "' (Const): holds full initial values of the old shape; replace it");
-          }
-        } else if (ReadIntTensor(*t, &vals) && vals == std::vector<int64_t>(old.begin(), old.end())) {
-          WriteIntTensor(t, std::vector<int64_t>(shape.begin(), shape.end()));
+    }
+    return chain;
+  }
+
+  // The chain's shape constants get the new shape; a Const holding the old
+  // values whole is reported.
+  void ReshapeInitializer(const std::set<std::string>& chain, const Shape& old, const Shape& shape) {
+    for (auto& n : nodes()) {
+      if (!chain.count(n.name())) continue;
+      n.mutable_attr()->erase("_output_shapes");
+      if (n.op() != "Const") continue;
+      auto* t = (*n.mutable_attr())["value"].mutable_tensor();
+      std::vector<int64_t> vals;
+      if (ShapeFromProto(t->tensor_shape()) == old) {
+        *t->mutable_tensor_shape() = ShapeProto(shape);
+        if (!t->tensor_content().empty()) {
+          warnings_.push_back("node '" + n.name() + "' (Const): holds full initial values of the old shape; replace it");
         }
+      } else if (ReadIntTensor(*t, &vals) && vals == std::vector<int64_t>(old.begin(), old.end())) {
+        WriteIntTensor(t, std::vector<int64_t>(shape.begin(), shape.end()));
       }
-      // Everything downstream: strip static shapes, report constants holding old dims.
-      std::vector<std::string> work{var};
-      std::set<std::string> seen{var};
-      while (!work.empty()) {
-        std::string name = work.back();
-        work.pop_back();
-        for (auto* c : consumers[name]) {
-          if (!seen.insert(c->name()).second) continue;
-          work.push_back(c->name());
-          if (c->mutable_attr()->erase("_output_shapes")) stripped_++;
-          if (StartsWith(c->name(), var + "/")) continue;
-          for (const auto& in : c->input()) {
-            TensorRef r = ParseTensorRef(in);
-            if (r.index < 0) continue;
-            auto src = by_name.find(r.node);
-            if (src == by_name.end() || src->second->op() != "Const") continue;
-            std::vector<int64_t> vals;
-            if (!ReadIntTensor(src->second->attr().at("value").tensor(), &vals)) continue;
-            for (int64_t d : vals) {
-              if (d > 1 && old_dims.count(d)) {
-                warnings_.push_back("node '" + c->name() + "' (" + c->op() + ") takes constant '" + src->second->name() +
-                                    "' holding " + std::to_string(d) + ", a dimension of '" + var + "' before it became " +
-                                    ShapeToString(shape) + "; the graph may fail there");
-                break;
-              }
-            }
-          }
+    }
+  }
+
+  // Everything downstream: strip static shapes, report constants holding old dims.
+  void WarnDownstream(const std::string& var, const Shape& shape, const std::set<int64_t>& old_dims,
+                      const NodeIndex& by_name, const ConsumerIndex& consumers) {
+    std::vector<std::string> work{var};
+    std::set<std::string> seen{var};
+    while (!work.empty()) {
+      std::string name = work.back();
+      work.pop_back();
+      auto users = consumers.find(name);
+      if (users == consumers.end()) continue;
+      for (auto* c : users->second) {
+        if (!seen.insert(c->name()).second) continue;
+        work.push_back(c->name());
+        if (c->mutable_attr()->erase("_output_shapes")) stripped_++;
+        if (StartsWith(c->name(), var + "/")) continue;
+        WarnOldDimConstant(*c, var, shape, old_dims, by_name);
+      }
+    }
+  }
+
+  void WarnOldDimConstant(const tensorflow::NodeDef& c, const std::string& var, const Shape& shape,
+                          const std::set<int64_t>& old_dims, const NodeIndex& by_name) {
+    for (const auto& in : c.input()) {
+      TensorRef r = ParseTensorRef(in);
+      if (r.index < 0) continue;
+      auto src = by_name.find(r.node);
+      if (src == by_name.end() || src->second->op() != "Const") continue;
+      auto value = src->second->attr().find("value");  // Absent in a malformed graph.
+      std::vector<int64_t> vals;
+      if (value == src->second->attr().end() || !ReadIntTensor(value->second.tensor(), &vals)) continue;
+      for (int64_t d : vals) {
+        if (d > 1 && old_dims.count(d)) {
+          warnings_.push_back("node '" + c.name() + "' (" + c.op() + ") takes constant '" + src->second->name() +
+                              "' holding " + std::to_string(d) + ", a dimension of '" + var + "' before it became " +
+                              ShapeToString(shape) + "; the graph may fail there");
+          break;
         }
       }
     }
@@ -429,98 +481,118 @@ class Rewriter {
     return Status::OK();
   }
 
+  using ExistsFn = std::function<bool(const std::string&)>;
+
+  // Step 6: collections follow the renames and removals.
   void FixCollections() {
     std::unordered_set<std::string> present;
     for (const auto& n : mg_.graph_def().node()) present.insert(n.name());
-    auto exists = [&](const std::string& tensor) { return present.count(ParseTensorRef(tensor).node) > 0; };
-    for (auto& entry : *mg_.mutable_collection_def()) {
-      // Not a structured binding: lambdas below capture the key, which C++20
-      // allows for bindings but clang 14 (the fuzzing compiler) rejects.
-      const std::string& key = entry.first;
-      tensorflow::CollectionDef& col = entry.second;
+    const ExistsFn exists = [&](const std::string& tensor) { return present.count(ParseTensorRef(tensor).node) > 0; };
+    for (auto& [key, col] : *mg_.mutable_collection_def()) {
       if (col.has_node_list()) {
-        auto* vals = col.mutable_node_list()->mutable_value();
-        for (auto& v : *vals) v = NewTensor(v);
-        auto end = std::remove_if(vals->begin(), vals->end(), [&](const std::string& v) {
-          if (exists(v)) return false;
-          warnings_.push_back("collection '" + key + "': entry '" + v + "' removed (its node was removed)");
-          return true;
-        });
-        vals->erase(end, vals->end());
+        FixNodeList(key, exists, &col);
       } else if (col.has_bytes_list() && IsVariableDefCollection(key)) {
-        auto* vals = col.mutable_bytes_list()->mutable_value();
-        std::vector<std::string> kept;
-        for (const auto& bytes : *vals) {
-          tensorflow::VariableDef vd;
-          if (!vd.ParseFromString(bytes)) continue;
-          vd.set_variable_name(NewTensor(vd.variable_name()));
-          if (!exists(vd.variable_name())) continue;
-          const std::string node = ParseTensorRef(vd.variable_name()).node;
-          if (key == "trainable_variables" && spec_.non_trainable.count(node)) continue;
-          vd.set_initializer_name(NewTensor(vd.initializer_name()));
-          vd.set_snapshot_name(NewTensor(vd.snapshot_name()));
-          vd.set_initial_value_name(NewTensor(vd.initial_value_name()));
-          if (!vd.initial_value_name().empty() && !exists(vd.initial_value_name())) vd.clear_initial_value_name();
-          if (key == "trainable_variables" || key == "variables") {
-            if (vd.trainable() && spec_.non_trainable.count(node)) vd.set_trainable(false);
-          }
-          if (vd.has_save_slice_info_def()) {
-            // A part "<full>/part_k" renamed to "<new full>/part_k" renames the full name too.
-            auto* si = vd.mutable_save_slice_info_def();
-            const std::string& full = si->full_name();
-            for (const auto& [old_node, new_node] : name_map_) {
-              if (new_node != node || !StartsWith(old_node, full + "/")) continue;
-              const std::string suffix = old_node.substr(full.size());
-              if (node.size() > suffix.size() && node.compare(node.size() - suffix.size(), suffix.size(), suffix) == 0) {
-                si->set_full_name(node.substr(0, node.size() - suffix.size()));
-              }
-              break;
-            }
-          }
-          if (!vd.snapshot_name().empty()) snapshots_[node] = vd.snapshot_name();
-          kept.push_back(vd.SerializeAsString());
-          if (vd.has_save_slice_info_def()) slice_info_[node] = vd.save_slice_info_def();
-        }
-        vals->Clear();
-        for (auto& k : kept) vals->Add(std::move(k));
+        FixVariableDefs(key, exists, &col);
       } else if (col.has_bytes_list() && (key == "cond_context" || key == "while_context")) {
-        ContextNames names{[&](const std::string& t) { return NewTensor(t); }, exists};
-        auto* vals = col.mutable_bytes_list()->mutable_value();
-        std::vector<std::string> kept;
-        for (auto& bytes : *vals) {
-          std::string why;
-          switch (EditControlFlowContext(key, names, &bytes, &why)) {
-            case ContextEdit::kRemoved:
-              warnings_.push_back("collection '" + key + "': " + why + "; the context was removed");
-              continue;
-            case ContextEdit::kUnparsed:
-              warnings_.push_back("collection '" + key + "': an entry surgeon cannot parse was kept as is");
-              break;
-            case ContextEdit::kKept:
-              break;
-          }
-          kept.push_back(std::move(bytes));
-        }
-        vals->Clear();
-        for (auto& k : kept) vals->Add(std::move(k));
+        FixContexts(key, exists, &col);
       } else if (col.has_bytes_list() && !name_map_.empty()) {
-        // Other protos (summaries, queue runners, ...) hold names we do not parse.
-        for (const auto& bytes : col.bytes_list().value()) {
-          for (const auto& [from, to] : name_map_) {
-            if (bytes.find(from) != std::string::npos) {
-              warnings_.push_back("collection '" + key + "' mentions '" + from +
-                                  "' (renamed) in a proto surgeon does not rewrite");
-              goto next_collection;
-            }
-          }
-        }
-      next_collection:;
+        WarnUnrewrittenMentions(key, col);
       }
     }
     for (const auto& [bytes, trainable] : added_defs_) {
       (*mg_.mutable_collection_def())["variables"].mutable_bytes_list()->add_value(bytes);
       if (trainable) (*mg_.mutable_collection_def())["trainable_variables"].mutable_bytes_list()->add_value(bytes);
     }
+    EraseEmptyCollections();
+  }
+
+  void FixNodeList(const std::string& key, const ExistsFn& exists, tensorflow::CollectionDef* col) {
+    auto* vals = col->mutable_node_list()->mutable_value();
+    for (auto& v : *vals) v = NewTensor(v);
+    auto end = std::remove_if(vals->begin(), vals->end(), [&](const std::string& v) {
+      if (exists(v)) return false;
+      warnings_.push_back("collection '" + key + "': entry '" + v + "' removed (its node was removed)");
+      return true;
+    });
+    vals->erase(end, vals->end());
+  }
+
+  void FixVariableDefs(const std::string& key, const ExistsFn& exists, tensorflow::CollectionDef* col) {
+    auto* vals = col->mutable_bytes_list()->mutable_value();
+    std::vector<std::string> kept;
+    for (const auto& bytes : *vals) {
+      tensorflow::VariableDef vd;
+      if (!vd.ParseFromString(bytes)) continue;
+      vd.set_variable_name(NewTensor(vd.variable_name()));
+      if (!exists(vd.variable_name())) continue;
+      const std::string node = ParseTensorRef(vd.variable_name()).node;
+      if (key == "trainable_variables" && spec_.non_trainable.count(node)) continue;
+      vd.set_initializer_name(NewTensor(vd.initializer_name()));
+      vd.set_snapshot_name(NewTensor(vd.snapshot_name()));
+      vd.set_initial_value_name(NewTensor(vd.initial_value_name()));
+      if (!vd.initial_value_name().empty() && !exists(vd.initial_value_name())) vd.clear_initial_value_name();
+      if (key == "trainable_variables" || key == "variables") {
+        if (vd.trainable() && spec_.non_trainable.count(node)) vd.set_trainable(false);
+      }
+      if (vd.has_save_slice_info_def()) RenameFullName(node, vd.mutable_save_slice_info_def());
+      if (!vd.snapshot_name().empty()) snapshots_[node] = vd.snapshot_name();
+      kept.push_back(vd.SerializeAsString());
+      if (vd.has_save_slice_info_def()) slice_info_[node] = vd.save_slice_info_def();
+    }
+    vals->Clear();
+    for (auto& k : kept) vals->Add(std::move(k));
+  }
+
+  // A part "<full>/part_k" renamed to "<new full>/part_k" renames the full name too.
+  void RenameFullName(const std::string& node, tensorflow::SaveSliceInfoDef* si) const {
+    const std::string& full = si->full_name();
+    for (const auto& [old_node, new_node] : name_map_) {
+      if (new_node != node || !StartsWith(old_node, full + "/")) continue;
+      const std::string suffix = old_node.substr(full.size());
+      if (node.size() > suffix.size() && node.compare(node.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        si->set_full_name(node.substr(0, node.size() - suffix.size()));
+      }
+      break;
+    }
+  }
+
+  void FixContexts(const std::string& key, const ExistsFn& exists, tensorflow::CollectionDef* col) {
+    ContextNames names{[&](const std::string& t) { return NewTensor(t); }, exists};
+    auto* vals = col->mutable_bytes_list()->mutable_value();
+    std::vector<std::string> kept;
+    for (auto& bytes : *vals) {
+      std::string why;
+      switch (EditControlFlowContext(key, names, &bytes, &why)) {
+        case ContextEdit::kRemoved:
+          warnings_.push_back("collection '" + key + "': " + why + "; the context was removed");
+          continue;
+        case ContextEdit::kUnparsed:
+          warnings_.push_back("collection '" + key + "': an entry surgeon cannot parse was kept as is");
+          break;
+        case ContextEdit::kKept:
+          break;
+      }
+      kept.push_back(std::move(bytes));
+    }
+    vals->Clear();
+    for (auto& k : kept) vals->Add(std::move(k));
+  }
+
+  // Other protos (summaries, queue runners, ...) hold names we do not parse:
+  // one warning for the first renamed node a collection mentions.
+  void WarnUnrewrittenMentions(const std::string& key, const tensorflow::CollectionDef& col) {
+    for (const auto& bytes : col.bytes_list().value()) {
+      for (const auto& [from, to] : name_map_) {
+        if (bytes.find(from) != std::string::npos) {
+          warnings_.push_back("collection '" + key + "' mentions '" + from +
+                              "' (renamed) in a proto surgeon does not rewrite");
+          return;
+        }
+      }
+    }
+  }
+
+  void EraseEmptyCollections() {
     for (auto it = mg_.mutable_collection_def()->begin(); it != mg_.mutable_collection_def()->end();) {
       const auto& c = it->second;
       bool empty = (c.has_node_list() && c.node_list().value_size() == 0) ||
@@ -608,6 +680,7 @@ class Rewriter {
   tensorflow::MetaGraphDef mg_;
   RewriteSpec spec_;  // A copy: ExpandPartitioned rewrites it.
   std::vector<std::string> warnings_;
+  std::vector<std::string> notes_;
   std::unordered_set<std::string> removed_;
   std::unordered_map<std::string, std::string> name_map_;
   std::map<std::string, tensorflow::SaveSliceInfoDef> slice_info_;

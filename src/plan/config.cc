@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <functional>
@@ -11,7 +12,9 @@
 #include <set>
 
 #include "plan/suggest.h"
+#include "surgeon/plan/config_reference.h"
 #include "surgeon/base/file.h"
+#include "surgeon/format/checkpoint_path.h"
 
 namespace surgeon {
 
@@ -44,31 +47,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Keys each initializer type accepts besides `type`.
-const std::map<InitializerKind, std::vector<std::string>>& InitializerParams() {
-  static const auto* m = new std::map<InitializerKind, std::vector<std::string>>{
-      {InitializerKind::kZeros, {}},
-      {InitializerKind::kOnes, {}},
-      {InitializerKind::kConstant, {"value"}},
-      {InitializerKind::kRandomNormal, {"mean", "stddev"}},
-      {InitializerKind::kTruncatedNormal, {"mean", "stddev"}},
-      {InitializerKind::kRandomUniform, {"minval", "maxval"}},
-      {InitializerKind::kGlorotUniform, {}},
-      {InitializerKind::kGlorotNormal, {}},
-      {InitializerKind::kHeUniform, {}},
-      {InitializerKind::kHeNormal, {}},
-      {InitializerKind::kLecunUniform, {}},
-      {InitializerKind::kLecunNormal, {}},
-      {InitializerKind::kVarianceScaling, {"scale", "mode", "distribution"}},
-      {InitializerKind::kOrthogonal, {"gain"}},
-  };
-  return *m;
-}
-
 const std::vector<std::string>& InitializerNames() {
   static const auto* v = [] {
     auto* names = new std::vector<std::string>;
-    for (const auto& [kind, params] : InitializerParams()) names->emplace_back(InitializerKindName(kind));
+    for (const InitializerDoc& d : InitializerReference()) names->emplace_back(InitializerKindName(d.kind));
     return names;
   }();
   return *v;
@@ -116,8 +98,11 @@ class ConfigParser {
   // Calls `handle(key, value, path)` for each entry of a map after checking
   // that it is a map, that each key is known and that none repeats.
   using Handler = std::function<Status(const std::string& key, const YAML::Node& value, const std::string& path)>;
+  // What to say about a key not in `allowed` (default: "unknown key" with a
+  // "did you mean" or the list of allowed keys).
+  using UnknownKey = std::function<std::string(const std::string& key)>;
   Status ForEachKey(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed,
-                    const Handler& handle) const {
+                    const Handler& handle, const UnknownKey& unknown = nullptr) const {
     if (!map.IsMap()) return Error(map, path.empty() ? "config" : path, "expected a map, got " + Describe(map));
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
@@ -128,18 +113,17 @@ class ConfigParser {
       std::string key = k.IsScalar() ? k.Scalar() : "?";
       std::string key_path = path.empty() ? key : path + "." + key;
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string what = "unknown key";
-        if (auto near = ClosestMatch(key, allowed)) {
-          what += "; did you mean '" + *near + "'?";
-        } else {
-          what += " (expected one of: " + Join(allowed, ", ") + ")";
-        }
-        return Error(k, key_path, what);
+        return Error(k, key_path, unknown ? unknown(key) : UnknownKeyWhat(key, allowed));
       }
       if (!seen.insert(key).second) return Error(k, key_path, "key appears twice");
       SURGEON_RETURN_IF_ERROR(handle(key, kv.second, key_path));
     }
     return Status::OK();
+  }
+
+  static std::string UnknownKeyWhat(const std::string& key, const std::vector<std::string>& allowed) {
+    if (auto near = ClosestMatch(key, allowed)) return "unknown key; did you mean '" + *near + "'?";
+    return "unknown key (expected one of: " + Join(allowed, ", ") + ")";
   }
 
   Status RequireKeys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required) const {
@@ -179,11 +163,8 @@ class ConfigParser {
   Result<DataType> Dtype(const YAML::Node& node, const std::string& path) const {
     SURGEON_ASSIGN_OR_RETURN(std::string s, String(node, path));
     if (auto dt = ParseDataType(s)) return *dt;
-    static const std::vector<std::string> kNames = {"float16", "bfloat16", "float32", "float64", "int8", "int16",
-                                                    "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                                                    "bool", "string", "complex64", "complex128"};
     std::string what = "unknown dtype '" + s + "'";
-    if (auto near = ClosestMatch(s, kNames)) what += "; did you mean '" + *near + "'?";
+    if (auto near = ClosestMatch(s, DataTypeShortNames())) what += "; did you mean '" + *near + "'?";
     return Error(node, path, what);
   }
   std::string ResolvePath(const std::string& p) const {
@@ -210,6 +191,12 @@ class ConfigParser {
       out.push_back(std::move(r));
     }
     return out;
+  }
+
+  // A target prefix must name files, not a directory (TargetPrefixProblem).
+  Status TargetPrefixAt(const YAML::Node& node, const std::string& path, const std::string& prefix) const {
+    std::string problem = TargetPrefixProblem(prefix);
+    return problem.empty() ? Status::OK() : Error(node, path, problem);
   }
 
   Status ParseSource(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
@@ -242,9 +229,7 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
                                    Describe(root));
   }
   SURGEON_RETURN_IF_ERROR(RequireKeys(root, "", {"source", "target"}));
-  static const std::vector<std::string> kTopKeys = {
-      "source", "target", "seed",   "keep",   "drop", "drop_optimizer_slots", "global_step",
-      "rename", "new",    "freeze", "cast", "allow_shape_change"};
+  static const std::vector<std::string> kTopKeys = ConfigKeysIn("");
   return ForEachKey(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& v, const std::string& path) -> Status {
     if (key == "source") return ParseSource(v, path, c);
     if (key == "target") return ParseTarget(v, path, c);
@@ -316,7 +301,7 @@ Status ConfigParser::ParseSource(const YAML::Node& node, const std::string& path
     c->source_checkpoint = ResolvePath(p);
     return Status::OK();
   }
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("source"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
     if (key == "checkpoint") c->source_checkpoint = ResolvePath(p);
@@ -330,15 +315,17 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
   c->target_pos = Pos(node);
   if (node.IsScalar()) {
     SURGEON_ASSIGN_OR_RETURN(std::string p, String(node, path));
+    SURGEON_RETURN_IF_ERROR(TargetPrefixAt(node, path, p));
     c->target_checkpoint = ResolvePath(p);
     return CheckTargetFormat(node, path, std::nullopt, std::nullopt, c);
   }
   std::optional<OutputFormat> format;
   std::optional<YAML::Node> meta_node;
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"checkpoint", "meta_graph", "format"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("target"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (key == "checkpoint") {
       SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+      SURGEON_RETURN_IF_ERROR(TargetPrefixAt(v, kp, p));
       c->target_checkpoint = ResolvePath(p);
       return Status::OK();
     }
@@ -392,7 +379,7 @@ Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::
   r.pos = Pos(node);
   int kinds = 0;
   bool has_to = false;
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"from", "regex", "scope", "to"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("rename[]"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (!v.IsScalar()) return Error(v, kp, "expected a string, got " + Describe(v));
     const std::string& s = v.Scalar();
@@ -402,6 +389,7 @@ Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::
       return Status::OK();
     }
     ++kinds;
+    if (s.empty() && key == "scope") return Error(v, kp, "expected a scope, got ''; the root scope is written \"/\"");
     if (s.empty()) return Error(v, kp, "expected a non-empty string, got ''");
     r.from = s;
     if (key == "from") {
@@ -456,41 +444,33 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
   auto kind = ParseInitializerKind(type);
   if (!kind) {
     std::string what = "unknown initializer '" + type + "'";
-    if (auto near = ClosestMatch(type, InitializerNames())) what += "; did you mean '" + *near + "'?";
-    else what += " (expected one of: " + Join(InitializerNames(), ", ") + ")";
+    if (auto near = ClosestMatch(type, InitializerKindNames())) what += "; did you mean '" + *near + "'?";
+    else what += " (expected one of: " + Join(InitializerKindNames(), ", ") + ")";
     return Error(*type_node, type_path, what);
   }
   spec.kind = *kind;
   if (!node.IsMap()) return spec;
 
   std::vector<std::string> allowed = {"type"};
-  for (const std::string& p : InitializerParams().at(*kind)) allowed.push_back(p);
+  for (const std::string& p : InitializerParams(*kind)) allowed.push_back(p);
+  // A parameter of a different initializer is the usual mistake (stddev on
+  // zeros): say which parameters this one does take.
+  const std::vector<std::string>& params = InitializerParams(*kind);
+  auto not_a_parameter = [&](const std::string&) {
+    return "not a parameter of " + type + " (its parameters: " + (params.empty() ? "none" : Join(params, ", ")) + ")";
+  };
   Status st = ForEachKey(node, path, allowed, [&](const std::string& key, const YAML::Node& v,
                                                  const std::string& kp) -> Status {
     if (key == "type") return Status::OK();
-    if (key == "mode" || key == "distribution") {
+    if (IsTextInitializerParam(key)) {
       SURGEON_ASSIGN_OR_RETURN(std::string s, String(v, kp));
-      (key == "mode" ? spec.mode : spec.distribution) = s;
-      return Status::OK();
+      SetInitializerParam(&spec, key, s);
+    } else {
+      SURGEON_ASSIGN_OR_RETURN(double d, Double(v, kp));
+      SetInitializerParam(&spec, key, d);
     }
-    SURGEON_ASSIGN_OR_RETURN(double d, Double(v, kp));
-    if (key == "value") spec.value = d;
-    else if (key == "mean") spec.mean = d;
-    else if (key == "stddev") spec.stddev = d;
-    else if (key == "minval") spec.minval = d;
-    else if (key == "maxval") spec.maxval = d;
-    else if (key == "scale") spec.scale = d;
-    else if (key == "gain") spec.gain = d;
     return Status::OK();
-  });
-  if (!st.ok() && st.message().find(": unknown key") != std::string::npos) {
-    // Say which parameters this initializer does take; a parameter of a
-    // different initializer is the usual mistake (stddev on zeros).
-    std::vector<std::string> params = InitializerParams().at(*kind);
-    std::string head = st.message().substr(0, st.message().find(": unknown key"));
-    return Status::InvalidArgument(head + ": not a parameter of " + type + " (its parameters: " +
-                                   (params.empty() ? "none" : Join(params, ", ")) + ")");
-  }
+  }, not_a_parameter);
   SURGEON_RETURN_IF_ERROR(st);
   return spec;
 }
@@ -500,7 +480,7 @@ Result<NewVariableConfig> ConfigParser::ParseNew(const YAML::Node& node, const s
   n.key_path = path;
   n.pos = Pos(node);
   SURGEON_RETURN_IF_ERROR(ForEachKey(
-      node, path, {"name", "shape", "dtype", "initializer", "feeds_from", "trainable"},
+      node, path, ConfigKeysIn("new[]"),
       [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
         if (key == "name") {
           SURGEON_ASSIGN_OR_RETURN(n.name, String(v, kp));
@@ -537,7 +517,7 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   CastRule r;
   r.key_path = path;
   r.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"match", "to"},
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("cast[]"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (key == "match") {
       SURGEON_ASSIGN_OR_RETURN(PatternRule p, PatternAt(v, kp));
@@ -554,6 +534,72 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   return r;
 }
 
+// yaml-cpp notices an unclosed flow ('{' or '[') only at the next token,
+// often a line or more later. Find the opener that is still open at
+// `offset`, skipping quoted scalars and comments, so the message can point
+// at the line where the flow started. nullopt when there is none.
+std::optional<std::pair<int, int>> UnclosedFlowOpener(std::string_view text, size_t offset, char opener) {
+  std::vector<std::pair<char, size_t>> open;  // bracket, offset
+  char quote = 0;
+  for (size_t i = 0; i < std::min(offset, text.size()); ++i) {
+    char c = text[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n')) {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if ((c == '"' || c == '\'') && (i == 0 || std::string_view(" [{,:\n").find(text[i - 1]) != std::string_view::npos)) {
+      quote = c;
+    } else if (c == '{' || c == '[') {
+      open.emplace_back(c, i);
+    } else if ((c == '}' || c == ']') && !open.empty()) {
+      open.pop_back();
+    }
+  }
+  for (auto it = open.rbegin(); it != open.rend(); ++it) {
+    if (it->first != opener) continue;
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + it->second, '\n'));
+    size_t line_start = text.rfind('\n', it->second);
+    int column = static_cast<int>(it->second - (line_start == std::string_view::npos ? 0 : line_start + 1)) + 1;
+    return std::make_pair(line, column);
+  }
+  return std::nullopt;
+}
+
+Status YamlSyntaxError(std::string_view text, const std::string& display_name, const YAML::Exception& e) {
+  ConfigPos pos{display_name, e.mark.line + 1, e.mark.column + 1};
+  if (e.mark.is_null()) pos.line = 0;
+  std::string what = e.msg;
+  const bool map_flow = what == YAML::ErrorMsg::END_OF_MAP_FLOW, seq_flow = what == YAML::ErrorMsg::END_OF_SEQ_FLOW;
+  if ((map_flow || seq_flow) && !e.mark.is_null()) {
+    const char opener = map_flow ? '{' : '[';
+    if (auto start = UnclosedFlowOpener(text, static_cast<size_t>(e.mark.pos), opener)) {
+      const int noticed = pos.line;
+      pos.line = start->first;
+      pos.column = start->second;
+      what = std::string("this '") + opener + "' is never closed: missing '" + (map_flow ? "}" : "]") +
+             "' (the parser noticed at line " + std::to_string(noticed) + ")";
+    }
+  }
+  return Status::InvalidArgument(pos.ToString() + ": invalid YAML: " + what);
+}
+
+// A checkpoint file given where a config belongs (`surgeon plan model.ckpt.index`).
+std::optional<std::string> NotAConfig(std::string_view text, const std::string& path) {
+  static const char kMagic[] = "\x57\xfb\x80\x8b\x24\x75\x47\xdb";  // kTableMagicNumber, little-endian
+  const bool table = text.size() >= 8 && text.substr(text.size() - 8) == std::string_view(kMagic, 8);
+  const std::string base = Basename(path);
+  const bool named = base.ends_with(".index") || base.ends_with(".meta") || base.find(".data-") != std::string::npos ||
+                     base == "saved_model.pb";
+  if (!table && !named) {
+    if (text.find('\0') == std::string_view::npos) return std::nullopt;
+    return path + ": this is a binary file, not a YAML surgery config";
+  }
+  return path + ": this is a checkpoint file, not a surgery config; `surgeon inspect " + path +
+         "` lists its tensors, and a config names it as source.checkpoint";
+}
+
 }  // namespace
 
 Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& display_name,
@@ -564,9 +610,7 @@ Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& di
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    ConfigPos pos{display_name, e.mark.line + 1, e.mark.column + 1};
-    if (e.mark.is_null()) pos.line = 0;
-    return Status::InvalidArgument(pos.ToString() + ": invalid YAML: " + e.msg);
+    return YamlSyntaxError(yaml_text, display_name, e);
   }
   try {
     ConfigParser parser(display_name, base_dir);
@@ -586,6 +630,7 @@ Result<PlanConfig> LoadConfig(const std::string& yaml_path) {
     if (msg.find(yaml_path) == std::string::npos) msg = yaml_path + ": " + msg;
     return Status(text.status().code(), msg + " (reading the config)");
   }
+  if (auto problem = NotAConfig(*text, yaml_path)) return Status::InvalidArgument(*problem);
   return ParseConfig(*text, yaml_path, Dirname(yaml_path));
 }
 

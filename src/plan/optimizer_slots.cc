@@ -1,5 +1,5 @@
-// Which source tensors are optimizer state (drop_optimizer_slots) and which is
-// the global step. Names follow TF1 slot_creator ("<var>/Adam_1"), Keras in
+// Which source tensors are optimizer state (drop_optimizer_slots), which is
+// the global step, and which are checkpoint bookkeeping. Names follow TF1 slot_creator ("<var>/Adam_1"), Keras in
 // TF1 ("training/Adam/Variable_3", "Adam/iterations") and TF2 object-based
 // checkpoints ("<obj>/.OPTIMIZER_SLOT/<opt>/m/...", "optimizer/iter/...").
 #include <regex>
@@ -46,5 +46,12 @@ bool IsOptimizerSlot(std::string_view name) {
 }
 
 bool IsGlobalStep(std::string_view name) { return LastComponent(name) == "global_step"; }
+
+std::string_view BookkeepingWord(std::string_view key) {
+  if (IsGlobalStep(key)) return "global_step";
+  if (key == "_CHECKPOINTABLE_OBJECT_GRAPH") return key;
+  if (FirstComponent(key) == "save_counter") return "save_counter";  // tf.train.Checkpoint's counter
+  return "";
+}
 
 }  // namespace surgeon

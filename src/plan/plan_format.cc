@@ -1,6 +1,8 @@
 #include "surgeon/plan/plan_format.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "surgeon/base/text_table.h"
 
@@ -14,9 +16,90 @@ std::string DtypeText(const PlanAction& a) {
   return DataTypeShortName(a.dtype);
 }
 
+// Splits `text` into lines of at most `width` characters, breaking after
+// ", " where it can (rule texts are comma-separated clauses) and hard-wrapping
+// a clause longer than a line.
+std::vector<std::string> WrapText(const std::string& text, size_t width) {
+  std::vector<std::string> lines;
+  if (width == 0 || text.size() <= width) return {text};
+  std::string rest = text;
+  while (rest.size() > width) {
+    size_t cut = rest.rfind(", ", width - 1);
+    size_t next = cut;
+    if (cut == std::string::npos || cut == 0) {
+      cut = rest.rfind(' ', width);
+      next = cut;
+      if (cut == std::string::npos || cut == 0) cut = next = width;
+    } else {
+      cut += 1;  // keep the comma
+      next = cut;
+    }
+    lines.push_back(rest.substr(0, cut));
+    while (next < rest.size() && rest[next] == ' ') ++next;
+    rest = rest.substr(next);
+  }
+  if (!rest.empty()) lines.push_back(rest);
+  return lines;
+}
+
+// Columns aligned as RenderColumns does, but the last (rule) column is
+// wrapped to fit `width` (0: no limit): beside the row when at least 30
+// columns are left for it, else on indented lines below the row.
+std::string RenderWrapped(const std::vector<std::vector<std::string>>& rows, size_t width) {
+  std::vector<size_t> w;
+  for (const auto& row : rows) {
+    if (w.size() < row.size()) w.resize(row.size(), 0);
+    for (size_t i = 0; i + 1 < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
+  }
+  size_t indent = 0;
+  for (size_t i = 0; i + 1 < w.size(); ++i) indent += w[i] + 2;
+  constexpr size_t kMinRule = 30, kBelowIndent = 4;
+  const bool beside = width == 0 || indent + kMinRule <= width;
+  const size_t rule_width = width == 0 ? 0 : beside ? width - indent : std::max(width, kBelowIndent + kMinRule) - kBelowIndent;
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i + 1 < row.size(); ++i) line += row[i] + std::string(w[i] - row[i].size() + 2, ' ');
+    std::vector<std::string> rule = WrapText(row.back(), rule_width);
+    auto emit = [&](std::string l) {
+      while (!l.empty() && l.back() == ' ') l.pop_back();
+      out += l + "\n";
+    };
+    if (beside) {
+      emit(line + rule[0]);
+      for (size_t i = 1; i < rule.size(); ++i) emit(std::string(indent, ' ') + rule[i]);
+    } else {
+      emit(line);
+      for (const auto& r : rule) emit(std::string(kBelowIndent, ' ') + r);
+    }
+  }
+  return out;
+}
+
+// Dropped tensors, one row each, or with !options.all one row per rule that
+// drops more than options.group_at of them.
+void AddDropRows(const Plan& plan, const PlanTableOptions& options, std::vector<std::vector<std::string>>* rows,
+                 size_t* grouped) {
+  std::map<std::string, size_t> per_rule;
+  for (const DroppedTensor& d : plan.dropped) per_rule[d.rule]++;
+  std::set<std::string> shown;
+  for (const DroppedTensor& d : plan.dropped) {
+    const size_t n = per_rule[d.rule];
+    if (options.all || n <= options.group_at) {
+      rows->push_back({"drop", d.source, "", "", "", "", "", d.rule});
+      continue;
+    }
+    if (!shown.insert(d.rule).second) continue;
+    const bool slots = d.rule.rfind("drop_optimizer_slots", 0) == 0;
+    rows->push_back({"drop", "(" + std::to_string(n) + (slots ? " optimizer slots)" : " tensors)"), "", "", "", "", "",
+                     d.rule});
+    *grouped += n;
+  }
+}
+
 }  // namespace
 
-std::string FormatPlanTable(const Plan& plan) {
+std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"action", "source", "", "target", "shape", "dtype", "frozen", "rule"});
   uint64_t copied = 0, initialized = 0, frozen = 0, copy_bytes = 0, init_bytes = 0;
@@ -29,74 +112,16 @@ std::string FormatPlanTable(const Plan& plan) {
     (copy ? copy_bytes : init_bytes) += a.bytes;
     frozen += a.frozen;
   }
-  for (const DroppedTensor& d : plan.dropped) rows.push_back({"drop", d.source, "", "", "", "", "", d.rule});
+  size_t grouped = 0;
+  AddDropRows(plan, options, &rows, &grouped);
   std::string out = "plan: " + plan.source_checkpoint + " -> " + plan.target_prefix + "  (seed " +
                     std::to_string(plan.seed) + ", meta graph: " + std::string(MetaGraphModeName(plan.meta_mode)) + ")\n";
-  out += RenderColumns(rows);
+  out += RenderWrapped(rows, options.width);
   out += "total: " + std::to_string(plan.actions.size()) + " target variables (" + std::to_string(copied) +
          " copied, " + HumanBytes(copy_bytes) + "; " + std::to_string(initialized) + " initialized, " +
          HumanBytes(init_bytes) + "), " + std::to_string(frozen) + " frozen, " + std::to_string(plan.dropped.size()) +
-         " dropped\n";
-  for (const std::string& w : plan.warnings) out += "warning: " + w + "\n";
+         " dropped" + (grouped ? " (" + std::to_string(grouped) + " in groups; --all lists them)" : "") + "\n";
   return out;
-}
-
-nlohmann::json PlanToJson(const Plan& plan) {
-  using nlohmann::json;
-  json actions = json::array();
-  uint64_t copied = 0, initialized = 0, frozen = 0, bytes = 0;
-  for (const PlanAction& a : plan.actions) {
-    json j = {{"kind", ActionKindName(a.kind)},
-              {"target", a.target},
-              {"dtype", DataTypeShortName(a.dtype)},
-              {"shape", a.shape},
-              {"trainable", a.trainable},
-              {"frozen", a.frozen},
-              {"bytes", a.bytes},
-              {"rule", a.rule}};
-    if (a.kind == PlanAction::Kind::kCopy) {
-      ++copied;
-      j["source"] = a.source;
-      j["source_dtype"] = DataTypeShortName(a.source_dtype);
-      if (!a.source_object_name.empty()) j["source_object_name"] = a.source_object_name;
-    } else {
-      ++initialized;
-      const InitializerSpec& s = a.initializer;
-      json init = {{"type", InitializerKindName(s.kind)}};
-      switch (s.kind) {
-        case InitializerKind::kConstant: init["value"] = s.value; break;
-        case InitializerKind::kRandomNormal:
-        case InitializerKind::kTruncatedNormal: init["mean"] = s.mean; init["stddev"] = s.stddev; break;
-        case InitializerKind::kRandomUniform: init["minval"] = s.minval; init["maxval"] = s.maxval; break;
-        case InitializerKind::kVarianceScaling:
-          init["scale"] = s.scale; init["mode"] = s.mode; init["distribution"] = s.distribution; break;
-        case InitializerKind::kOrthogonal: init["gain"] = s.gain; break;
-        default: break;
-      }
-      j["initializer"] = init;
-      j["seed"] = a.seed;
-      if (!a.replaces.empty()) j["replaces"] = a.replaces;
-    }
-    frozen += a.frozen;
-    bytes += a.bytes;
-    actions.push_back(std::move(j));
-  }
-  json dropped = json::array();
-  for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
-  return {{"config", plan.config_path},
-          {"source", {{"checkpoint", plan.source_checkpoint}, {"meta_graph", plan.source_meta_graph}}},
-          {"target", {{"checkpoint", plan.target_prefix}, {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
-          {"seed", plan.seed},
-          {"actions", actions},
-          {"dropped", dropped},
-          {"warnings", plan.warnings},
-          {"totals",
-           {{"variables", plan.actions.size()},
-            {"copied", copied},
-            {"initialized", initialized},
-            {"frozen", frozen},
-            {"dropped", plan.dropped.size()},
-            {"bytes", bytes}}}};
 }
 
 }  // namespace surgeon

@@ -1,9 +1,9 @@
 // BuildPlan: every decision of a surgery, made and checked without I/O.
 //
 // Order of work: (1) classify each source tensor (copy / drop / reset) and
-// name its target; (2) add the config's new variables; (3) check collisions,
-// rules that match nothing, shapes and initializers, collecting every
-// problem; (4) freeze, sort, report.
+// name its target (planner_sources.cc); (2) add the config's new variables;
+// (3) freeze; (4) check rules that match nothing, then collisions, then
+// shapes, collecting every problem, root causes first; (5) sort, report.
 #include "surgeon/plan/planner.h"
 
 #include <algorithm>
@@ -75,141 +75,16 @@ Status Planner::CheckTargetIsNotSource() const {
                                     "its source: choose another target prefix");
 }
 
-void Planner::ClassifySources() {
-  std::map<std::string, const GraphVariable*> graph;
-  for (const GraphVariable& g : inv_.graph_variables) graph[g.name] = &g;
-  bool tf2_renamed = false, tf2_dropped = false, has_object_graph = false;
+int AxisIndex(int axis_from_end, size_t rank) {
+  int i = static_cast<int>(rank) + axis_from_end;
+  return i >= 0 && i < static_cast<int>(rank) ? i : -1;
+}
 
-  for (size_t i = 0; i < inv_.tensors.size(); ++i) {
-    const TensorEntry& e = inv_.tensors[i];
-    const std::string& obj = e.object_full_name;
-    if (e.key == "_CHECKPOINTABLE_OBJECT_GRAPH") has_object_graph = true;
-
-    // Target name: rename the key; for TF2 tensors whose key no rule
-    // matched, rename the object name instead (its result becomes the key).
-    std::vector<size_t> applied;
-    std::string target = ApplyRenameRules(c_.rename, e.key, &applied);
-    if (applied.empty() && !obj.empty()) {
-      std::string by_object = ApplyRenameRules(c_.rename, obj, &applied);
-      if (!applied.empty()) target = by_object;
-    }
-    for (size_t r : applied) rename_hit_[r] = true;
-    mapped_name_.push_back(target);
-    source_action_.push_back(-1);
-
-    // Fate. Rule hits are recorded for every tensor a rule matches, so a
-    // rule only counts as "matching nothing" when it truly matches nothing.
-    std::optional<std::string> keep_reason, drop_reason;
-    if (c_.keep) {
-      for (size_t k = 0; k < c_.keep->size(); ++k) {
-        if ((*c_.keep)[k].pattern.MatchesEither(e.key, obj)) {
-          keep_hit_[k] = true;
-          if (!keep_reason) keep_reason = RuleRef((*c_.keep)[k]);
-        }
-      }
-      if (!keep_reason) drop_reason = "not matched by keep (" + c_.keep_pos.ToString() + ")";
-    } else {
-      keep_reason = "keep: all (default)";
-    }
-    // An explicit drop rule is the most useful reason to show, then the
-    // slot switch, then "not in keep".
-    std::optional<std::string> drop_rule;
-    for (size_t d = 0; d < c_.drop.size(); ++d) {
-      if (!c_.drop[d].pattern.MatchesEither(e.key, obj)) continue;
-      drop_hit_[d] = true;
-      if (!drop_rule) drop_rule = RuleRef(c_.drop[d]);
-    }
-    bool slot = IsOptimizerSlot(e.key) || (!obj.empty() && IsOptimizerSlot(obj));
-    if (drop_rule) {
-      drop_reason = drop_rule;
-    } else if (slot && c_.drop_optimizer_slots) {
-      drop_reason = Setting("drop_optimizer_slots", "true", c_.drop_optimizer_slots_pos);
-    }
-    bool global_step = IsGlobalStep(e.key) || (!obj.empty() && IsGlobalStep(obj));
-    std::optional<std::string> step_rule;
-    if (global_step && c_.global_step != GlobalStepMode::kDefault) {
-      // An explicit global_step setting overrides keep/drop.
-      step_rule = Setting("global_step", GlobalStepModeName(c_.global_step), c_.global_step_pos);
-      if (c_.global_step == GlobalStepMode::kDrop) {
-        drop_reason = step_rule;
-      } else {
-        drop_reason.reset();
-        keep_reason = step_rule;
-      }
-    }
-
-    if (drop_reason) {
-      plan_.dropped.push_back({e.key, *drop_reason});
-      if (!obj.empty()) tf2_dropped = true;
-      continue;
-    }
-
-    PlanAction a;
-    a.target = target;
-    a.dtype = a.source_dtype = e.dtype;
-    a.shape = e.shape;
-    a.rule = *keep_reason;
-    for (size_t r : applied) a.rule += ", " + RuleRef(c_.rename[r]);
-    if (global_step && c_.global_step == GlobalStepMode::kReset) {
-      a.kind = PlanAction::Kind::kInitialize;
-      a.initializer.kind = InitializerKind::kZeros;
-      a.replaces = e.key;
-      a.seed = VariableSeed(c_.seed, target);
-    } else {
-      a.kind = PlanAction::Kind::kCopy;
-      a.source = e.key;
-      a.source_object_name = obj;
-      if (target != e.key && !obj.empty()) tf2_renamed = true;
-      if (IsFloatingPoint(e.dtype)) {
-        for (size_t k = 0; k < c_.cast.size(); ++k) {
-          if (!c_.cast[k].match.MatchesEither(e.key, obj)) continue;
-          cast_hit_[k] = true;
-          if (a.dtype == a.source_dtype && c_.cast[k].to != e.dtype) {
-            a.dtype = c_.cast[k].to;
-            a.rule += ", cast " + DataTypeShortName(e.dtype) + " -> " + DataTypeShortName(a.dtype) + " by " +
-                      RuleRef(c_.cast[k]);
-          }
-        }
-      }
-    }
-    // Trainable: the graph's word when there is one; otherwise variables of
-    // a dtype a TF 1.x optimizer trains (IsFloatingPoint: Optimizer.
-    // _valid_dtypes) that are not optimizer state or the step counter.
-    auto g = graph.find(e.key);
-    if (g != graph.end()) {
-      a.trainable = g->second->trainable;
-    } else {
-      a.trainable = inv_.graph_variables.empty() && IsFloatingPoint(e.dtype) && !slot && !global_step &&
-                    e.key != "_CHECKPOINTABLE_OBJECT_GRAPH";
-    }
-    a.bytes = TensorBytes(a.dtype, a.shape, e.size);
-    source_action_.back() = static_cast<int>(plan_.actions.size());
-    plan_.actions.push_back(std::move(a));
-  }
-
-  if (c_.global_step == GlobalStepMode::kReset &&
-      std::none_of(inv_.tensors.begin(), inv_.tensors.end(), [](const TensorEntry& e) {
-        return IsGlobalStep(e.key) || (!e.object_full_name.empty() && IsGlobalStep(e.object_full_name));
-      })) {
-    PlanAction a;
-    a.kind = PlanAction::Kind::kInitialize;
-    a.target = "global_step";
-    a.dtype = a.source_dtype = DataType::kInt64;
-    a.initializer.kind = InitializerKind::kZeros;
-    a.trainable = false;
-    a.seed = VariableSeed(c_.seed, a.target);
-    a.bytes = 8;
-    a.rule = Setting("global_step", "reset", c_.global_step_pos) + " (the source has none: int64 scalar)";
-    plan_.actions.push_back(std::move(a));
-    plan_.warnings.push_back(c_.global_step_pos.ToString() +
-                             ": global_step: reset, but the source has no global_step; writing an int64 scalar 0");
-  }
-  if (has_object_graph && (tf2_renamed || tf2_dropped)) {
-    plan_.warnings.push_back(
-        "TF2 object-based source: _CHECKPOINTABLE_OBJECT_GRAPH is copied unchanged, so object-based restore "
-        "(tf.train.Checkpoint) will not see renamed or dropped variables; restore by name "
-        "(tf.train.load_checkpoint / init_from_checkpoint)");
-  }
+size_t Planner::AddAction(PlanAction a, std::vector<size_t> rename_rules, std::string alias) {
+  plan_.actions.push_back(std::move(a));
+  action_renames_.push_back(std::move(rename_rules));
+  action_alias_.push_back(std::move(alias));
+  return plan_.actions.size() - 1;
 }
 
 void Planner::AddNewVariables() {
@@ -228,24 +103,45 @@ void Planner::AddNewVariables() {
     a.trainable = n.trainable.value_or(IsFloatingPoint(n.dtype));
     a.bytes = TensorBytes(n.dtype, n.shape, 0);
     a.rule = n.key_path + " " + std::string(InitializerKindName(n.initializer.kind)) + " (" + n.pos.ToString() + ")";
-    // The source variable it replaces: one that is not carried over but
-    // whose renamed name is this one.
-    for (size_t s = 0; s < inv_.tensors.size(); ++s) {
-      if (source_action_[s] < 0 && mapped_name_[s] == n.name) {
-        a.replaces = inv_.tensors[s].key;
-        a.rule += ", replaces " + Quote(a.replaces);
-        break;
-      }
+    for (size_t k = 0; k < c_.allow_shape_change.size(); ++k) {
+      if (!c_.allow_shape_change[k].pattern.Matches(n.name)) continue;
+      allow_hit_[k] = true;
+      allowed_new_.insert(i);
     }
+    FindReplacedSource(n, &a);
     auto resolved = ResolveInitializer(n.initializer, n.dtype, n.shape);
     if (!resolved.ok()) {
       Error(n.initializer_pos.line ? n.initializer_pos : n.pos, n.key_path + ".initializer",
             Quote(n.name) + " " + ShapeToString(n.shape) + " " + DataTypeShortName(n.dtype) + ": " +
                 resolved.status().message());
     }
-    new_action_[i] = plan_.actions.size();
-    action_new_[plan_.actions.size()] = i;
-    plan_.actions.push_back(std::move(a));
+    size_t index = AddAction(std::move(a), {}, "");
+    new_action_[i] = index;
+    action_new_[index] = i;
+  }
+}
+
+// The source variable a new one replaces: one that is not carried over but
+// whose renamed key or renamed TF2 object path is the new name. Shape and
+// dtype changes are listed in the rule text (CheckReplacement refuses them
+// unless allowed).
+void Planner::FindReplacedSource(const NewVariableConfig& n, PlanAction* a) {
+  for (size_t s = 0; s < inv_.tensors.size(); ++s) {
+    if (source_action_[s] >= 0 || (mapped_name_[s] != n.name && mapped_alias_[s] != n.name)) continue;
+    const TensorEntry& e = inv_.tensors[s];
+    a->replaces = e.key;
+    a->replaced_dtype = e.dtype;
+    a->replaced_shape = e.shape;
+    a->rule += ", replaces " + Quote(a->replaces);
+    if (mapped_name_[s] != n.name) a->rule += " (object path " + Quote(e.object_full_name) + ")";
+    std::string changes;
+    if (e.shape != n.shape) changes += ShapeToString(e.shape) + " -> " + ShapeToString(n.shape);
+    if (e.dtype != n.dtype) {
+      changes += std::string(changes.empty() ? "" : ", ") + DataTypeShortName(e.dtype) + " -> " +
+                 DataTypeShortName(n.dtype);
+    }
+    if (!changes.empty()) a->rule += " " + changes;
+    return;
   }
 }
 
@@ -255,52 +151,75 @@ const NewVariableConfig* Planner::NewConfigOf(const PlanAction& a) const {
   return it == action_new_.end() ? nullptr : &c_.new_variables[it->second];
 }
 
+int Planner::FindByTargetName(const std::string& name) const {
+  for (size_t i = 0; i < plan_.actions.size(); ++i) {
+    if (plan_.actions[i].target == name || (!action_alias_[i].empty() && action_alias_[i] == name)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+// Two actions for one name, counting a TF2 copy's mapped object path as one
+// of its names: a new variable there would be written beside the copy (or
+// shadow it), which is never what a config means.
 void Planner::CheckCollisions() {
   std::map<std::string, size_t> first;  // target -> action index
   for (size_t i = 0; i < plan_.actions.size(); ++i) {
-    const PlanAction& a = plan_.actions[i];
-    auto [it, inserted] = first.emplace(a.target, i);
-    if (inserted) continue;
-    const PlanAction& prev = plan_.actions[it->second];
-    const NewVariableConfig* n = NewConfigOf(a);
-    const NewVariableConfig* prev_new = NewConfigOf(prev);
-    if (n && prev_new) {
-      Error(n->pos, n->key_path,
-            Quote(a.target) + " is already declared by " + prev_new->key_path + " (" + prev_new->pos.ToString() +
-                "); remove one of them");
-    } else if (n) {
-      shape_errors_.insert(a.target);  // One message per problem: skip its shape checks.
-      Error(n->pos, n->key_path,
-            Quote(a.target) + " is also produced by source variable " + Quote(prev.source) + " (" + prev.rule +
-                "); to replace it, add " + Quote(prev.source) + " to drop; to keep its pretrained value, remove " +
-                n->key_path);
-    } else {
-      // Two source tensors (or the step reset) land on one name: point at the
-      // last rename rule involved, else the keep rule, else the file.
-      ConfigPos pos{c_.path, 0, 0};
-      std::string path = "rename";
-      for (size_t r = c_.rename.size(); r-- > 0;) {
-        if (a.rule.find(c_.rename[r].key_path + " ") != std::string::npos) {
-          pos = c_.rename[r].pos;
-          path = c_.rename[r].key_path;
-          break;
-        }
-      }
-      std::string what_a = a.source.empty() ? std::string("global_step reset") : Quote(a.source);
-      Error(pos, path,
-            "target " + Quote(a.target) + " would be written from both " + Quote(prev.source) + " and " + what_a +
-                "; drop one of them (add it to drop) or rename it to a different name");
+    auto [it, inserted] = first.emplace(plan_.actions[i].target, i);
+    if (!inserted) ReportCollision(i, it->second, "");
+  }
+  for (size_t i = 0; i < plan_.actions.size(); ++i) {
+    const std::string& alias = action_alias_[i];
+    if (alias.empty()) continue;
+    auto it = first.find(alias);
+    if (it != first.end() && it->second != i && NewConfigOf(plan_.actions[it->second])) {
+      ReportCollision(it->second, i, alias);
     }
+  }
+}
+
+void Planner::ReportCollision(size_t i, size_t prev_index, const std::string& via_alias) {
+  const PlanAction& a = plan_.actions[i];
+  const PlanAction& prev = plan_.actions[prev_index];
+  const NewVariableConfig* n = NewConfigOf(a);
+  const NewVariableConfig* prev_new = NewConfigOf(prev);
+  if (n && prev_new) {
+    Error(n->pos, n->key_path,
+          Quote(a.target) + " is already declared by " + prev_new->key_path + " (" + prev_new->pos.ToString() +
+              "); remove one of them");
+  } else if (n) {
+    shape_errors_.insert(a.target);  // One message per problem: skip its shape checks.
+    std::string how = via_alias.empty() ? "is also produced by source variable " + Quote(prev.source)
+                                        : "is the object path of source variable " + Quote(prev.source) +
+                                              ", which is copied to " + Quote(prev.target);
+    Error(n->pos, n->key_path,
+          Quote(a.target) + " " + how + " (" + prev.rule + "); to replace it, add " + Quote(prev.source) +
+              " to drop; to keep its pretrained value, remove " + n->key_path);
+  } else {
+    // Two source tensors (or the step reset) land on one name: point at the
+    // last rename rule involved, else the file.
+    ConfigPos pos{c_.path, 0, 0};
+    std::string path = "rename";
+    if (!action_renames_[i].empty()) {
+      const RenameRule& r = c_.rename[action_renames_[i].back()];
+      pos = r.pos;
+      path = r.key_path;
+    }
+    std::string what_a = a.source.empty() ? std::string("global_step reset") : Quote(a.source);
+    Error(pos, path,
+          "target " + Quote(a.target) + " would be written from both " + Quote(prev.source) + " and " + what_a +
+              "; drop one of them (add it to drop) or rename it to a different name");
   }
 }
 
 void Planner::ApplyFreeze() {
   for (PlanAction& a : plan_.actions) {
     for (size_t f = 0; f < c_.freeze.size(); ++f) {
-      // Freeze sees target names; an unrenamed TF2 tensor also answers to
-      // its object name.
-      bool unrenamed = !a.source_object_name.empty() && a.target == a.source;
-      if (!c_.freeze[f].pattern.MatchesEither(a.target, unrenamed ? a.source_object_name : "")) continue;
+      // Freeze sees target names; a TF2 tensor also answers to its mapped
+      // object path.
+      size_t i = &a - plan_.actions.data();
+      if (!c_.freeze[f].pattern.MatchesEither(a.target, action_alias_[i])) continue;
       freeze_hit_[f] = true;
       if (!a.frozen) {
         a.frozen = true;
@@ -320,9 +239,13 @@ std::vector<std::string> Planner::SourceNames() const {
   return names;
 }
 
-std::vector<std::string> Planner::TargetNames() const {
+std::vector<std::string> Planner::TargetNames(bool include_new) const {
   std::vector<std::string> names;
-  for (const PlanAction& a : plan_.actions) names.push_back(a.target);
+  for (size_t i = 0; i < plan_.actions.size(); ++i) {
+    if (!include_new && NewConfigOf(plan_.actions[i])) continue;
+    names.push_back(plan_.actions[i].target);
+    if (!action_alias_[i].empty()) names.push_back(action_alias_[i]);
+  }
   return names;
 }
 
@@ -344,10 +267,12 @@ Result<Plan> Planner::Run() {
 
   ClassifySources();
   AddNewVariables();
-  CheckCollisions();
   ApplyFreeze();
-  CheckShapes();
+  // Root causes first: a rule that matches nothing explains most of what
+  // the later checks would find.
   CheckUnmatchedRules();
+  CheckCollisions();
+  CheckShapes();
   if (!errors_.empty()) {
     std::string msg;
     for (size_t i = 0; i < errors_.size(); ++i) msg += (i ? "\n" : "") + errors_[i];

@@ -1,12 +1,19 @@
 // The planner's working state, shared by the files that implement it
-// (private to plan/): planner.cc classifies sources, adds new variables,
-// checks collisions and freezes; planner_rule_checks.cc reports config rules
-// that matched nothing; planner_shape_checks.cc checks that shapes fit.
+// (private to plan/): planner.cc runs the steps and adds new variables,
+// checks collisions and freezes; planner_sources.cc classifies source
+// tensors; planner_rule_checks.cc reports config rules that matched nothing;
+// planner_shape_checks.cc checks that shapes and dtypes fit.
 // BuildPlan (surgeon/plan/planner.h) is the only entry point.
+//
+// Naming model (config.h): a source tensor answers to its checkpoint key
+// and, in a TF2 checkpoint, to its object path. Both are mapped through the
+// rename rules; every rule that names targets (new, freeze, feeds_from,
+// allow_shape_change) accepts either mapped name.
 #ifndef SURGEON_PLAN_PLANNER_IMPL_H_
 #define SURGEON_PLAN_PLANNER_IMPL_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,48 +38,96 @@ std::string StripCheckpointSuffix(std::string path);
 // dtype x elements, or `fallback` for variable-size (string) tensors.
 uint64_t TensorBytes(DataType dtype, const Shape& shape, uint64_t fallback);
 
+// A layout's axis as an index into a shape of `rank` dims (or -1 if out of range).
+int AxisIndex(int axis_from_end, size_t rank);
+
 class Planner {
  public:
   Planner(const PlanConfig& config, const Inventory& inventory) : c_(config), inv_(inventory) {}
   Result<Plan> Run();
 
  private:
-  // Where a target name comes from, for collision messages.
-  struct Producer {
-    size_t action;  // index into plan_.actions
-    std::string what;
-    ConfigPos pos;
+  // Why a source tensor is carried or dropped (ClassifySources).
+  struct Fate {
+    std::optional<std::string> keep_reason, drop_reason;
+    bool slot = false, global_step = false;
   };
 
+  // Errors come in two ranks: root causes (a rule that matches nothing, a
+  // name given twice) are reported before their consequences (a shape that
+  // does not fit a variable a typo dropped).
   void Error(const ConfigPos& pos, const std::string& path, const std::string& what) {
     errors_.push_back(pos.ToString() + ": " + path + ": " + what);
   }
   Status CheckTargetIsNotSource() const;
+
+  // planner_sources.cc
   void ClassifySources();
+  std::string NameTarget(const TensorEntry& e, std::vector<size_t>* applied);
+  Fate DecideFate(const TensorEntry& e);
+  void AddCopyOrReset(size_t source, const Fate& fate, const std::vector<size_t>& applied);
+  void ApplyCasts(const TensorEntry& e, PlanAction* a);
+  bool DefaultTrainable(const TensorEntry& e, const Fate& fate) const;
+  void AddStepResetIfMissing();
+  void WarnAboutObjectGraph();
+
+  // planner.cc
   void AddNewVariables();
+  void FindReplacedSource(const NewVariableConfig& n, PlanAction* a);
   void CheckCollisions();
+  void ReportCollision(size_t i, size_t prev, const std::string& via_alias);
   void ApplyFreeze();
+  size_t AddAction(PlanAction a, std::vector<size_t> rename_rules, std::string alias);
+
+  // planner_rule_checks.cc
   void CheckUnmatchedRules();
+  void CheckUnmatchedRenames(const std::vector<std::string>& sources);
+  void CheckUnmatchedFreezes(const std::vector<std::string>& sources);
+
+  // planner_shape_checks.cc
   void CheckShapes();
+  void CheckReplacement(size_t new_index, size_t action_index);
+  void CheckFeedsFrom();
+  void CheckGraphLinks();
+  void CheckBiases();
   void CheckLink(const PlanAction& producer, const PlanAction& consumer, const std::string& why);
+  // A source variable's stand-in in the target: its copy, or the new
+  // variable replacing it; nullptr when neither exists.
+  const PlanAction* StandIn(const std::string& source) const;
+  // The layout of the variable behind an action (its source, or the source
+  // it replaces); nullptr when the graph did not say (assumed [..., in, out]).
+  const VariableLayout* LayoutOf(const PlanAction& a) const;
+  std::string AssumedLayoutNote(const PlanAction& a, std::string_view what) const;
+
   // The NewVariableConfig that produced an action, or nullptr.
   const NewVariableConfig* NewConfigOf(const PlanAction& a) const;
+  // The action a target name or TF2 object path (after renames) names, or -1.
+  int FindByTargetName(const std::string& name) const;
 
   std::vector<std::string> SourceNames() const;
-  std::vector<std::string> TargetNames() const;
+  // Target names (and mapped object paths) of carried variables; with
+  // `include_new`, also the config's new variables.
+  std::vector<std::string> TargetNames(bool include_new = true) const;
 
   const PlanConfig& c_;
   const Inventory& inv_;
   Plan plan_;
   std::vector<std::string> errors_;
 
-  // Per source tensor: its target name under the rename rules (whether or
-  // not it is carried over) and the action carrying it (-1 if dropped).
-  std::vector<std::string> mapped_name_;
+  // Per source tensor: its target name and mapped TF2 object path under the
+  // rename rules (whether or not it is carried over), and the action
+  // carrying it (-1 if dropped).
+  std::vector<std::string> mapped_name_, mapped_alias_;
   std::vector<int> source_action_;
+  std::map<std::string, size_t> source_index_;  // key -> index into inv_.tensors
+  // Per action (parallel to plan_.actions until the final sort): the rename
+  // rules that produced its name, and its mapped object path ("" if none).
+  std::vector<std::vector<size_t>> action_renames_;
+  std::vector<std::string> action_alias_;
   std::vector<bool> rename_hit_, keep_hit_, drop_hit_, cast_hit_, freeze_hit_, allow_hit_;
   std::map<size_t, size_t> new_action_;  // new_variables index -> action index
   std::map<size_t, size_t> action_new_;  // action index -> new_variables index
+  std::set<size_t> allowed_new_;         // new_variables named by allow_shape_change
   std::set<std::string> shape_errors_;   // targets already reported as mis-shaped
   std::set<std::pair<std::string, std::string>> links_checked_;
 };

@@ -29,6 +29,20 @@ void Planner::CheckUnmatchedRules() {
     std::string hint = DidYouMean(SuggestPatterns(r.match, sources));
     Error(r.pos, r.key_path, Quote(r.match.text()) + " matches no floating-point source variable" + hint);
   }
+  CheckUnmatchedRenames(sources);
+  CheckUnmatchedFreezes(sources);
+  for (size_t k = 0; k < c_.allow_shape_change.size(); ++k) {
+    if (allow_hit_[k]) continue;
+    const PatternRule& r = c_.allow_shape_change[k];
+    std::vector<std::string> names;
+    for (const NewVariableConfig& n : c_.new_variables) names.push_back(n.name);
+    Error(r.pos, r.key_path,
+          Quote(r.pattern.text()) + " matches no new variable" + DidYouMean(SuggestPatterns(r.pattern, names)));
+  }
+}
+
+void Planner::CheckUnmatchedRenames(const std::vector<std::string>& sources) {
+  const std::string kInspectHint = " (`surgeon inspect` lists them)";
   for (size_t r = 0; r < c_.rename.size(); ++r) {
     if (rename_hit_[r]) continue;
     const RenameRule& rule = c_.rename[r];
@@ -53,7 +67,13 @@ void Planner::CheckUnmatchedRules() {
           what + " matches no source variable" + (r > 0 ? " (rules see the names earlier rules produced)" : "") +
               (hint.empty() ? kInspectHint : hint));
   }
-  const std::vector<std::string> targets = TargetNames();
+}
+
+// A freeze typo is never "fixed" by a name the config itself creates: the
+// suggestions come from carried variables only (freezing a fresh head is
+// almost never what was meant).
+void Planner::CheckUnmatchedFreezes(const std::vector<std::string>& sources) {
+  const std::vector<std::string> targets = TargetNames(/*include_new=*/false);
   for (size_t f = 0; f < c_.freeze.size(); ++f) {
     if (freeze_hit_[f]) continue;
     const PatternRule& r = c_.freeze[f];
@@ -74,14 +94,6 @@ void Planner::CheckUnmatchedRules() {
     std::string what = Quote(r.pattern.text()) + " matches no target variable";
     if (matches_source) what += " (it matches source names, but freeze sees target names, after rename)";
     Error(r.pos, r.key_path, what + DidYouMean(suggestions));
-  }
-  for (size_t k = 0; k < c_.allow_shape_change.size(); ++k) {
-    if (allow_hit_[k]) continue;
-    const PatternRule& r = c_.allow_shape_change[k];
-    std::vector<std::string> names;
-    for (const NewVariableConfig& n : c_.new_variables) names.push_back(n.name);
-    Error(r.pos, r.key_path,
-          Quote(r.pattern.text()) + " matches no new variable" + DidYouMean(SuggestPatterns(r.pattern, names)));
   }
 }
 

@@ -49,12 +49,31 @@ std::optional<std::string> ApplyRule(const RenameRule& rule, const std::string& 
   return std::nullopt;
 }
 
+// Whether `rule` names a bookkeeping tensor by its word: prefix rules and
+// named scopes spell the start of the name they move; the root scope and a
+// regex move bookkeeping only when they spell the word.
+bool RuleNames(const RenameRule& rule, std::string_view word) {
+  if (word.empty()) return true;
+  switch (rule.kind) {
+    case RenameRule::Kind::kPrefix: return true;
+    case RenameRule::Kind::kScope: return !rule.from.empty();
+    case RenameRule::Kind::kRegex: return rule.from.find(word) != std::string::npos;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string ApplyRenameRules(const std::vector<RenameRule>& rules, const std::string& name,
                              std::vector<size_t>* rules_applied) {
+  return ApplyRenameRules(rules, name, rules_applied, "");
+}
+
+std::string ApplyRenameRules(const std::vector<RenameRule>& rules, const std::string& name,
+                             std::vector<size_t>* rules_applied, std::string_view bookkeeping_word) {
   std::string current = name;
   for (size_t i = 0; i < rules.size(); ++i) {
+    if (!RuleNames(rules[i], bookkeeping_word)) continue;
     if (auto renamed = ApplyRule(rules[i], current)) {
       current = std::move(*renamed);
       if (rules_applied) rules_applied->push_back(i);

@@ -22,7 +22,7 @@ TEST_CASE("crc32c Extend continues a finished crc") {
         crc32c::Value(ab.data(), ab.size()));
 }
 
-TEST_CASE("crc32c of the 1-tensor example in tf-formats.md 10.2") {
+TEST_CASE("crc32c of the 1-tensor example in docs/formats.md 7.1") {
   const unsigned char data[] = {0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0x40};
   CHECK(crc32c::Value(data, sizeof data) == 0x28c0c9b1u);
   CHECK(crc32c::Mask(0x28c0c9b1u) == 0x35e53c59u);

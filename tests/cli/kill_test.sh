@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Atomic output under SIGKILL (issue 6). Builds a ~150 MB checkpoint (VGG16's
+# Atomic output under SIGKILL. Builds a ~150 MB checkpoint (VGG16's
 # conv layers + fc7 + fc8 from build/make_vgg16), then starts `surgeon
 # convert` and `surgeon run` and SIGKILLs them at KILLS random points of the
 # write (default 20 each). After every kill:

@@ -1,4 +1,4 @@
-// Reliability through the CLI (issue 6): corrupt input gives a non-zero exit
+// Reliability through the CLI: corrupt input gives a non-zero exit
 // and a message naming the file, and leaves nothing behind at the target (no
 // checkpoint files, no *.tempstate* temporaries); the source is never
 // modified; writing over the source (directly, through a symlink or a ".."
@@ -35,7 +35,7 @@ std::string WriteSmallV2(const std::string& prefix) {
   return prefix;
 }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
 
 // Every regular file under dir (recursively), relative names.
 std::vector<std::string> FilesUnder(const std::string& dir) {
@@ -351,6 +351,28 @@ TEST_CASE("CLI: a target directory another process is writing into is refused, n
   }
   CHECK(Snapshot(dir + "/out") == before);
   CHECK(Run(surgeon + " convert " + Quote(src) + " " + Quote(dir + "/out/model.ckpt-1")).first == 0);
+}
+
+// Differential run (issue 17): TF writes any bytes as a key; inspect --json
+// threw nlohmann's "invalid UTF-8" and exited 1 on a checkpoint verify and
+// convert accept. Invalid bytes now become U+FFFD in the JSON.
+TEST_CASE("CLI: inspect --json lists a key that is not UTF-8", "[reliability][cli][differential]") {
+  const std::string surgeon = testing::SurgeonBinary();
+  const std::string dir = testing::MakeTempDir("cli-non-utf8");
+  const std::string prefix = dir + "/model.ckpt";
+  {
+    StagedOutput out;
+    auto w = BundleWriter::Create(&out, prefix);
+    REQUIRE(w.ok());
+    const uint8_t v[4] = {1, 2, 3, 4};
+    REQUIRE((*w)->Add("u\xe9nt32/vector", DataType::kInt32, {1}, ByteSpan(v, 4)).ok());
+    REQUIRE((*w)->Finish().ok());
+    REQUIRE(out.Commit().ok());
+  }
+  auto [rc, out] = Run(surgeon + " inspect --json " + Quote(prefix) + " 2>&1");
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("\"name\": \"u\xef\xbf\xbdnt32/vector\"") != std::string::npos);
 }
 
 }  // namespace surgeon

@@ -17,17 +17,9 @@ namespace {
 
 using testing::V1Tensor;
 
-std::string ShardName(const std::string& dir, int k, int n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "-%05d-of-%05d", k, n);
-  return dir + "/model.ckpt" + buf;
-}
+std::string ShardName(const std::string& dir, int k, int n) { return testing::ShardName(dir, "model.ckpt", k, n); }
 
-tensorflow::TensorProto Floats(const std::vector<float>& v) {
-  tensorflow::TensorProto p;
-  for (float f : v) p.add_float_val(f);
-  return p;
-}
+using testing::Floats;
 
 // Two shards, a partitioned "w" across them, a state file naming the pattern
 // and a (dummy) meta graph; returns the directory.
@@ -48,7 +40,7 @@ std::string WriteTwoShards() {
 
 bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
 
 }  // namespace
 

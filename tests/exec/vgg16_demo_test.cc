@@ -19,15 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<float> Floats(const CheckpointReader& r, const std::string& key) {
-  const TensorEntry* e = r.Find(key);
-  REQUIRE(e != nullptr);
-  auto d = r.Read(*e);
-  REQUIRE(d.ok());
-  std::vector<float> v(d->bytes().size() / 4);
-  std::memcpy(v.data(), d->bytes().data(), d->bytes().size());
-  return v;
-}
+std::vector<float> Floats(const CheckpointReader& r, const std::string& key) { return testing::ReadFloats(r, key); }
 
 }  // namespace
 
@@ -97,11 +89,11 @@ TEST_CASE("VGG16 demo: surgeon run configs/vgg16_to_mycls.yaml", "[demo][vgg16]"
 
   // The report names every target variable and every dropped source tensor.
   json report = json::parse(testing::ReadFile(dir + "/report.json"));
-  CHECK(report["variables"].size() == 32);
+  CHECK(report["actions"].size() == 32);
   CHECK(report["dropped"].size() == (*src)->entries().size() - 30);
-  for (const auto& var : report["variables"]) {
+  for (const auto& var : report["actions"]) {
     CHECK(var.contains("rule"));
-    CHECK(var["frozen"].get<bool>() == (var["name"].get<std::string>().rfind("mycls/conv", 0) == 0));
+    CHECK(var["frozen"].get<bool>() == (var["target"].get<std::string>().rfind("mycls/conv", 0) == 0));
   }
 
   // The meta graph: every checkpoint key restored, trainable = all - frozen.

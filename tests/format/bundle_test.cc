@@ -1,11 +1,13 @@
-// The V2 writer and reader on tensors the tests make themselves: the §10
+// The V2 writer and reader on tensors the tests make themselves: the docs/formats.md §7
 // test vectors, every dtype, scalars, zero-sized dims, strings, corruption.
 #include <cstring>
 #include <filesystem>
 
+#include "format/bundle_entry_codec.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/ordered_code.h"
 #include "surgeon/format/string_tensor.h"
 #include "testing.h"
 
@@ -53,7 +55,7 @@ std::vector<uint8_t> Pattern(size_t n, uint8_t seed) {
 
 }  // namespace
 
-TEST_CASE("The 1-tensor checkpoint of tf-formats.md 10.2, byte for byte", "[bundle]") {
+TEST_CASE("The 1-tensor checkpoint of docs/formats.md 7.1, byte for byte", "[bundle]") {
   float values[2] = {1.0f, 2.0f};
   std::vector<uint8_t> bytes(8);
   std::memcpy(bytes.data(), values, 8);
@@ -72,7 +74,7 @@ TEST_CASE("The 1-tensor checkpoint of tf-formats.md 10.2, byte for byte", "[bund
   CHECK(Hex(index.substr(113)) == "57fb808b247547db");
 }
 
-TEST_CASE("String tensor layout of tf-formats.md 10.3", "[bundle][string]") {
+TEST_CASE("String tensor layout of docs/formats.md 7.2", "[bundle][string]") {
   auto enc = EncodeStringTensor({"ab", ""});
   CHECK(Hex(std::string(enc.bytes.begin(), enc.bytes.end())) == "020078270b346162");
   CHECK(enc.masked_crc32c == 0x4db08891u);
@@ -90,7 +92,11 @@ TEST_CASE("Every fixed-size dtype, scalars and zero-sized dims round-trip", "[bu
                           DataType::kInt16, DataType::kInt8, DataType::kComplex64, DataType::kInt64,
                           DataType::kBool, DataType::kQint8, DataType::kQuint8, DataType::kQint32,
                           DataType::kBfloat16, DataType::kQint16, DataType::kQuint16, DataType::kUint16,
-                          DataType::kComplex128, DataType::kHalf, DataType::kUint32, DataType::kUint64};
+                          DataType::kComplex128, DataType::kHalf, DataType::kUint32, DataType::kUint64,
+                          // TF 2.21 writes these narrow types one element per byte.
+                          DataType::kFloat8E5m2, DataType::kFloat8E4m3fn, DataType::kFloat8E4m3fnuz,
+                          DataType::kFloat8E4m3b11fnuz, DataType::kFloat8E5m2fnuz, DataType::kInt4, DataType::kUint4,
+                          DataType::kInt2, DataType::kUint2, DataType::kFloat4E2m1fn};
   uint8_t seed = 1;
   for (DataType dt : all) {
     std::string name = DataTypeShortName(dt);
@@ -190,6 +196,19 @@ TEST_CASE("Corrupt index files give DataLoss naming the file", "[bundle][corrupt
     CHECK(r.status().code() == StatusCode::kDataLoss);
     CHECK_THAT(r.status().message(), Catch::Contains("lie outside"));
   }
+}
+
+TEST_CASE("Messages name tensors readably: UTF-8 kept, other bytes escaped, slice keys decoded", "[bundle]") {
+  CHECK(PrintableKey("dense/kernel") == "dense/kernel");
+  const std::string utf8 = "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9/\xe5\x90\x8d\xe5\x89\x8d";  // "ünïcödé/名前"
+  CHECK(PrintableKey(utf8) == utf8);
+  CHECK(PrintableKey(std::string("a\0b\n", 4)) == "a\\x00b\\x0a");
+  CHECK(PrintableKey("\xff\xc3") == "\\xff\\xc3");                 // stray byte, truncated sequence
+  CHECK(PrintableKey("\xc0\xaf") == "\\xc0\\xaf");                 // overlong '/'
+  CHECK(PrintableKey("\xed\xa0\x80") == "\\xed\\xa0\\x80");       // surrogate
+  CHECK(PrintableKey("\xc2\x85") == "\\xc2\\x85");                 // C1 control
+  CHECK(TensorLabel("w") == "tensor 'w'");
+  CHECK(TensorLabel(EncodeTensorNameSlice("emb", {{0, 4}, {0, -1}})) == "tensor 'emb', slice 0,4:-");
 }
 
 }  // namespace surgeon

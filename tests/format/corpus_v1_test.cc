@@ -16,12 +16,11 @@ namespace {
 
 using nlohmann::json;
 
-json LoadExpected(const std::string& dir) { return json::parse(testing::ReadFile(dir + "/expected.json")); }
 
 std::vector<std::string> V1Cases() {
   std::vector<std::string> out;
   for (const auto& dir : testing::CorpusCases()) {
-    if (LoadExpected(dir)["format"] == "v1") out.push_back(dir);
+    if (testing::LoadExpected(dir)["format"] == "v1") out.push_back(dir);
   }
   return out;
 }
@@ -56,7 +55,7 @@ TEST_CASE("V1 corpus: every tensor agrees with expected.json", "[corpus][v1]") {
   REQUIRE(cases.size() >= 4);
   for (const auto& dir : cases) {
     INFO("case " << dir);
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     const std::string file = dir + "/" + expected["checkpoint"].get<std::string>();
     auto r = OpenV1Checkpoint(file);
     INFO(r.status().ToString());
@@ -78,7 +77,7 @@ TEST_CASE("V1 corpus: OpenCheckpoint detects V1 from the files on disk", "[corpu
   SURGEON_REQUIRE_CORPUS(corpus);
   for (const auto& dir : V1Cases()) {
     INFO("case " << dir);
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     auto r = OpenCheckpoint(dir + "/" + expected["checkpoint"].get<std::string>());
     INFO(r.status().ToString());
     REQUIRE(r.ok());
@@ -90,7 +89,7 @@ TEST_CASE("V1 corpus: TF's record keys are exactly EncodeTensorNameSlice of the 
   SURGEON_REQUIRE_CORPUS(corpus);
   for (const auto& dir : V1Cases()) {
     INFO("case " << dir);
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     auto file = MappedFile::Open(dir + "/" + expected["checkpoint"].get<std::string>());
     REQUIRE(file.ok());
     auto table = TableReader::Open(file->get());
@@ -113,7 +112,7 @@ TEST_CASE("V1 corpus: a flipped byte anywhere is detected", "[corpus][v1][corrup
   SURGEON_REQUIRE_CORPUS(corpus);
   for (const auto& dir : V1Cases()) {
     INFO("case " << dir);
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     std::string bytes = testing::ReadFile(dir + "/" + expected["checkpoint"].get<std::string>());
     // Offsets spread over the file, skipping the footer's zero padding
     // (which no reader checks, TF's included).

@@ -16,12 +16,11 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-json LoadExpected(const std::string& dir) { return json::parse(testing::ReadFile(dir + "/expected.json")); }
 
 std::vector<std::string> V2Cases() {
   std::vector<std::string> out;
   for (const auto& dir : testing::CorpusCases()) {
-    if (LoadExpected(dir)["format"] == "v2") out.push_back(dir);
+    if (testing::LoadExpected(dir)["format"] == "v2") out.push_back(dir);
   }
   return out;
 }
@@ -34,7 +33,7 @@ TEST_CASE("V2 corpus: every tensor agrees with expected.json", "[corpus][v2]") {
   REQUIRE(cases.size() >= 10);
   for (const auto& dir : cases) {
     INFO("case " << dir);
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     auto reader = BundleReader::Open(dir + "/" + expected["checkpoint"].get<std::string>());
     REQUIRE(reader.ok());
     const auto& h = expected["header"];
@@ -73,7 +72,7 @@ TEST_CASE("V2 corpus: rewriting single-shard checkpoints reproduces TF's bytes",
   SURGEON_REQUIRE_CORPUS(corpus);
   int compared = 0;
   for (const auto& dir : V2Cases()) {
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     if (expected["header"]["num_shards"] != 1) continue;
     INFO("case " << dir);
     std::string src = dir + "/" + expected["checkpoint"].get<std::string>();
@@ -105,7 +104,7 @@ TEST_CASE("V2 corpus: rewriting single-shard checkpoints reproduces TF's bytes",
 TEST_CASE("V2 corpus: a flipped byte in any tensor is reported with the tensor's name", "[corpus][v2][corruption]") {
   SURGEON_REQUIRE_CORPUS(corpus);
   for (const auto& dir : V2Cases()) {
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     INFO("case " << dir);
     std::string src = dir + "/" + expected["checkpoint"].get<std::string>();
     int num_shards = expected["header"]["num_shards"].get<int>();

@@ -1,4 +1,4 @@
-// The corruption matrix (issue 6): for a small checkpoint of every format
+// The corruption matrix: for a small checkpoint of every format
 // surgeon reads (V2 single-shard, V2 two-shard, V1, meta graph), every
 // single-byte flip of the index/table (blocks, trailers, footer, magic) and
 // of every tensor's bytes, truncation at every offset, missing/extra shards,

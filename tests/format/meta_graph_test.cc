@@ -13,11 +13,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json LoadExpected(const std::string& dir) {
-  std::ifstream in(dir + "/expected.json");
-  return json::parse(in);
-}
-
 std::string MetaFileOf(const std::string& dir, const json& expected) {
   if (expected["meta"].is_null()) return "";
   return dir + "/" + expected["meta"]["file"].get<std::string>();
@@ -27,7 +22,7 @@ TEST_CASE("corpus meta graphs: variables, shapes, trainable flags equal expected
   SURGEON_REQUIRE_CORPUS(corpus);
   int cases = 0;
   for (const auto& dir : testing::CorpusCases()) {
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     if (expected["meta_variables"].is_null()) continue;
     const std::string file = MetaFileOf(dir, expected);
     INFO("case " << dir << " file " << file);
@@ -80,7 +75,7 @@ TEST_CASE("corpus meta graphs: variables, shapes, trainable flags equal expected
 TEST_CASE("corpus meta graphs round-trip through serialize/parse, unknown fields kept") {
   SURGEON_REQUIRE_CORPUS(corpus);
   for (const auto& dir : testing::CorpusCases()) {
-    json expected = LoadExpected(dir);
+    json expected = testing::LoadExpected(dir);
     const std::string file = MetaFileOf(dir, expected);
     if (file.empty()) continue;
     INFO(file);

@@ -1,4 +1,4 @@
-// OrderedCode and EncodeTensorNameSlice against tf-formats.md §4.3 and the
+// OrderedCode and EncodeTensorNameSlice against docs/formats.md §4.2 and the
 // examples in TF's ordered_code.cc comments.
 #include "surgeon/format/ordered_code.h"
 
@@ -75,7 +75,7 @@ TEST_CASE("WriteString escapes 00 and ff and appends 00 01", "[ordered_code]") {
   }
 }
 
-TEST_CASE("WriteSignedNumIncreasing: one-byte range and tf-formats.md vectors", "[ordered_code]") {
+TEST_CASE("WriteSignedNumIncreasing: one-byte range and known vectors", "[ordered_code]") {
   CHECK(Signed(0) == Bytes({0x80}));
   CHECK(Signed(5) == Bytes({0x85}));
   CHECK(Signed(-1) == Bytes({0x7f}));
@@ -142,7 +142,7 @@ TEST_CASE("Signed encoding round-trips and preserves order", "[ordered_code]") {
   }
 }
 
-TEST_CASE("EncodeTensorNameSlice: tf-formats.md §4.3 examples", "[ordered_code][slices]") {
+TEST_CASE("EncodeTensorNameSlice: docs/formats.md §4.2 examples", "[ordered_code][slices]") {
   CHECK(EncodeTensorNameSlice("vgg_16/fc8/biases", {{0, -1}}) ==
         Bytes({0x00}) + "vgg_16/fc8/biases" + Bytes({0x00, 0x01, 0x01, 0x01, 0x80, 0x7f}));
   CHECK(EncodeTensorNameSlice("global_step", {}) == Bytes({0x00}) + "global_step" + Bytes({0x00, 0x01, 0x00}));

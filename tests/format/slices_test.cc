@@ -223,6 +223,7 @@ TEST_CASE("Partitioned V2: corrupt or missing slices are reported", "[slices][co
     auto r = (*reader)->Read(*(*reader)->Find("w"));
     CHECK(r.status().code() == StatusCode::kDataLoss);
     CHECK_THAT(r.status().message(), Catch::Contains("checksum"));
+    CHECK_THAT(r.status().message(), Catch::Contains("tensor 'w', slice 2,2"));
   }
 }
 

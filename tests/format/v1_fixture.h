@@ -81,6 +81,26 @@ inline std::string EncodeV1Checkpoint(const std::vector<V1Tensor>& tensors, int 
   return table.Finish();
 }
 
+// Checks how a V1 reader lists tensor `key`: dtype, full shape, V2 size, and
+// no data location (V1 tensors are assembled by Read). Returns the entry.
+inline const TensorEntry* CheckV1Entry(const CheckpointReader& r, const std::string& key, DataType dtype,
+                                       const Shape& shape, uint64_t size) {
+  const TensorEntry* e = r.Find(key);
+  REQUIRE(e != nullptr);
+  CHECK(e->dtype == dtype);
+  CHECK(e->shape == shape);
+  CHECK(e->size == size);
+  CHECK(e->shard_id == -1);
+  return e;
+}
+
+// A TensorProto holding `v` in float_val (a V1 slice's values).
+inline tensorflow::TensorProto Floats(const std::vector<float>& v) {
+  tensorflow::TensorProto p;
+  for (float f : v) p.add_float_val(f);
+  return p;
+}
+
 }  // namespace surgeon::testing
 
 #endif  // SURGEON_TESTS_FORMAT_V1_FIXTURE_H_

@@ -52,11 +52,7 @@ std::vector<uint8_t> ReadBytes(const CheckpointReader& r, const std::string& key
   return std::vector<uint8_t>(b.begin(), b.end());
 }
 
-Status ReadStatus(const CheckpointReader& r, const std::string& key) {
-  const TensorEntry* e = r.Find(key);
-  REQUIRE(e != nullptr);
-  return r.Read(*e).status();
-}
+using testing::ReadStatus;
 
 }  // namespace
 
@@ -78,6 +74,9 @@ TEST_CASE("V1: every dtype the V1 writer supports reads as V2 layout", "[v1]") {
   p.Clear();
   for (int v : {-32768, 32767, -1}) p.add_int_val(v);
   add("i16", DataType::kInt16, {3}, p);
+  p.Clear();
+  for (int v : {0, 65535, 258}) p.add_int_val(v);  // TF 2.21's Save writes uint16 as int_val
+  add("u16", DataType::kUint16, {3}, p);
   p.Clear();
   for (int v : {-128, 127, -1}) p.add_int_val(v);
   add("i8", DataType::kInt8, {3}, p);
@@ -114,12 +113,7 @@ TEST_CASE("V1: every dtype the V1 writer supports reads as V2 layout", "[v1]") {
   CHECK(r->format() == CheckpointFormat::kV1);
   REQUIRE(r->entries().size() == ts.size());
   for (size_t i = 1; i < r->entries().size(); ++i) CHECK(r->entries()[i - 1].key < r->entries()[i].key);
-  const TensorEntry* f32 = r->Find("f32");
-  REQUIRE(f32 != nullptr);
-  CHECK(f32->dtype == DataType::kFloat);
-  CHECK(f32->shape == Shape{2, 3});
-  CHECK(f32->size == 24);
-  CHECK(f32->shard_id == -1);
+  const TensorEntry* f32 = testing::CheckV1Entry(*r, "f32", DataType::kFloat, {2, 3}, 24);
   CHECK(f32->slices.empty());
 
   CHECK(ReadBytes(*r, "f32") == LE(std::vector<float>{1.5f, -2.0f, 0.0f, 3.25f, 1e30f, -0.0f}));
@@ -127,6 +121,7 @@ TEST_CASE("V1: every dtype the V1 writer supports reads as V2 layout", "[v1]") {
   CHECK(ReadBytes(*r, "i32") == LE(std::vector<int32_t>{0, -1, 2147483647, -2147483647 - 1}));
   CHECK(ReadBytes(*r, "qi32") == LE(std::vector<int32_t>{0, -1, 2147483647, -2147483647 - 1}));
   CHECK(ReadBytes(*r, "i16") == LE(std::vector<int16_t>{-32768, 32767, -1}));
+  CHECK(ReadBytes(*r, "u16") == LE(std::vector<uint16_t>{0, 65535, 258}));
   CHECK(ReadBytes(*r, "i8") == LE(std::vector<int8_t>{-128, 127, -1}));
   CHECK(ReadBytes(*r, "qi8") == LE(std::vector<int8_t>{-128, 127, -1}));
   CHECK(ReadBytes(*r, "u8") == LE(std::vector<uint8_t>{0, 255, 17}));

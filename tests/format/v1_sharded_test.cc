@@ -26,23 +26,14 @@ using testing::V1Tensor;
 using testing::Full;
 using testing::LE;
 
-tensorflow::TensorProto Floats(const std::vector<float>& v) {
-  tensorflow::TensorProto p;
-  for (float f : v) p.add_float_val(f);
-  return p;
-}
+using testing::Floats;
 tensorflow::TensorProto Int64s(const std::vector<int64_t>& v) {
   tensorflow::TensorProto p;
   for (int64_t x : v) p.add_int64_val(x);
   return p;
 }
 
-// "<dir>/<base>-<k>-of-<n>" as ShardedFilename spells it.
-std::string ShardName(const std::string& dir, const std::string& base, int k, int n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "-%05d-of-%05d", k, n);
-  return dir + "/" + base + buf;
-}
+using testing::ShardName;
 std::string Pattern(const std::string& dir, const std::string& base, int n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "-?????" "-of-%05d", n);
@@ -85,11 +76,7 @@ std::vector<uint8_t> ReadBytes(const CheckpointReader& r, const std::string& key
   return std::vector<uint8_t>(b.begin(), b.end());
 }
 
-Status ReadStatus(const CheckpointReader& r, const std::string& key) {
-  const TensorEntry* e = r.Find(key);
-  REQUIRE(e != nullptr);
-  return r.Read(*e).status();
-}
+using testing::ReadStatus;
 
 std::string DescribeValue(const CheckpointReader& r, const std::string& key) {
   for (const auto& [k, v] : r.Describe()) {
@@ -148,12 +135,7 @@ TEST_CASE("V1 sharded: tensors spread over 2 shards read as one checkpoint", "[v
 
   // The partitioned tensor: listed once, full shape, both slices, assembled
   // byte for byte.
-  const TensorEntry* w = r->Find("w");
-  REQUIRE(w != nullptr);
-  CHECK(w->dtype == DataType::kFloat);
-  CHECK(w->shape == Shape{4, 3});
-  CHECK(w->size == 48);
-  CHECK(w->shard_id == -1);
+  const TensorEntry* w = testing::CheckV1Entry(*r, "w", DataType::kFloat, {4, 3}, 48);
   REQUIRE(w->slices.size() == 2);
   CHECK(SliceToString(w->slices[0]) == "0,2:-");
   CHECK(SliceToString(w->slices[1]) == "2,2:-");
@@ -325,25 +307,24 @@ TEST_CASE("V1 sharded: shards that disagree or are corrupt", "[v1][sharded][corr
     CHECK_THAT(s.message(), Catch::Contains(ShardName(dir, "model.ckpt", 0, 2)));
     CHECK_THAT(s.message(), Catch::Contains(ShardName(dir, "model.ckpt", 1, 2)));
   };
-  SECTION("the same tensor with different shapes") {
-    shards[1][2] = {"w", DataType::kFloat, {5, 3}, {{{{2, 3}, {0, -1}}, Floats(std::vector<float>(9, 1))}}};
+  // DataLoss naming the tensor, what each shard says, and both shards.
+  auto disagreement = [&](const std::string& first, const std::string& second) {
     Status s = open_error();
     CHECK(s.code() == StatusCode::kDataLoss);
     CHECK_THAT(s.message(), Catch::Contains("'w'"));
-    CHECK_THAT(s.message(), Catch::Contains("[4, 3]"));
-    CHECK_THAT(s.message(), Catch::Contains("[5, 3]"));
+    CHECK_THAT(s.message(), Catch::Contains(first));
+    CHECK_THAT(s.message(), Catch::Contains(second));
     names_both_shards(s);
+  };
+  SECTION("the same tensor with different shapes") {
+    shards[1][2] = {"w", DataType::kFloat, {5, 3}, {{{{2, 3}, {0, -1}}, Floats(std::vector<float>(9, 1))}}};
+    disagreement("[4, 3]", "[5, 3]");
   }
   SECTION("the same tensor with different dtypes") {
     tensorflow::TensorProto p;
     for (int i = 6; i < 12; ++i) p.add_int_val(i);
     shards[1][2] = {"w", DataType::kInt32, {4, 3}, {{{{2, 2}, {0, -1}}, p}}};
-    Status s = open_error();
-    CHECK(s.code() == StatusCode::kDataLoss);
-    CHECK_THAT(s.message(), Catch::Contains("'w'"));
-    CHECK_THAT(s.message(), Catch::Contains("DT_FLOAT"));
-    CHECK_THAT(s.message(), Catch::Contains("DT_INT32"));
-    names_both_shards(s);
+    disagreement("DT_FLOAT", "DT_INT32");
   }
   SECTION("a tensor listed twice in one shard's meta names that shard") {
     shards[1].push_back(shards[1][0]);

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,8 @@
 #include "surgeon/format/safetensors.h"
 #include "surgeon/format/table.h"
 #include "surgeon/format/v1_reader.h"
+#include "surgeon/graph/graph_checker.h"
+#include "surgeon/graph/rewrite_graph.h"
 #include "surgeon/plan/config.h"
 
 namespace surgeon::fuzz {
@@ -126,15 +130,48 @@ inline int FuzzV1(const uint8_t* data, size_t size) {
 }
 
 // Meta graphs: as a MetaGraphDef, as a SavedModel, and as a TF2 object graph.
+// What a checkpoint saved from this graph would hold: one entry per key.
+inline std::vector<CheckpointTensorInfo> CheckpointFromGraph(const MetaGraphSummary& s) {
+  std::vector<CheckpointTensorInfo> out;
+  std::set<std::string> seen;
+  for (const auto& v : s.variables) {
+    if (seen.insert(v.checkpoint_key()).second) out.push_back({v.checkpoint_key(), v.dtype, v.checkpoint_shape()});
+  }
+  return out;
+}
+
+// A rewrite that exercises every step (remove the old saver, rename, reshape,
+// collections, new saver): each whole variable renamed under "fuzz/", the
+// first one with a known last dimension made one wider. Its output must pass
+// through the checker too.
+inline void FuzzRewrite(const tensorflow::MetaGraphDef& mg, const MetaGraphSummary& s) {
+  RewriteSpec spec;
+  for (const auto& v : s.variables) {
+    if (v.save_slice_info || spec.renames.count(v.name)) continue;
+    const std::string to = "fuzz/" + v.name;
+    spec.renames[v.name] = to;
+    Shape shape = v.shape;
+    if (spec.new_shapes.empty() && !shape.empty() && shape.back() >= 0 &&
+        shape.back() < std::numeric_limits<int64_t>::max()) {
+      shape.back() += 1;
+      spec.new_shapes[to] = shape;
+    }
+    spec.checkpoint.push_back({to, v.dtype, shape});
+  }
+  auto out = RewriteMetaGraph(mg, spec);
+  if (out.ok()) (void)CheckGraph(out->meta_graph, spec.checkpoint);
+}
+
 inline int FuzzMetaGraph(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   for (bool saved_model : {false, true}) {
     auto mg = ParseMetaGraph(bytes, saved_model ? "fuzz/saved_model.pb" : "fuzz.meta", saved_model);
     if (!mg.ok()) continue;
     MetaGraphSummary s = SummarizeMetaGraph(*mg);
-    (void)s;
     (void)ComputeVariableFeeds(mg->graph_def());
     (void)SerializeMetaGraph(*mg);
+    (void)CheckGraph(*mg, CheckpointFromGraph(s));
+    FuzzRewrite(*mg, s);
   }
   (void)ParseObjectGraph(bytes);
   return 0;

@@ -1,4 +1,5 @@
-// libFuzzer target: see fuzz_entry.h (FuzzMetaGraph). Built by -DSURGEON_FUZZ=ON;
+// libFuzzer target: see fuzz_entry.h (FuzzMetaGraph: parse, summarize,
+// check, rewrite and check again). Built by -DSURGEON_FUZZ=ON;
 // run by scripts/fuzz.sh.
 #include "fuzz_entry.h"
 

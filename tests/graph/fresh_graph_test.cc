@@ -205,7 +205,7 @@ TEST_CASE("fresh nodes match TF 1.14's VariableV2/Assign/read and saver nodes (c
       REQUIRE(b);
       CHECK(a->op() == b->op());
       CHECK(a->device() == b->device());
-      // tf.Variable(tensor) puts no _class on the VariableV2 (get_variable does, §6.2).
+      // tf.Variable(tensor) puts no _class on the VariableV2 (get_variable does, docs/formats.md §5.1).
       CHECK(AttrKeys(*a, suffix.empty()) == AttrKeys(*b, suffix.empty()));
       for (const auto& [k, val] : a->attr()) {
         if (k == "_output_shapes" || k == "_class") continue;

@@ -53,6 +53,19 @@ bool Mentions(const std::vector<std::string>& problems, const std::string& what)
   return false;
 }
 
+TEST_CASE("a slice spec the checker cannot parse is a reported problem, not an exception") {
+  // std::stoll threw on these; the checker must report them and go on.
+  const std::string spec = GENERATE(as<std::string>{}, "4 x 0,2:-", "99999999999999999999 0,1", "3", "4 3 0,2",
+                                    "4 3 0,2:-:-", "4 3 a,b:-");
+  auto mg = SmallGraph();
+  auto* specs = Find(&mg, "save/RestoreV2/shape_and_slices")->mutable_attr();
+  auto* values = (*specs)["value"].mutable_tensor()->mutable_string_val();
+  for (auto& v : *values) v = spec;
+  auto problems = CheckGraph(mg, SmallCheckpoint());
+  INFO(testing::Join(problems));
+  CHECK(Mentions(problems, "slice spec '" + spec + "': "));
+}
+
 TEST_CASE("checker finds broken graphs") {
   REQUIRE(CheckGraph(SmallGraph(), SmallCheckpoint(), {true}).empty());
 
@@ -132,6 +145,35 @@ TEST_CASE("checker finds broken graphs") {
     auto mg = SmallGraph();
     (*Find(&mg, "dense/bias")->mutable_attr())["shape"].mutable_shape()->mutable_dim(0)->set_size(7);
     CHECK(Mentions(CheckGraph(mg), "assigns a value of shape [3] to 'dense/bias' of shape [7]"));
+  }
+  // Gaps the differential run against TF's import_meta_graph found (issue 17).
+  SECTION("Const whose value dtype is not its dtype attr (TF import fails or aborts)") {
+    auto mg = SmallGraph();
+    tensorflow::NodeDef* c = nullptr;
+    for (auto& n : *mg.mutable_graph_def()->mutable_node()) {
+      if (n.op() == "Const" && n.attr().at("dtype").type() == 1 && !c) c = &n;
+    }
+    REQUIRE(c);
+    (*c->mutable_attr())["value"].mutable_tensor()->set_dtype(tensorflow::DT_INT32);
+    CHECK(Mentions(CheckGraph(mg), "value has dtype DT_INT32, attr dtype is DT_FLOAT"));
+  }
+  SECTION("garbage in a proto-valued collection (TF: DecodeError)") {
+    auto mg = SmallGraph();
+    (*mg.mutable_collection_def())["global_step"].mutable_bytes_list()->add_value("\xff\x01garbage");
+    (*mg.mutable_collection_def())["cond_context"].mutable_bytes_list()->add_value("\xff\x01garbage");
+    auto p = CheckGraph(mg);
+    CHECK(Mentions(p, "collection 'global_step': a value is not a VariableDef"));
+    CHECK(Mentions(p, "collection 'cond_context': a value is not a CondContextDef"));
+  }
+  SECTION("_class that is not a list (TF: TypeError in import_meta_graph)") {
+    auto mg = SmallGraph();
+    (*Find(&mg, "dense/bias")->mutable_attr())["_class"].set_i(7);
+    CHECK(Mentions(CheckGraph(mg), "attr '_class' is not a list of strings"));
+  }
+  SECTION("min_consumer above the producer (TF: 'Please upgrade TensorFlow')") {
+    auto mg = SmallGraph();
+    mg.mutable_graph_def()->mutable_versions()->set_min_consumer(100000);
+    CHECK(Mentions(CheckGraph(mg), "min_consumer 100000 is above producer"));
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "graph_test_util.h"
 #include "proto/control_flow.pb.h"
+#include "surgeon/graph/fresh_graph.h"
 
 namespace surgeon {
 namespace {
@@ -189,11 +190,36 @@ TEST_CASE("rewrite reports constants that still carry the old class count") {
   auto problems = CheckGraph(out->meta_graph, spec.checkpoint);
   INFO(testing::Join(problems));
   CHECK(problems.empty());
-  INFO(testing::Join(out->warnings));
-  // Dropping the Adam slots removes the Adam apply ops: reported by name.
+  INFO(testing::Join(out->warnings) + testing::Join(out->notes));
+  // Dropping the Adam slots removes the Adam apply ops: noted by name.
   bool apply_reported = false;
-  for (const auto& w : out->warnings) apply_reported |= w.find(" ApplyAdam") != std::string::npos;
+  for (const auto& n : out->notes) apply_reported |= n.find(" ApplyAdam") != std::string::npos;
   CHECK(apply_reported);
+}
+
+TEST_CASE("a Const without 'value' downstream of a reshaped variable is skipped, not an abort") {
+  // Protobuf's Map::at aborts on a missing key; a malformed graph must not
+  // take the process down.
+  FreshVariable w{"dense/kernel", DataType::kFloat, {4, 3}, true, std::nullopt};
+  auto mg = BuildFreshMetaGraph({w}, FreshGraphOptions{});
+  REQUIRE(mg.ok());
+  auto* bare = mg->mutable_graph_def()->add_node();
+  bare->set_name("bare_shape");
+  bare->set_op("Const");
+  auto* use = mg->mutable_graph_def()->add_node();
+  use->set_name("reshape");
+  use->set_op("Reshape");
+  use->add_input("dense/kernel/read");
+  use->add_input("bare_shape");
+  RewriteSpec spec;
+  spec.new_shapes["dense/kernel"] = {4, 5};
+  spec.checkpoint = {{"dense/kernel", DataType::kFloat, {4, 5}}};
+  auto out = RewriteMetaGraph(*mg, spec);
+  INFO(out.status().message());
+  REQUIRE(out.ok());
+  bool kept = false;
+  for (const auto& n : out->meta_graph.graph_def().node()) kept |= n.name() == "bare_shape";
+  CHECK(kept);
 }
 
 TEST_CASE("rewrite errors name the variable") {

@@ -1,12 +1,19 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Independent checker for TensorFlow MetaGraphDef files (.meta, saved_model.pb).
 
 Shares no code and no .proto file with surgeon. It parses the binary with
-message classes built at run time from TensorFlow's own message definitions
-(`messages.proto` of the npm package tensorflow@0.7.0, assembled from
-tensorflow/core/framework/*.proto and tensorflow/core/protobuf/*.proto; see
-scripts/install-deps.sh) and takes its OpDefs from the stripped_op_list of
-REAL TensorFlow graphs (the corpus), never from surgeon.
+TensorFlow's own generated message classes (the tensorflow.core.*_pb2 modules
+of the TensorFlow wheel in the test environment, loaded without TensorFlow's
+runtime) and takes its OpDefs from the stripped_op_list of REAL TensorFlow
+graphs (the corpus), never from surgeon.
+
+Real TensorFlow judges the same graphs too (tests/tf/test_meta_graphs.py:
+import_meta_graph + saver.restore + every restored value). What this checker
+adds is what TensorFlow never checks: that the saver saves and restores
+exactly the checkpoint's keys, each through the same variable, and that
+trainable_variables is exactly what the surgery meant (frozen variables out).
+The importer-style checks of part 1 duplicate TensorFlow's and are kept as a
+second, TF-free opinion with node-level messages.
 
 Checks, printing every problem with the node name:
 
@@ -50,36 +57,28 @@ in PREFIX.inspect.json). Options may be repeated to check many graphs in one
 run (the corpus is parsed once).
 
 Exit status: 0 when no problem was found, 1 otherwise, 2 on usage errors.
-Standard library + google.protobuf (Debian python3-protobuf) only.
+Standard library + google.protobuf + TensorFlow's generated _pb2 modules only.
 """
 
 import argparse
 import collections
+import importlib.util
 import glob
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
+import types
 
-try:
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-except ImportError:  # pragma: no cover
-    sys.stderr.write("check_meta.py: google.protobuf is missing (apt-get install python3-protobuf)\n")
-    sys.exit(2)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_PROTO = os.path.join(os.environ.get("SURGEON_CACHE", "/var/cache/surgeon"),
-                             "tf-npm", "package", "src", "interop", "messages.proto")
 
 # ----------------------------------------------------------------------------
-# DataType (tensorflow/core/framework/types.proto). The npm proto stops at
-# DT_BFLOAT16; proto3 enums are open, so later values (DT_RESOURCE = 20, ...)
-# still parse as plain ints. Names here are only for messages.
+# DataType (tensorflow/core/framework/types.proto). Names here are only for
+# messages.
 DT_NAMES = {
     0: "DT_INVALID", 1: "DT_FLOAT", 2: "DT_DOUBLE", 3: "DT_INT32", 4: "DT_UINT8",
     5: "DT_INT16", 6: "DT_INT8", 7: "DT_STRING", 8: "DT_COMPLEX64", 9: "DT_INT64",
@@ -181,184 +180,86 @@ VARIABLE_OPS = {"Variable", "VariableV2", "VarHandleOp", "TemporaryVariable", "A
 # Message classes from TensorFlow's .proto text, compiled with protoc.
 
 class Messages:
-    def __init__(self, proto_path):
-        if not os.path.isfile(proto_path):
-            raise SystemExit("check_meta.py: %s not found (run scripts/install-deps.sh)" % proto_path)
-        protoc = shutil.which("protoc")
-        if not protoc:
-            raise SystemExit("check_meta.py: protoc not found")
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "tf.desc")
-            subprocess.run([protoc, "--include_imports", "--descriptor_set_out=" + out,
-                            "-I" + os.path.dirname(proto_path), proto_path], check=True)
-            fds = descriptor_pb2.FileDescriptorSet()
-            with open(out, "rb") as f:
-                fds.ParseFromString(f.read())
-        pool = descriptor_pool.DescriptorPool()
-        for fd in fds.file:
-            pool.Add(fd)
-        factory = message_factory.MessageFactory(pool)
+    """TensorFlow's own generated message classes (tensorflow.core.*_pb2 of
+    the installed TensorFlow wheel), imported without running TensorFlow's
+    package __init__: only the _pb2 modules load, no TensorFlow runtime.
+    TensorFlow's Python code and runtime are never used by the checker."""
 
-        def cls(name):
-            return factory.GetPrototype(pool.FindMessageTypeByName("tensorflow." + name))
-
-        self.MetaGraphDef = cls("MetaGraphDef")
-        self.SavedModel = cls("SavedModel")
-        self.OpDef = cls("OpDef")
-        self.SaverDef = cls("SaverDef")
-        self.GraphDef = cls("GraphDef")
+    def __init__(self):
+        spec = importlib.util.find_spec("tensorflow")
+        if spec is None or not spec.submodule_search_locations:
+            raise SystemExit("check_meta.py: no TensorFlow wheel in this Python "
+                             "(run it with the test environment of scripts/install-deps.sh)")
+        if "tensorflow" not in sys.modules:
+            shim = types.ModuleType("tensorflow")
+            shim.__path__ = list(spec.submodule_search_locations)
+            sys.modules["tensorflow"] = shim
+        from tensorflow.core.framework import graph_pb2, op_def_pb2
+        from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2, saver_pb2
+        self.MetaGraphDef = meta_graph_pb2.MetaGraphDef
+        self.SavedModel = saved_model_pb2.SavedModel
+        self.OpDef = op_def_pb2.OpDef
+        self.SaverDef = saver_pb2.SaverDef
+        self.GraphDef = graph_pb2.GraphDef
 
 
 # ----------------------------------------------------------------------------
-# Raw protobuf wire-format decoding, for messages the npm proto lacks
-# (VariableDef, control-flow contexts, GraphDef.library).
+# VariableDef and control-flow contexts, stored as bytes in collections.
 
-def read_varint(b, i):
-    shift = 0
-    result = 0
-    while True:
-        if i >= len(b):
-            raise ValueError("truncated varint")
-        c = b[i]
-        i += 1
-        result |= (c & 0x7F) << shift
-        if not c & 0x80:
-            return result, i
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint too long")
-
-
-def decode_fields(b):
-    """Returns [(field_number, wire_type, value)]; length-delimited values are bytes."""
-    out = []
-    i = 0
-    while i < len(b):
-        key, i = read_varint(b, i)
-        field, wt = key >> 3, key & 7
-        if field == 0:
-            raise ValueError("field number 0")
-        if wt == 0:
-            v, i = read_varint(b, i)
-        elif wt == 1:
-            v = b[i:i + 8]
-            i += 8
-        elif wt == 2:
-            n, i = read_varint(b, i)
-            v = b[i:i + n]
-            if len(v) != n:
-                raise ValueError("truncated length-delimited field")
-            i += n
-        elif wt == 5:
-            v = b[i:i + 4]
-            i += 4
-        else:
-            raise ValueError("unsupported wire type %d" % wt)
-        if i > len(b):
-            raise ValueError("truncated field")
-        out.append((field, wt, v))
-    return out
-
-
-def packed_or_plain_ints(fields, num):
-    vals = []
-    for f, wt, v in fields:
-        if f != num:
-            continue
-        if wt == 0:
-            vals.append(v)
-        elif wt == 2:
-            j = 0
-            while j < len(v):
-                x, j = read_varint(v, j)
-                vals.append(x)
-    return vals
+def tf_message(module, name):
+    """A message class of TensorFlow's generated _pb2 modules (Messages()
+    must have been made first, so that the package shim is in place)."""
+    return getattr(importlib.import_module("tensorflow.core." + module), name)
 
 
 def decode_variable_def(b):
-    # Field numbers from TensorFlow's tensorflow/core/framework/variable.proto:
-    #   VariableDef { variable_name = 1; initializer_name = 2; snapshot_name = 3;
-    #     save_slice_info_def = 4; is_resource = 5; initial_value_name = 6;
-    #     trainable = 7; synchronization = 8; aggregation = 9; }
-    #   SaveSliceInfoDef { full_name = 1; repeated int64 full_shape = 2;
-    #     var_offset = 3; var_shape = 4; }
-    fields = decode_fields(b)
-    d = {"variable_name": "", "initializer_name": "", "snapshot_name": "",
-         "initial_value_name": "", "is_resource": False, "trainable": None,
-         "save_slice_info": None}
-    names = {1: "variable_name", 2: "initializer_name", 3: "snapshot_name", 6: "initial_value_name"}
-    for f, wt, v in fields:
-        if f in names and wt == 2:
-            d[names[f]] = v.decode("utf-8")
-        elif f == 5 and wt == 0:
-            d["is_resource"] = bool(v)
-        elif f == 7 and wt == 0:
-            d["trainable"] = bool(v)
-        elif f == 4 and wt == 2:
-            sf = decode_fields(v)
-            full_name = ""
-            for g, gwt, gv in sf:
-                if g == 1 and gwt == 2:
-                    full_name = gv.decode("utf-8")
-
-            def signed(xs):
-                return [x - (1 << 64) if x >= 1 << 63 else x for x in xs]
-            d["save_slice_info"] = {
-                "full_name": full_name,
-                "full_shape": signed(packed_or_plain_ints(sf, 2)),
-                "var_offset": signed(packed_or_plain_ints(sf, 3)),
-                "var_shape": signed(packed_or_plain_ints(sf, 4)),
-            }
-    return d
+    """The fields of a VariableDef the checks use, as a dict.
+    Raises ValueError on bytes that are no VariableDef."""
+    vd = tf_message("framework.variable_pb2", "VariableDef")()
+    try:
+        vd.ParseFromString(b)
+    except Exception as e:  # google.protobuf.message.DecodeError
+        raise ValueError(str(e))
+    ssi = None
+    if vd.HasField("save_slice_info_def"):
+        s = vd.save_slice_info_def
+        ssi = {"full_name": s.full_name, "full_shape": list(s.full_shape),
+               "var_offset": list(s.var_offset), "var_shape": list(s.var_shape)}
+    return {"variable_name": vd.variable_name, "initializer_name": vd.initializer_name,
+            "snapshot_name": vd.snapshot_name, "initial_value_name": vd.initial_value_name,
+            "is_resource": vd.is_resource, "trainable": vd.trainable if vd.trainable else None,
+            "save_slice_info": ssi}
 
 
 def context_tensor_names(b, kind):
     """Names a control-flow context def refers to, as [(what, name, must_resolve)].
-
-    Field numbers from TensorFlow's tensorflow/core/protobuf/control_flow.proto:
-      ValuesDef { repeated string values = 1; map<string,string> external_values = 2; }
-      CondContextDef { context_name = 1; pred_name = 2; pivot_name = 3; branch = 4;
-                       values_def = 5; nested_contexts = 6; }
-      WhileContextDef { context_name = 1; parallel_iterations = 2; back_prop = 3;
-                        swap_memory = 4; pivot_name = 5; pivot_for_pred_name = 6;
-                        pivot_for_body_name = 7; loop_exit_names = 8; values_def = 9;
-                        loop_enter_names = 10; maximum_iterations_name = 11;
-                        nested_contexts = 12; }
-      ControlFlowContextDef { cond_ctxt = 1; while_ctxt = 2; }
     python/ops/control_flow_ops.py _init_from_proto resolves pred/pivot/exit/enter
-    names and external_values' values with as_graph_element; plain values are
-    matched by name (a stale one silently loses its context).
-    """
+    names and external_values' values with as_graph_element."""
+    cls = "CondContextDef" if kind == "cond" else "WhileContextDef"
+    ctx = tf_message("protobuf.control_flow_pb2", cls)()
+    try:
+        ctx.ParseFromString(b)
+    except Exception as e:
+        raise ValueError(str(e))
+    return _context_names(ctx, kind)
+
+
+def _context_names(ctx, kind):
     out = []
-    fields = decode_fields(b)
-    if kind == "cond":
-        single = {2: "pred_name", 3: "pivot_name"}
-        repeated = {}
-        values_field, nested_field = 5, 6
-    else:
-        single = {5: "pivot_name", 6: "pivot_for_pred_name", 7: "pivot_for_body_name",
-                  11: "maximum_iterations_name"}
-        repeated = {8: "loop_exit_names", 10: "loop_enter_names"}
-        values_field, nested_field = 9, 12
-    for f, wt, v in fields:
-        if wt != 2:
-            continue
-        if f in single and v:
-            out.append((single[f], v.decode("utf-8"), True))
-        elif f in repeated:
-            out.append((repeated[f], v.decode("utf-8"), True))
-        elif f == values_field:
-            for g, gwt, gv in decode_fields(v):
-                if g == 1 and gwt == 2:
-                    out.append(("values", gv.decode("utf-8"), True))
-                elif g == 2 and gwt == 2:
-                    for h, hwt, hv in decode_fields(gv):
-                        if h == 2 and hwt == 2:
-                            out.append(("external_values", hv.decode("utf-8"), True))
-        elif f == nested_field:
-            for g, gwt, gv in decode_fields(v):
-                if g in (1, 2) and gwt == 2:
-                    out.extend(context_tensor_names(gv, "cond" if g == 1 else "while"))
+    single = ("pred_name", "pivot_name") if kind == "cond" else (
+        "pivot_name", "pivot_for_pred_name", "pivot_for_body_name", "maximum_iterations_name")
+    for f in single:
+        if getattr(ctx, f):
+            out.append((f, getattr(ctx, f), True))
+    if kind == "while":
+        out += [("loop_exit_names", n, True) for n in ctx.loop_exit_names]
+        out += [("loop_enter_names", n, True) for n in ctx.loop_enter_names]
+    out += [("values", v, True) for v in ctx.values_def.values]
+    out += [("external_values", v, True) for v in ctx.values_def.external_values.values()]
+    for nested in ctx.nested_contexts:
+        which = nested.WhichOneof("ctxt")
+        if which:
+            out.extend(_context_names(getattr(nested, which), "cond" if which == "cond_ctxt" else "while"))
     return out
 
 
@@ -398,24 +299,8 @@ def opdef_mismatch(mine, real):
 
 
 def library_signatures(msgs, graph_def):
-    """OpDefs of the functions in GraphDef.library (field 2, absent from the npm
-    proto; graph.proto: FunctionDefLibrary library = 2; function.proto:
-    FunctionDefLibrary { repeated FunctionDef function = 1; }
-    FunctionDef { OpDef signature = 1; })."""
-    sigs = {}
-    raw = graph_def.SerializeToString()
-    for f, wt, v in decode_fields(raw):
-        if f != 2 or wt != 2:
-            continue
-        for g, gwt, gv in decode_fields(v):
-            if g != 1 or gwt != 2:
-                continue
-            for h, hwt, hv in decode_fields(gv):
-                if h == 1 and hwt == 2:
-                    op = msgs.OpDef()
-                    op.ParseFromString(hv)
-                    sigs[op.name] = op
-    return sigs
+    """OpDefs of the functions in GraphDef.library, by name."""
+    return {f.signature.name: f.signature for f in graph_def.library.function}
 
 
 # ----------------------------------------------------------------------------
@@ -1446,8 +1331,6 @@ def read_lines(path):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("graphs", nargs="*", help="graphs for the structural checks only")
-    ap.add_argument("--proto", default=os.environ.get("SURGEON_TF_PROTO", DEFAULT_PROTO),
-                    help="TensorFlow messages.proto (npm tensorflow@0.7.0)")
     ap.add_argument("--corpus", default=os.path.join(REPO, "..", "shared", "tf-corpus"),
                     help="dir of real TF graphs whose stripped_op_list give the OpDefs")
     ap.add_argument("--corpus-graphs", action="store_true",
@@ -1467,7 +1350,7 @@ def main(argv):
     if not args.graphs and not args.full and not args.rewrite and not args.corpus_graphs:
         ap.error("nothing to check")
 
-    msgs = Messages(args.proto)
+    msgs = Messages()
     registry = OpRegistry()
     corpus_files = corpus_graph_files(args.corpus) if os.path.isdir(args.corpus) else []
     if not corpus_files:

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Shows that check_meta.py is not vacuous: takes a real TF graph (or any
 .meta passed as argument, with its checkpoint for the saver/variable checks),
 applies one corruption at a time, and requires each one to be reported.
@@ -111,10 +111,10 @@ def structural_mutations(msgs):
 
     def dangling_snapshot(mg):
         c = mg.collection_def["variables"].bytes_list
-        b = bytes(c.value[0])
-        vd = cm.decode_variable_def(b)
-        c.value[0] = b.replace(vd["snapshot_name"].encode(), b"gone/read:0").replace(
-            bytes([0x1a, len(vd["snapshot_name"])]), bytes([0x1a, len("gone/read:0")]))
+        vd = cm.tf_message("framework.variable_pb2", "VariableDef")()
+        vd.ParseFromString(c.value[0])
+        vd.snapshot_name = "gone/read:0"
+        c.value[0] = vd.SerializeToString()
 
     def assign_shape(mg):
         # the variable's shape no longer matches its initial value's
@@ -219,10 +219,9 @@ def main(argv):
     ap.add_argument("struct_meta")
     ap.add_argument("--full", nargs=2, metavar=("META", "PREFIX"))
     ap.add_argument("--surgeon")
-    ap.add_argument("--proto", default=os.environ.get("SURGEON_TF_PROTO", cm.DEFAULT_PROTO))
     ap.add_argument("--corpus", default=os.path.join(cm.REPO, "..", "shared", "tf-corpus"))
     args = ap.parse_args(argv)
-    msgs = cm.Messages(args.proto)
+    msgs = cm.Messages()
     registry = cm.OpRegistry()
     for p in cm.corpus_graph_files(args.corpus):
         for _l, mg in cm.load_meta_graphs(msgs, p):

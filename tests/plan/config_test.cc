@@ -9,7 +9,7 @@ namespace {
 
 Result<PlanConfig> Parse(const std::string& yaml) { return ParseConfig(yaml, "test.yaml", "/base/configs"); }
 
-// The contract from issue 3, verbatim apart from the `new` list layout.
+// The config contract as the README states it, verbatim apart from the `new` list layout.
 const char kContract[] = R"(source: {checkpoint: pretrained/vgg_16.ckpt, meta_graph: pretrained/vgg_16.ckpt.meta}
 target: {checkpoint: out/mycls/model.ckpt-0, meta_graph: true}
 seed: 1234
@@ -104,7 +104,18 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
       {"", "test.yaml: expected a map with source, target, ..., got nothing"},
       {"- a\n", "test.yaml:1:1: expected a map with source, target, ..., got a list"},
       {"source: s\n", "test.yaml:1:1: target: required key is missing"},
-      {"source: [\n", "test.yaml:2:1: invalid YAML: end of sequence flow not found"},
+      {"source: [\n",
+       "test.yaml:1:9: invalid YAML: this '[' is never closed: missing ']' (the parser noticed at line 2)"},
+      // Issue 13: yaml-cpp notices a missing '}' at the next line; point at the '{'.
+      {kHead + "new:\n  - {name: x, shape: [2], initializer: zeros\nfreeze: ['x # not a comment']\n",
+       "test.yaml:4:5: invalid YAML: this '{' is never closed: missing '}' (the parser noticed at line 5)"},
+      {kHead + "rename: [{scope: '', to: a}]\n",
+       "test.yaml:3:18: rename[0].scope: expected a scope, got ''; the root scope is written \"/\""},
+      {kHead + "target: out/dir/\n", "test.yaml:3:1: target: key appears twice"},
+      {"source: s\ntarget: {checkpoint: out/dir/}\n",
+       "test.yaml:2:22: target.checkpoint: 'out/dir/' names a directory, not a checkpoint prefix (TensorFlow would "
+       "write hidden files '.index', '.data-00000-of-00001' there); name the checkpoint inside it, e.g. "
+       "'out/dir/model.ckpt-0'"},
       {kHead + "kep: ['a']\n", "test.yaml:3:1: kep: unknown key; did you mean 'keep'?"},
       {kHead + "frobnicate: 1\n",
        "test.yaml:3:1: frobnicate: unknown key (expected one of: source, target, seed, keep, drop, "

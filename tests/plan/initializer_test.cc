@@ -114,7 +114,7 @@ TEST_CASE("kind names round-trip") {
   CHECK_FALSE(ParseInitializerKind("xavier").has_value());
 }
 
-TEST_CASE("ComputeFans follows TF's _compute_fans (tf-formats.md 7.1)") {
+TEST_CASE("ComputeFans follows TF's _compute_fans (docs/formats.md 6.1)") {
   auto fans = [](const Shape& s) {
     Fans f = ComputeFans(s);
     return std::pair<double, double>(f.fan_in, f.fan_out);
@@ -232,36 +232,39 @@ TEST_CASE("Resolve error messages") {
   CHECK(ErrorOf(og, DataType::kFloat, s) == "initializer 'orthogonal': gain must be finite, got nan");
 
   InitializerSpec c = Spec(InitializerKind::kConstant);
-  c.value = 300;
-  CHECK(ErrorOf(c, DataType::kInt8, s) ==
-        "initializer 'constant': value 300 is not representable in int8 (range -128 to 127)");
-  c.value = -1;
-  CHECK(ErrorOf(c, DataType::kUint32, s) ==
-        "initializer 'constant': value -1 is not representable in uint32 (range 0 to 4294967295)");
-  c.value = 0.5;
-  CHECK(ErrorOf(c, DataType::kInt32, s) ==
-        "initializer 'constant': value 0.5 is not representable in int32 (not an integer)");
-  c.value = 9.3e18;
-  CHECK(ErrorOf(c, DataType::kInt64, s) ==
-        "initializer 'constant': value 9.3e+18 is not representable in int64 (range -9223372036854775808 to "
-        "9223372036854775807)");
-  c.value = 2;
-  CHECK(ErrorOf(c, DataType::kBool, s) == "initializer 'constant': value 2 is not representable in bool (use 0 or 1)");
-  c.value = 70000;
-  CHECK(ErrorOf(c, DataType::kHalf, s) ==
-        "initializer 'constant': value 70000 is not representable in float16 (largest finite 65504)");
-  c.value = 8;
-  CHECK(ErrorOf(c, DataType::kInt4, s) ==
-        "initializer 'constant': value 8 is not representable in int4 (range -8 to 7)");
-  c.value = 500;
-  CHECK(ErrorOf(c, DataType::kFloat8E4m3fn, s) ==
-        "initializer 'constant': value 500 is not representable in float8_e4m3fn (largest finite 448)");
   c.value = NAN;
   CHECK(ErrorOf(c, DataType::kFloat, s) == "initializer 'constant': value must be finite, got nan");
   CHECK(ErrorOf(Spec(InitializerKind::kZeros), DataType::kString, s) ==
         "initializer 'zeros' cannot fill dtype string: it needs a fixed-size numeric or bool dtype");
   auto neg = ResolveInitializer(Spec(InitializerKind::kZeros), DataType::kFloat, {-1, 3});
   CHECK_FALSE(neg.ok());
+}
+
+TEST_CASE("a constant the dtype cannot hold names the dtype's range") {
+  struct Case {
+    double value;
+    DataType dtype;
+    const char* message;
+  };
+  const Case k = GENERATE(values<Case>({
+      {300, DataType::kInt8, "initializer 'constant': value 300 is not representable in int8 (range -128 to 127)"},
+      {-1, DataType::kUint32,
+       "initializer 'constant': value -1 is not representable in uint32 (range 0 to 4294967295)"},
+      {0.5, DataType::kInt32, "initializer 'constant': value 0.5 is not representable in int32 (not an integer)"},
+      {9.3e18, DataType::kInt64,
+       "initializer 'constant': value 9.3e+18 is not representable in int64 (range -9223372036854775808 to "
+       "9223372036854775807)"},
+      {2, DataType::kBool, "initializer 'constant': value 2 is not representable in bool (use 0 or 1)"},
+      {70000, DataType::kHalf,
+       "initializer 'constant': value 70000 is not representable in float16 (largest finite 65504)"},
+      {8, DataType::kInt4, "initializer 'constant': value 8 is not representable in int4 (range -8 to 7)"},
+      {2, DataType::kInt2, "initializer 'constant': value 2 is not representable in int2 (range -2 to 1)"},
+      {500, DataType::kFloat8E4m3fn,
+       "initializer 'constant': value 500 is not representable in float8_e4m3fn (largest finite 448)"},
+  }));
+  InitializerSpec c = Spec(InitializerKind::kConstant);
+  c.value = k.value;
+  CHECK(ErrorOf(c, k.dtype, {4, 4}) == k.message);
 }
 
 TEST_CASE("constants fill every fixed-size numeric dtype and bool") {
@@ -287,6 +290,9 @@ TEST_CASE("constants fill every fixed-size numeric dtype and bool") {
   CHECK(bytes(InitializerKind::kConstant, 1e19, DataType::kUint64, {1}) == V{0x00, 0x00, 0xe8, 0x89, 0x04, 0x23, 0xc7, 0x8a});
   CHECK(bytes(InitializerKind::kConstant, -1, DataType::kInt4, {2}) == V{0x0f, 0x0f});
   CHECK(bytes(InitializerKind::kConstant, 15, DataType::kUint4, {1}) == V{0x0f});
+  CHECK(bytes(InitializerKind::kConstant, -1, DataType::kInt2, {2}) == V{0x03, 0x03});  // ml_dtypes int2(-1)
+  CHECK(bytes(InitializerKind::kConstant, -2, DataType::kInt2, {1}) == V{0x02});
+  CHECK(bytes(InitializerKind::kConstant, 3, DataType::kUint2, {1}) == V{0x03});
   CHECK(bytes(InitializerKind::kConstant, 7, DataType::kQint32, {1}) == V{7, 0, 0, 0});
   CHECK(bytes(InitializerKind::kConstant, 2, DataType::kComplex64, {1}) == V{0, 0, 0, 0x40, 0, 0, 0, 0});
   CHECK(bytes(InitializerKind::kConstant, 0.1, DataType::kHalf, {1}) == V{0x66, 0x2e});  // 0x2e66 nearest

@@ -71,7 +71,8 @@ TEST_CASE("BuildPlan: slim VGG16 -> 10-class mycls", "[plan][planner]") {
   CHECK(w->replaces == "vgg_16/fc8/weights");
   CHECK(w->seed == VariableSeed(1234, "mycls/fc8/weights"));
   CHECK(w->bytes == 4096 * 10 * 4);
-  CHECK(w->rule == "new[0] truncated_normal (t.yaml:8:5), replaces 'vgg_16/fc8/weights'");
+  CHECK(w->rule == "new[0] truncated_normal (t.yaml:8:5), replaces 'vgg_16/fc8/weights' [1, 1, 4096, 1000] -> [1, 1, 4096, 10]");
+  CHECK(w->replaced_shape == Shape{1, 1, 4096, 1000});
   const PlanAction* conv = plan->FindTarget("mycls/conv1/conv1_1/weights");
   REQUIRE(conv != nullptr);
   CHECK(conv->rule ==
@@ -105,11 +106,140 @@ TEST_CASE("BuildPlan: rename-only moves a model under a new scope", "[plan][plan
   CHECK(plan->dropped.empty());
   for (const PlanAction& a : plan->actions) {
     CHECK(a.kind == PlanAction::Kind::kCopy);
-    CHECK(a.target == "outer/" + a.source);
+    // Bookkeeping stays at the root: the root scope does not name it.
+    CHECK(a.target == (a.source == "global_step" ? a.source : "outer/" + a.source));
   }
-  const PlanAction* step = plan->FindTarget("outer/global_step");
+  const PlanAction* step = plan->FindTarget("global_step");
   REQUIRE(step != nullptr);
   CHECK_FALSE(step->trainable);  // int64, not a trainable variable
+  // A rule that spells it does move it.
+  auto named = PlanFor(kHead + "rename: [{scope: /, to: outer/}, {scope: global_step, to: outer/step}]\n", SlimVgg16());
+  REQUIRE(named.ok());
+  CHECK(named->FindTarget("outer/step") != nullptr);
+  auto regex = PlanFor(kHead + "rename: [{regex: '^', to: 'outer/'}]\n", SlimVgg16());
+  REQUIRE(regex.ok());
+  CHECK(regex->FindTarget("global_step") != nullptr);
+  CHECK(regex->FindTarget("outer/vgg_16/fc8/biases") != nullptr);
+}
+
+TEST_CASE("BuildPlan: TF2 bookkeeping stays put under a root scope; the object-graph warning is true",
+          "[plan][planner][issue13]") {
+  Inventory inv;
+  auto e = Entry("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE", {4, 2});
+  e.object_full_name = "dense/kernel";
+  auto counter = Entry("save_counter/.ATTRIBUTES/VARIABLE_VALUE", {}, DataType::kInt64);
+  counter.object_full_name = "save_counter";
+  inv.tensors = {Entry("_CHECKPOINTABLE_OBJECT_GRAPH", {}, DataType::kString), e, counter};
+  auto plan = PlanFor(kHead + "rename: [{scope: /, to: mymodel/}]\n", inv);
+  REQUIRE(plan.ok());
+  CHECK(plan->FindTarget("_CHECKPOINTABLE_OBJECT_GRAPH") != nullptr);
+  CHECK(plan->FindTarget("save_counter/.ATTRIBUTES/VARIABLE_VALUE") != nullptr);
+  CHECK(plan->FindTarget("mymodel/layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE") != nullptr);
+  REQUIRE(plan->warnings.size() == 1);
+  CHECK(plan->warnings[0].find("is copied unchanged") != std::string::npos);
+  auto dropped = PlanFor(kHead + "drop: [_CHECKPOINTABLE_OBJECT_GRAPH]\n", inv);
+  REQUIRE(dropped.ok());
+  REQUIRE(dropped->warnings.size() == 1);
+  CHECK(dropped->warnings[0].find("_CHECKPOINTABLE_OBJECT_GRAPH is dropped") != std::string::npos);
+  CHECK(dropped->warnings[0].find("copied unchanged") == std::string::npos);
+  auto untouched = PlanFor(kHead, inv);
+  REQUIRE(untouched.ok());
+  CHECK(untouched->warnings.empty());
+}
+
+TEST_CASE("BuildPlan: one naming model: new and freeze see TF2 object paths too", "[plan][planner][issue13]") {
+  Inventory inv;
+  auto k = Entry("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE", {4, 2});
+  k.object_full_name = "dense/kernel";
+  auto b = Entry("layer_with_weights-0/bias/.ATTRIBUTES/VARIABLE_VALUE", {2});
+  b.object_full_name = "dense/bias";
+  inv.tensors = {b, k};
+  // A new variable named by the object path of a copied one: an error, not a
+  // second tensor beside it.
+  CHECK(ErrorOf(kHead + "new:\n  - {name: dense/kernel, shape: [4, 3], initializer: zeros}\n", inv) ==
+        "t.yaml:5:5: new[0]: 'dense/kernel' is the object path of source variable "
+        "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE', which is copied to "
+        "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE' (keep: all (default)); to replace it, add "
+        "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE' to drop; to keep its pretrained value, remove new[0]");
+  // Dropped, it is replaced (and the replacement is listed).
+  auto plan = PlanFor(kHead + "drop: ['dense/*']\nallow_shape_change: ['dense/*']\nfreeze: ['dense/bias']\nnew:\n"
+                              "  - {name: dense/kernel, shape: [4, 3], initializer: zeros}\n"
+                              "  - {name: dense/bias, shape: [3], initializer: zeros}\n", inv);
+  REQUIRE(plan.ok());
+  const PlanAction* nk = plan->FindTarget("dense/kernel");
+  REQUIRE(nk != nullptr);
+  CHECK(nk->replaces == "layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+  CHECK(nk->rule.find("(object path 'dense/kernel') [4, 2] -> [4, 3]") != std::string::npos);
+  CHECK(plan->FindTarget("dense/bias")->frozen);
+  // freeze and feeds_from accept the object path of a copied variable.
+  auto fr = PlanFor(kHead + "freeze: ['dense/kernel']\nnew:\n"
+                            "  - {name: head/w, shape: [2, 5], initializer: zeros, feeds_from: dense/kernel}\n", inv);
+  REQUIRE(fr.ok());
+  CHECK(fr->FindTarget("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE")->frozen);
+  CHECK(ErrorOf(kHead + "new:\n  - {name: head/w, shape: [3, 5], initializer: zeros, feeds_from: dense/kernel}\n", inv)
+            .find("'head/w' [3, 5] takes 3 inputs (shape[-2]) but 'layer_with_weights-0/kernel/.ATTRIBUTES/"
+                  "VARIABLE_VALUE' [4, 2]") != std::string::npos);
+}
+
+TEST_CASE("BuildPlan: a replacement may not change the dtype unless allowed", "[plan][planner][issue13]") {
+  const std::string yaml = kHead + "drop: ['vgg_16/fc8/*']\nnew:\n"
+                                   "  - {name: vgg_16/fc8/biases, shape: [1000], dtype: float64, initializer: zeros}\n";
+  CHECK(ErrorOf(yaml, SlimVgg16()) ==
+        "t.yaml:6:5: new[0].dtype: 'vgg_16/fc8/biases' [1000] float64 replaces source variable 'vgg_16/fc8/biases' "
+        "[1000] float32: the dtype changes; write dtype: float32 or list 'vgg_16/fc8/biases' under "
+        "allow_shape_change (which allows any shape or dtype change of a replacement)");
+  auto plan = PlanFor(yaml + "allow_shape_change: ['vgg_16/fc8/biases']\n", SlimVgg16());
+  REQUIRE(plan.ok());
+  const PlanAction* b = plan->FindTarget("vgg_16/fc8/biases");
+  CHECK(b->dtype == DataType::kDouble);
+  CHECK(b->replaced_dtype == DataType::kFloat);
+  CHECK(b->rule.find("replaces 'vgg_16/fc8/biases' float32 -> float64") != std::string::npos);
+}
+
+TEST_CASE("BuildPlan: the graph's op decides which axis is the output", "[plan][planner][issue13]") {
+  Inventory inv;
+  inv.tensors = {Entry("dec/deconv/kernel", {3, 3, 64, 128}), Entry("dec/deconv/bias", {64}),
+                 Entry("rnn/lstm/kernel", {40 + 16, 64}), Entry("rnn/lstm/bias", {64})};
+  const std::string replace = kHead + "drop: ['dec/deconv/*']\nnew:\n"
+                                      "  - {name: dec/deconv/kernel, shape: [3, 3, 10, 128], initializer: zeros}\n"
+                                      "  - {name: dec/deconv/bias, shape: [10], initializer: zeros}\n";
+  // Without a graph: the [..., in, out] assumption, said, with the override.
+  std::string err = ErrorOf(replace, inv);
+  CHECK(err.find("dimension 2 is 10 ≠ the 64 in the source") != std::string::npos);
+  CHECK(err.find("assumed the Dense/Conv2D layout [..., in, out] for 'dec/deconv/kernel'") != std::string::npos);
+  // With the graph's Conv2DBackpropInput: output channels are dimension 2.
+  inv.layouts["dec/deconv/kernel"] = VariableLayout{-1, -2, 1, false, "Conv2DBackpropInput 'dec/conv2d_transpose'"};
+  auto ok = PlanFor(replace, inv);
+  INFO((ok.ok() ? "" : ok.status().message()));
+  CHECK(ok.ok());
+  err = ErrorOf(kHead + "drop: ['dec/deconv/*']\nnew:\n"
+                        "  - {name: dec/deconv/kernel, shape: [3, 3, 10, 100], initializer: zeros}\n", inv);
+  CHECK(err.find("dimension 3 is 100 ≠ the 128 in the source; only the output dimension (shape[-2], per "
+                 "Conv2DBackpropInput 'dec/conv2d_transpose') may change: use [3, 3, 10, 128]") != std::string::npos);
+  // An LSTM kernel's output holds 4 gates: a head fed from it takes 16 inputs, not 64.
+  inv.layouts["rnn/lstm/kernel"] = VariableLayout{-2, -1, 4, true, "MatMul 'rnn/lstm/MatMul'"};
+  CHECK(PlanFor(kHead + "new:\n  - {name: head/w, shape: [16, 5], initializer: zeros, feeds_from: rnn/lstm/kernel}\n",
+                inv).ok());
+  err = ErrorOf(kHead + "new:\n  - {name: head/w, shape: [64, 5], initializer: zeros, feeds_from: rnn/lstm/kernel}\n", inv);
+  CHECK(err.find("has 16 outputs (shape[-1] / 4 gates) [MatMul 'rnn/lstm/MatMul']; use shape [16, 5]") !=
+        std::string::npos);
+}
+
+TEST_CASE("BuildPlan: root causes come first; a freeze typo is never 'fixed' with a new name",
+          "[plan][planner][issue13]") {
+  const std::string yaml = kHead + R"(keep: ["vgg_16/conv*", "vgg_16/fc6/*", "vgg_16/fc7x/*"]
+rename: [{from: "vgg_16/", to: "mycls/"}]
+new:
+  - {name: mycls/fc8/weights, shape: [1, 1, 4096, 10], initializer: zeros, feeds_from: mycls/fc7/weights}
+  - {name: mycls/fc8/biases, shape: [10], initializer: zeros}
+freeze: ["mycls/fc8x/*"]
+)";
+  std::string err = ErrorOf(yaml, SlimVgg16());
+  INFO(err);
+  CHECK(err.rfind("t.yaml:4:40: keep[2]: 'vgg_16/fc7x/*' matches no source variable", 0) == 0);
+  CHECK(err.find("'mycls/fc7/weights' is not a variable of the target (source variable 'vgg_16/fc7/weights' "
+                 "would be it, but it is dropped)") != std::string::npos);
+  CHECK(err.find("did you mean 'mycls/fc8") == std::string::npos);
 }
 
 TEST_CASE("BuildPlan: drop_optimizer_slots removes every slot", "[plan][planner]") {
@@ -286,19 +416,25 @@ TEST_CASE("BuildPlan: every failure class has an exact message", "[plan][planner
        "t.yaml:6:39: new[0].shape: 'vgg_16/fc8/weights' [1, 1, 2048, 10] replaces source variable "
        "'vgg_16/fc8/weights' [1, 1, 4096, 1000]: dimension 2 is 2048 ≠ the 4096 that 'vgg_16/fc7/weights' produces "
        "in the source; only the last (output) dimension may change: use [1, 1, 4096, 10] or list "
-       "'vgg_16/fc8/weights' under allow_shape_change"},
+       "'vgg_16/fc8/weights' under allow_shape_change"
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"replacement changes the input dimension (no graph)",
        kHead + "drop: ['vgg_16/fc8/*']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 2048, 10], initializer: zeros}\n",
        SlimVgg16(),
        "t.yaml:6:39: new[0].shape: 'vgg_16/fc8/weights' [1, 1, 2048, 10] replaces source variable "
        "'vgg_16/fc8/weights' [1, 1, 4096, 1000]: dimension 2 is 2048 ≠ the 4096 in the source; only the last "
-       "(output) dimension may change: use [1, 1, 4096, 10] or list 'vgg_16/fc8/weights' under allow_shape_change"},
+       "(output) dimension may change: use [1, 1, 4096, 10] or list 'vgg_16/fc8/weights' under allow_shape_change"
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"feeds_from mismatch",
        kHead + "new:\n  - {name: head/weights, shape: [1, 1, 2048, 10], initializer: zeros, feeds_from: vgg_16/fc7/weights}\n",
        SlimVgg16(),
        "t.yaml:5:33: new[0].shape: 'head/weights' [1, 1, 2048, 10] takes 2048 inputs (shape[-2]) but "
        "'vgg_16/fc7/weights' [1, 1, 4096, 4096] (copied from 'vgg_16/fc7/weights'), which feeds it (new[0].feeds_from), "
-       "has 4096 outputs (shape[-1]); use shape [1, 1, 4096, 10]"},
+       "has 4096 outputs (shape[-1]); use shape [1, 1, 4096, 10]"
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc7/weights': no op of a source meta graph says "
+       "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"feeds_from naming no variable",
        kHead + "new:\n  - {name: head/weights, shape: [1, 1, 4096, 10], initializer: zeros, feeds_from: vgg_16/fc7/weight}\n",
        SlimVgg16(),
@@ -309,14 +445,18 @@ TEST_CASE("BuildPlan: every failure class has an exact message", "[plan][planner
                "  - {name: vgg_16/fc8/biases, shape: [1000], initializer: zeros}\n",
        SlimVgg16(),
        "t.yaml:7:38: new[1].shape: 'vgg_16/fc8/biases' [1000] has 1000 entries but 'vgg_16/fc8/weights' [1, 1, 4096, "
-       "10], which feeds it (same scope), has 10 outputs (shape[-1]); use shape [10]"},
+       "10], which feeds it (same scope), has 10 outputs (shape[-1]); use shape [10]"
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"kept bias does not match a new kernel",
        kHead + "drop: ['vgg_16/fc8/weights']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 4096, 10], initializer: zeros}\n",
        fed,
        "t.yaml:6:39: new[0].shape: 'vgg_16/fc8/biases' [1000] (copied from 'vgg_16/fc8/biases') has 1000 entries but "
        "'vgg_16/fc8/weights' [1, 1, 4096, 10], which feeds it (source graph: 'vgg_16/fc8/weights' -> "
-       "'vgg_16/fc8/biases'), has 10 outputs (shape[-1]); make its last dimension 1000 or replace "
-       "'vgg_16/fc8/biases' too"},
+       "'vgg_16/fc8/biases'), has 10 outputs (shape[-1]); make its shape[-1] 1000 or replace "
+       "'vgg_16/fc8/biases' too"
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
   };
   for (const Case& c : cases) {
     INFO(c.name);

@@ -23,9 +23,9 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-SURGEON = os.environ.get("SURGEON_BIN", os.path.join(REPO, "build", "surgeon"))
-CORPUS = os.environ.get("SURGEON_CORPUS", os.path.join(os.path.dirname(REPO), "shared", "tf-corpus"))
-WORK = os.environ.get("SURGEON_TF_WORK", os.path.join(os.path.dirname(SURGEON), "tf-work"))
+SURGEON = os.path.abspath(os.environ.get("SURGEON_BIN", os.path.join(REPO, "build", "surgeon")))
+CORPUS = os.path.abspath(os.environ.get("SURGEON_CORPUS", os.path.join(os.path.dirname(REPO), "shared", "tf-corpus")))
+WORK = os.path.abspath(os.environ.get("SURGEON_TF_WORK", os.path.join(os.path.dirname(SURGEON), "tf-work")))
 
 try:
     import tensorflow as tf  # noqa: F401

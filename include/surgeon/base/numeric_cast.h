@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "surgeon/base/file.h"
+#include "surgeon/base/bytes.h"
 #include "surgeon/base/status.h"
 
 namespace surgeon {

@@ -2,10 +2,12 @@
 // partitioned, SavedModel variables, Keras HDF5, safetensors, npz) in one
 // output format, keeping every tensor and the source's data order.
 //   tf_checkpoint: a fresh single-shard V2 checkpoint with its `checkpoint`
-//                  state file; for a single-shard V2 source the output is
+//                  state file; partitioned tensors of a V2 source stay
+//                  partitioned (same slices), those of a V1 source are
+//                  assembled. For a single-shard V2 source the output is
 //                  byte-identical to the source's .index and .data files.
 //   safetensors, npz, keras_h5: one file (see format/safetensors.h, npz.h,
-//                  keras_h5.h).
+//                  keras_h5.h); partitioned tensors are assembled.
 #ifndef SURGEON_EXEC_CONVERT_H_
 #define SURGEON_EXEC_CONVERT_H_
 

@@ -1,7 +1,8 @@
-// Streaming tensors from a checkpoint into a TensorWriter (any output format): the hot path of
-// `convert` and `run`. Tensors are visited in source (shard, offset) order so
-// reads are sequential; each is checksum-verified once while being read and
-// its stored crc goes straight into the new index (no second CRC pass).
+// Streaming tensors from a checkpoint into a TensorWriter (any output
+// format): the hot path of `convert` and `run`, one loop for both. Tensors
+// are visited in source (shard, offset) order so reads are sequential; each
+// is checksum-verified once while being read and its stored crc goes
+// straight into the new index (no second CRC pass).
 #ifndef SURGEON_EXEC_COPY_H_
 #define SURGEON_EXEC_COPY_H_
 
@@ -24,30 +25,61 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
-// Sorts entries for sequential reading: whole V2 tensors by (shard, offset),
-// then everything else (V1, partitioned) by key.
-std::vector<const TensorEntry*> SequentialOrder(const std::vector<const TensorEntry*>& entries);
+// Counts tensors and bytes as they are written and reports each step to
+// `fn` (which may be empty).
+class ProgressMeter {
+ public:
+  ProgressMeter(size_t tensors_total, uint64_t bytes_total, ProgressFn fn);
+  void Advance(uint64_t bytes);
 
-// One tensor to copy: the source entry and the key to write it under.
+ private:
+  Progress progress_;
+  ProgressFn fn_;
+};
+
+// One tensor to copy: the source entry and what to write it as. A dtype
+// other than the source's is a cast between float types (the plan has
+// checked that it is one); the shape has the source's element count.
+// For one slice of a partitioned V2 tensor, `source` is the slice's data
+// entry (BundleReader::SliceParts), `partitioned` the full tensor's entry and
+// `slice` the slice: it is written as that slice (BundleWriter::AddSlice;
+// only a V2 output keeps slices, other formats are given whole tensors).
 struct CopyItem {
   const TensorEntry* source = nullptr;
   std::string target_key;
+  DataType dtype = DataType::kInvalid;
+  Shape shape;
+  const TensorEntry* partitioned = nullptr;
+  TensorSlice slice;
 };
+// A copy under the source's own key, dtype and shape.
+CopyItem SameCopy(const TensorEntry& source);
+
+// Sorts for sequential reading: whole V2 tensors by (shard, offset), then
+// everything else (V1, partitioned) by key.
+void SortForSequentialReads(std::vector<CopyItem>* items);
 
 // Copies one tensor's bytes from `reader` into `writer` under `key`, checking
 // the source checksum once; the stored checksum goes into the new index.
-// Large whole tensors of a V2 bundle are verified piece by piece as they are
-// written (one pass over memory; the output is staged, so a checksum
-// mismatch still fails before anything is committed), and no tensor's pages
-// stay mapped afterwards (memory stays bounded whatever the checkpoint size). Errors are
-// the ones CheckpointReader::Read gives.
+// Large whole tensors of a V2 bundle are copied file to file and verified
+// piece by piece as they are written (one pass over memory; the output is
+// staged, so a checksum mismatch still fails before anything is committed),
+// and no tensor's pages stay mapped afterwards (memory stays bounded whatever
+// the checkpoint size). Errors are the ones CheckpointReader::Read gives.
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, const std::string& key, DataType dtype,
                   const Shape& shape, TensorWriter* writer);
 
-// Copies `items` (already in the desired data order) from `reader` to
-// `writer`. Errors name the source file and tensor.
-Status CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, TensorWriter* writer,
-                   const ProgressFn& progress = nullptr);
+struct CopyTotals {
+  size_t copied = 0;   // Tensors written, cast ones included.
+  size_t cast = 0;     // Of those, converted to another float type.
+  uint64_t bytes = 0;  // Bytes written.
+};
+
+// Copies (or casts) `items`, in the order given, from `reader` to `writer`,
+// advancing `progress` (may be null) after each. Errors name the source file
+// and tensor.
+Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, TensorWriter* writer,
+                               ProgressMeter* progress = nullptr);
 
 }  // namespace surgeon
 

@@ -10,6 +10,7 @@
 
 #include "surgeon/base/file.h"
 #include "surgeon/base/status.h"
+#include "surgeon/format/tensor_writer.h"
 
 namespace surgeon {
 
@@ -45,9 +46,36 @@ Status PrepareTarget(const std::vector<std::string>& source_files, const std::st
 Status PrepareFileTarget(const std::vector<std::string>& source_files, const std::string& path,
                          const OutputOptions& options, StagedOutput* out);
 
+// "" when nothing is at `target_prefix`; otherwise a warning for `surgeon
+// plan`: the checkpoint there (naming a file of it), or the weight file for
+// another `format`, and that `run` will refuse it without --force.
+std::string ExistingTargetNote(const std::string& target_prefix, OutputFormat format = OutputFormat::kTfCheckpoint);
+
 // Stages `<dir>/checkpoint` naming the target by its base name (so the
-// directory can be moved), as tf.train.Saver would after saving it.
+// directory can be moved), as tf.train.Saver would after saving it: like
+// TF's update_checkpoint_state, the entries of an existing state file are
+// kept and the target becomes the newest (model_checkpoint_path, last in
+// all_model_checkpoint_paths). An unreadable state file is replaced.
 Status StageCheckpointState(const std::string& target_prefix, StagedOutput* out);
+
+// The directories a run is about to create (the missing ancestors of each
+// output file's directory), recorded before anything is written. Unless
+// Keep() is called (after a successful commit), the destructor removes those
+// that are still empty, deepest first, so a failed run leaves no directory
+// it created. Declare it before the StagedOutput so it runs after the
+// temporary files are gone.
+class CreatedDirectories {
+ public:
+  explicit CreatedDirectories(const std::vector<std::string>& output_files);
+  ~CreatedDirectories();
+  CreatedDirectories(const CreatedDirectories&) = delete;
+  CreatedDirectories& operator=(const CreatedDirectories&) = delete;
+  void Keep() { keep_ = true; }
+
+ private:
+  std::vector<std::string> missing_;  // deepest first
+  bool keep_ = false;
+};
 
 }  // namespace surgeon
 

@@ -45,25 +45,21 @@ struct RunOptions {
   ProgressFn progress;
 };
 
-struct ActionResult {
-  const PlanAction* action = nullptr;  // Points into Surgery::plan.
-  uint32_t masked_crc32c = 0;
-};
-
 struct RunReport {
-  std::vector<ActionResult> results;  // In plan order.
   uint64_t copied_bytes = 0, generated_bytes = 0;
   size_t copied = 0, initialized = 0, cast = 0;
   double seconds = 0;
   std::vector<std::string> files;     // Written, in rename order.
-  std::vector<std::string> warnings;  // Including graph rewrite findings.
+  std::vector<std::string> warnings;  // Graph rewrite findings that need attention.
+  std::vector<std::string> notes;     // Routine rewrite details ("removed 3 node(s) ..."); -q hides them.
 };
 
 Result<RunReport> ExecuteSurgery(const Surgery& surgery, const RunOptions& options);
 
-// Every decision of the run: each target variable (source or initializer,
-// shape, dtype, trainable/frozen, bytes, crc) and each dropped source tensor
-// with the rule that dropped it.
+// Every decision of the run: the plan's JSON (plan_json.h; each target
+// variable with its source or initializer, shape, dtype, trainable/frozen,
+// bytes, and each dropped source tensor with its rule), plus "run" (counts,
+// bytes, seconds), "files" and every warning (planning and graph rewrite).
 std::string RunReportJson(const Surgery& surgery, const RunReport& report);
 
 }  // namespace surgeon

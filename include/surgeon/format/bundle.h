@@ -15,7 +15,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "surgeon/base/file.h"
@@ -47,17 +49,27 @@ class BundleReader : public CheckpointReader {
   const std::vector<TensorEntry>& entries() const override { return entries_; }
   Result<TensorData> Read(const TensorEntry& entry) const override;
   std::vector<std::pair<std::string, std::string>> Describe() const override;
+  std::optional<MappedRange> StoredRange(const TensorEntry& entry) const override;
 
   const BundleHeader& header() const { return header_; }
   const TableStats& index_stats() const { return index_stats_; }
   // Slice entries of partitioned tensors, keyed by their binary slice key.
   const std::vector<TensorEntry>& slice_entries() const { return slice_entries_; }
+  // The data entries of partitioned `entry`'s slices, in entry.slices order,
+  // once the slices are known to tile the tensor exactly and each data entry
+  // has the dtype and shape its slice needs (else DataLoss naming the tensor
+  // and slice). Read() of each returns that slice's bytes, crc-checked.
+  Result<std::vector<const TensorEntry*>> SliceParts(const TensorEntry& entry) const;
   const MappedFile& shard(int i) const { return *shards_[i]; }
   int num_shards() const { return static_cast<int>(shards_.size()); }
 
  private:
   BundleReader() = default;
   Status Load();
+  Status LoadHeader(const std::string& index_path, std::string_view value);
+  Status OpenShards(const std::string& index_path);
+  Status CheckEntry(const std::string& index_path, const TensorEntry& entry) const;
+  Status CheckNoOverlap(const std::string& index_path) const;
   Result<TensorData> ReadWhole(const TensorEntry& entry) const;
   Result<TensorData> ReadPartitioned(const TensorEntry& entry) const;
 
@@ -93,6 +105,12 @@ class BundleWriter : public TensorWriter {
   // tensor copied from a checkpoint): the crc is stored without a second pass.
   Status AddVerified(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
                      uint32_t masked_crc32c) override;
+  // Same, for a tensor copied file to file from a source mapping: stores
+  // `masked_crc32c` (the source's) and folds the bytes actually copied into
+  // `*crc` (see WritableFile::AppendMapped). The caller compares the two and
+  // fails the staged output on a mismatch.
+  Status AddMapped(const std::string& key, DataType dtype, const Shape& shape, const MappedRange& src,
+                   uint32_t masked_crc32c, uint32_t* crc);
   // Writes one slice of a partitioned tensor: a data entry under the binary
   // slice key and a slice record under `key` (full shape). Calls for the same
   // key must agree on dtype and full shape.

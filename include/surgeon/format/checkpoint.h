@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,13 @@ class CheckpointReader {
 
   // Format-specific facts for `inspect` (header fields, table stats, ...).
   virtual std::vector<std::pair<std::string, std::string>> Describe() const { return {}; }
+
+  // Where a tensor's bytes lie, unchanged and in one piece, in a source
+  // file: a whole V2 tensor. A copy can then move them file to file and
+  // check the stored checksum on the way (exec/copy.cc). nullopt when the
+  // reader assembles or decodes the bytes (V1, partitioned tensors); the
+  // range is not verified, Read() is what verifies.
+  virtual std::optional<MappedRange> StoredRange(const TensorEntry& entry) const { return std::nullopt; }
 
   // nullptr when there is no such key.
   const TensorEntry* Find(std::string_view key) const;

@@ -36,10 +36,17 @@ struct CheckpointLocation {
 
 Result<CheckpointLocation> ResolveCheckpoint(const std::string& path);
 
+// "" when `prefix` can name a checkpoint to write; otherwise why not, in
+// words for a message. A prefix ending in '/' (or whose last component is
+// "." or "..") names a directory: TensorFlow's writers would create hidden
+// files ".index", ".data-00000-of-00001" there and a `checkpoint` state
+// file naming nothing; surgeon refuses it and suggests "<dir>/model.ckpt-0".
+std::string TargetPrefixProblem(const std::string& prefix);
+
 // TF's file names.
 std::string IndexFilename(const std::string& prefix);                           // <prefix>.index
 std::string DataFilename(const std::string& prefix, int shard, int num_shards);  // <prefix>.data-00000-of-00001
-// Removes a trailing "-<digits or ?>-of-<digits>" (sharded V1) and appends ".meta".
+// "<prefix>.meta"; for a sharded V1 pattern or shard file, "<base>.meta".
 std::string MetaGraphFilename(const std::string& prefix);
 
 }  // namespace surgeon

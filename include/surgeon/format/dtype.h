@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace surgeon {
 
@@ -44,6 +45,9 @@ enum class DataType : int32_t {
   kFloat8E5m2fnuz = 28,
   kInt4 = 29,
   kUint4 = 30,
+  kInt2 = 31,
+  kUint2 = 32,
+  kFloat4E2m1fn = 33,
 };
 
 // "DT_FLOAT"; "DT_<number>" for values surgeon does not know.
@@ -52,10 +56,12 @@ std::string DataTypeName(DataType dt);
 std::optional<DataType> ParseDataType(std::string_view name);
 // The config spelling: "float32", "int64", ...; DataTypeName() for others.
 std::string DataTypeShortName(DataType dt);
+// Every known dtype's short name, in DataType order (for "did you mean").
+const std::vector<std::string>& DataTypeShortNames();
 
 // Bytes per element in a bundle's data file for fixed-size types
 // (memcpy-able: numbers, bool, half, bfloat16, complex, quantized, float8,
-// int4 stored one per byte); 0 for DT_STRING, DT_VARIANT, DT_RESOURCE and
+// and int4/uint4/int2/uint2/float4_e2m1fn stored one element per byte); 0 for DT_STRING, DT_VARIANT, DT_RESOURCE and
 // unknown values.
 int DataTypeSize(DataType dt);
 bool IsKnownDataType(int32_t value);

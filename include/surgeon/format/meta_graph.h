@@ -43,6 +43,12 @@ struct SaveSliceInfo {
   std::vector<int64_t> var_shape;
 };
 
+// True for the collections TF serializes as VariableDef protos in a
+// bytes_list: the keys python/ops/variables.py registers with
+// register_proto_function (global, trainable, local, model, moving-average
+// and metric variables, and the global step).
+bool IsVariableDefCollection(std::string_view key);
+
 // One variable node of the graph (op Variable, VariableV2 or VarHandleOp).
 struct GraphVariableInfo {
   std::string name;           // Node name; the checkpoint key for TF1 graphs.

@@ -49,7 +49,7 @@ struct TensorEntry {
   // the reader assembles the bytes. Single-file formats (HDF5, safetensors,
   // npz) set shard_id 0 and an offset that orders tensors as the file does
   // (the byte offset in safetensors, the position in the file's own order
-  // for HDF5 and npz), so SequentialOrder keeps that order.
+  // for HDF5 and npz), so SortForSequentialReads keeps that order.
   int32_t shard_id = 0;
   uint64_t offset = 0;
   uint64_t size = 0;    // Bytes in V2 data layout (for V1: as a V2 writer would store them, when known).

@@ -12,10 +12,8 @@
 // block CRCs were verified at open) and returns the masked crc32c a V2
 // writer would store.
 //
-// Sharded V1: tf.train.Saver(sharded=True, write_version=V1) writes one such
-// file per device, "<base>-00000-of-00002", "<base>-00001-of-00002"
-// (io_ops ShardedFilename), and names them together by the pattern
-// "<base>-?????-of-00002" (ShardedFilespec). TF's TensorSliceReader loads
+// Sharded V1: one such file per device, named as v1_shard_name.h describes.
+// TF's TensorSliceReader loads
 // every file's meta and registers each tensor's slices with the file that
 // stores them (RegisterTensorSlice): a tensor may appear in several files (a
 // partitioned variable whose parts lived on different devices) as long as
@@ -28,6 +26,7 @@
 #include <vector>
 
 #include "surgeon/format/checkpoint.h"
+#include "surgeon/format/v1_shard_name.h"  // V1ShardPattern, V1CheckpointFiles
 
 namespace surgeon {
 
@@ -39,19 +38,8 @@ namespace surgeon {
 // path() is `path` as given.
 Result<std::unique_ptr<CheckpointReader>> OpenV1Checkpoint(const std::string& path);
 
-// The pattern "<base>-?????-of-<NNNNN>" when `path` is spelled as the pattern
-// or as a shard file "<base>-<ddddd>-of-<NNNNN>" with ddddd < NNNNN (N kept as
-// written); "" for any other name. Looks at the name only, not the disk.
-std::string V1ShardPattern(const std::string& path);
-
-// The files of the V1 checkpoint at `path`: for a pattern or shard file name
-// (see V1ShardPattern) every shard 0..N-1 in order, each of which must exist
-// (NotFound naming the first missing one); any other path is one file and is
-// returned as is, unchecked.
-Result<std::vector<std::string>> V1CheckpointFiles(const std::string& path);
-
 // True when the first table record of an opened table file is a V1 meta
-// (SavedTensorSlices starts with field 1, byte 0x0a), per tf-formats.md §4.5.
+// (SavedTensorSlices starts with field 1, byte 0x0a), per docs/formats.md §4.4.
 bool LooksLikeV1Header(std::string_view header_value);
 
 }  // namespace surgeon

@@ -1,6 +1,6 @@
 // A fresh TF 1.x meta graph for an output checkpoint: the graph that
 // `tf.get_variable(...)` for every variable plus `tf.train.Saver()` would
-// build, then `export_meta_graph` would write (docs/tf-formats.md §6, §12).
+// build, then `export_meta_graph` would write (docs/formats.md §5).
 //
 // Per variable V (python/ops/variables.py RefVariable._init_from_args,
 // ops/variable_scope.py, ops/init_ops.py, ops/random_ops.py):

@@ -63,6 +63,9 @@ struct RewriteSpec {
 struct RewriteResult {
   tensorflow::MetaGraphDef meta_graph;
   std::vector<std::string> warnings;  // each names the node(s) concerned
+  // Routine consequences of the plan, e.g. "removed 3 node(s) that used
+  // dropped 'x' (...)": worth a line, not a warning.
+  std::vector<std::string> notes;
 };
 
 // InvalidArgument / NotFound (naming the variable or node) for: a rename or

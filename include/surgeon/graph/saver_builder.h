@@ -1,6 +1,6 @@
 // The non-sharded V2 tf.train.Saver subgraph, as TF 1.x's BulkSaverBuilder
 // builds it (python/training/saver.py _AddSaveOps/_AddRestoreOps,
-// saving/saveable_object_util.py; docs/tf-formats.md §6.3 and §12):
+// saving/saveable_object_util.py; docs/formats.md §5.2):
 //
 //   save/filename/input   Const "model"                   (kPlaceholderWithDefault form)
 //   save/filename         PlaceholderWithDefault           (kPlaceholderWithDefault form)

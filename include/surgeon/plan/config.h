@@ -22,8 +22,12 @@
 //   cast: [{match: "*", to: float16}]
 //   allow_shape_change: ["mycls/fc8/*"]
 //
-// Patterns: see pattern.h. keep/drop/rename/cast see source names (the key,
-// or the TF2 object name); freeze and allow_shape_change see target names.
+// Patterns: see pattern.h. Naming model: a source tensor answers to its
+// checkpoint key and, in a TF2 checkpoint, to its object path; both are
+// mapped through the rename rules. keep/drop/rename/cast see source names;
+// new, freeze, feeds_from and allow_shape_change see target names (either
+// mapped name). Every key is listed, with its meaning, in
+// config_reference.h, from which the parser takes its allowed keys.
 //
 // Rename rules are tried in order on the name the earlier rules produced:
 // the first rule that matches rewrites the name and the remaining rules see
@@ -39,6 +43,7 @@
 #define SURGEON_PLAN_CONFIG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -164,6 +169,12 @@ Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& di
 // name and sets *rules_applied to the indices of the rules that fired.
 std::string ApplyRenameRules(const std::vector<RenameRule>& rules, const std::string& name,
                              std::vector<size_t>* rules_applied);
+// The same, skipping rules that do not spell `bookkeeping_word` when it is
+// not empty (BookkeepingWord in planner.h): a root scope `{scope: "/"}` or a
+// regex without that word moves model variables, not global_step or the TF2
+// object graph.
+std::string ApplyRenameRules(const std::vector<RenameRule>& rules, const std::string& name,
+                             std::vector<size_t>* rules_applied, std::string_view bookkeeping_word);
 
 std::string_view GlobalStepModeName(GlobalStepMode mode);  // "keep", "drop", "reset", "default"
 std::string_view MetaGraphModeName(MetaGraphMode mode);    // "none", "fresh", "from_source"

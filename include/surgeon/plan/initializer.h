@@ -1,5 +1,5 @@
 // Initializers for new variables, with TensorFlow's semantics
-// (python/ops/init_ops.py, init_ops_v2.py; see docs/tf-formats.md §7).
+// (python/ops/init_ops.py, init_ops_v2.py; see docs/formats.md §6).
 //
 // InitializerSpec is what a config says. Resolve() checks that it fits the
 // variable (dtype, shape) and reduces it to one of five distributions, which
@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "surgeon/base/status.h"
@@ -46,6 +48,11 @@ enum class InitializerKind {
 // "variance_scaling", "orthogonal".
 std::optional<InitializerKind> ParseInitializerKind(std::string_view name);
 std::string_view InitializerKindName(InitializerKind kind);
+// Every kind's config name, in the enum's order.
+const std::vector<std::string>& InitializerKindNames();
+// The parameters a config may give beside `type` ("mean", "stddev"; none
+// for most kinds).
+const std::vector<std::string>& InitializerParams(InitializerKind kind);
 
 struct InitializerSpec {
   InitializerKind kind = InitializerKind::kZeros;
@@ -57,6 +64,16 @@ struct InitializerSpec {
   std::string distribution = "truncated_normal";  // truncated_normal | normal (alias) | untruncated_normal | uniform
   double gain = 1.0;                    // orthogonal
 };
+
+// Parameters by their config key (the keys InitializerParams lists): `mode`
+// and `distribution` are text, the others numbers. Setting a key of the
+// other kind, or an unknown key, does nothing.
+bool IsTextInitializerParam(std::string_view name);
+void SetInitializerParam(InitializerSpec* spec, std::string_view name, double value);
+void SetInitializerParam(InitializerSpec* spec, std::string_view name, const std::string& text);
+using InitializerParamValue = std::variant<double, std::string>;
+// The parameters of spec.kind with their values, for reports.
+std::vector<std::pair<std::string, InitializerParamValue>> InitializerParamValues(const InitializerSpec& spec);
 
 // What every initializer reduces to for a given shape.
 struct ResolvedInitializer {

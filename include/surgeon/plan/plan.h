@@ -39,7 +39,9 @@ struct PlanAction {
   bool trainable = true;
   bool frozen = false;       // Named by a `freeze` rule (implies !trainable).
   uint64_t bytes = 0;        // Bytes in the target's data file (for DT_STRING: the source's size).
-  std::string replaces;      // kInitialize: the source variable it takes the place of, if any.
+  std::string replaces;      // kInitialize: the source variable it takes the place of, if any,
+  DataType replaced_dtype = DataType::kFloat;  // and that variable's dtype
+  Shape replaced_shape;                        // and shape (they may differ only when allowed).
   // Human text: which config rule(s) decided this, with file:line:col.
   std::string rule;
 };

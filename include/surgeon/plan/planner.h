@@ -15,22 +15,27 @@
 //   - two sources for one target; a `new` name also produced by a carried
 //     variable, or given twice;
 //   - a `new` variable replacing a source variable that maps (through the
-//     rename rules, kept or not) to its name may change only the last
-//     dimension unless allow_shape_change names it;
-//   - a new kernel's input dimension (shape[-2]) must equal its producer's
-//     output dimension (shape[-1]); the producer comes from `feeds_from` or
-//     Inventory::feeds; a new bias must match its kernel's last dimension;
+//     rename rules, kept or not) to its name, or to its TF2 object path, may
+//     change only the output dimension and must keep the dtype, unless
+//     allow_shape_change names it; a `new` name equal to a carried
+//     variable's target name or object path is an error;
+//   - a new kernel's input dimension must equal its producer's output
+//     width; the producer comes from `feeds_from` or Inventory::feeds; a new
+//     bias must match its kernel's output dimension. Axes come from
+//     Inventory::layouts, else [..., in, out] is assumed (and said);
 //   - an initializer that does not fit its dtype/shape (ResolveInitializer);
 //   - a target prefix that is the source checkpoint.
 #ifndef SURGEON_PLAN_PLANNER_H_
 #define SURGEON_PLAN_PLANNER_H_
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "surgeon/base/status.h"
 #include "surgeon/format/tensor_entry.h"
+#include "surgeon/format/variable_layout.h"
 #include "surgeon/plan/config.h"
 #include "surgeon/plan/plan.h"
 
@@ -54,6 +59,11 @@ struct Inventory {
   // {"vgg_16/fc7/weights", "vgg_16/fc8/weights"} (fc7's output feeds fc8) and
   // {"vgg_16/fc8/weights", "vgg_16/fc8/biases"}.
   std::vector<std::pair<std::string, std::string>> feeds;
+  // Optional, from the source .meta (ComputeVariableLayouts), by checkpoint
+  // key: which axes of a variable are its inputs and outputs. A variable
+  // absent here is assumed to be [..., in, out] (Dense/Conv2D), and shape
+  // messages about it say so.
+  std::map<std::string, VariableLayout> layouts;
 };
 
 Result<Plan> BuildPlan(const PlanConfig& config, const Inventory& inventory);
@@ -68,6 +78,13 @@ bool IsOptimizerSlot(std::string_view name);
 
 // True for "global_step" or ".../global_step".
 bool IsGlobalStep(std::string_view name);
+
+// Checkpoint bookkeeping rather than model weights: the step counter, TF2's
+// object graph (_CHECKPOINTABLE_OBJECT_GRAPH) and save_counter. Returns the
+// word a rename rule must spell to move it ("global_step", ...), or "" for a
+// model variable. Root-scope and regex rules that do not spell it leave
+// bookkeeping where it is.
+std::string_view BookkeepingWord(std::string_view key);
 
 }  // namespace surgeon
 

@@ -1,0 +1,91 @@
+// PlanToJson and the schema it follows (plan_json.h, docs/plan.schema.json).
+#include "surgeon/plan/plan_json.h"
+
+#include <variant>
+
+namespace surgeon {
+
+nlohmann::json JsonSeed(uint64_t seed) {
+  constexpr uint64_t kMaxExact = uint64_t{1} << 53;
+  return seed <= kMaxExact ? nlohmann::json(seed) : nlohmann::json(std::to_string(seed));
+}
+
+namespace {
+
+// The initializer's type and its parameters, from the one parameter table
+// (InitializerParamValues).
+nlohmann::json InitializerToJson(const InitializerSpec& s) {
+  nlohmann::json init = {{"type", InitializerKindName(s.kind)}};
+  for (const auto& [name, value] : InitializerParamValues(s)) {
+    std::visit([&, &name = name](const auto& v) { init[name] = v; }, value);
+  }
+  return init;
+}
+
+}  // namespace
+
+nlohmann::json PlanActionToJson(const PlanAction& a) {
+  nlohmann::json j = {{"action", ActionKindName(a.kind)},
+                      {"target", a.target},
+                      {"dtype", DataTypeShortName(a.dtype)},
+                      {"shape", a.shape},
+                      {"trainable", a.trainable},
+                      {"frozen", a.frozen},
+                      {"bytes", a.bytes},
+                      {"rule", a.rule}};
+  if (a.kind == PlanAction::Kind::kCopy) {
+    j["source"] = a.source;
+    j["source_dtype"] = DataTypeShortName(a.source_dtype);
+    if (!a.source_object_name.empty()) j["source_object_name"] = a.source_object_name;
+    return j;
+  }
+  j["initializer"] = InitializerToJson(a.initializer);
+  j["seed"] = JsonSeed(a.seed);
+  if (!a.replaces.empty()) {
+    j["replaces"] = {{"source", a.replaces},
+                     {"dtype", DataTypeShortName(a.replaced_dtype)},
+                     {"shape", a.replaced_shape}};
+  }
+  return j;
+}
+
+nlohmann::json PlanToJson(const Plan& plan) {
+  using nlohmann::json;
+  json actions = json::array();
+  uint64_t copied = 0, initialized = 0, frozen = 0, bytes = 0;
+  for (const PlanAction& a : plan.actions) {
+    (a.kind == PlanAction::Kind::kCopy ? copied : initialized)++;
+    frozen += a.frozen;
+    bytes += a.bytes;
+    actions.push_back(PlanActionToJson(a));
+  }
+  json dropped = json::array();
+  for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
+  return {{"config", plan.config_path},
+          {"source", {{"checkpoint", plan.source_checkpoint}, {"meta_graph", plan.source_meta_graph}}},
+          {"target",
+           {{"checkpoint", plan.target_prefix},
+            {"format", OutputFormatName(plan.target_format)},
+            {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
+          {"seed", JsonSeed(plan.seed)},
+          {"actions", actions},
+          {"dropped", dropped},
+          {"frozen", plan.FrozenNames()},
+          {"warnings", plan.warnings},
+          {"totals",
+           {{"variables", plan.actions.size()},
+            {"copied", copied},
+            {"initialized", initialized},
+            {"frozen", frozen},
+            {"dropped", plan.dropped.size()},
+            {"bytes", bytes}}}};
+}
+
+std::string_view PlanJsonSchema() {
+  static const char kSchema[] =
+#include "plan_schema.inc"
+      ;
+  return kSchema;
+}
+
+}  // namespace surgeon

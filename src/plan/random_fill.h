@@ -1,0 +1,26 @@
+// Private to the plan layer: filling a tensor with samples of a uniform,
+// normal or truncated normal distribution, split over threads, rounded once
+// from double to the output float type.
+#ifndef SURGEON_PLAN_RANDOM_FILL_H_
+#define SURGEON_PLAN_RANDOM_FILL_H_
+
+#include <cstdint>
+
+#include "surgeon/base/numeric_cast.h"
+#include "surgeon/plan/initializer.h"
+
+namespace surgeon {
+
+struct BadValue {
+  int64_t index = -1;  // first element that is not finite in the output dtype
+  double value = 0;    // its value before rounding
+};
+
+// Fills the n elements at `out` (n * FloatFormatSize(format) bytes) from the
+// stream `key`. REQUIRES: r.distribution is kUniform, kNormal or
+// kTruncatedNormal.
+BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out);
+
+}  // namespace surgeon
+
+#endif  // SURGEON_PLAN_RANDOM_FILL_H_

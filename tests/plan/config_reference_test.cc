@@ -1,0 +1,55 @@
+// The README's config reference is the parser's own (config_reference.h):
+// the section between the markers must equal ConfigReferenceMarkdown(), and
+// every documented key must be one the parser accepts (and vice versa).
+#include "surgeon/plan/config_reference.h"
+
+#include "surgeon/plan/config.h"
+#include "surgeon/plan/initializer.h"
+#include "testing.h"
+
+namespace surgeon {
+
+TEST_CASE("README config reference == ConfigReferenceMarkdown()", "[plan][config][docs][issue13]") {
+  const std::string readme = testing::ReadFile(std::string(SURGEON_SOURCE_DIR) + "/README.md");
+  const std::string begin = "<!-- config-reference:begin (generated: ConfigReferenceMarkdown) -->\n";
+  const std::string end = "<!-- config-reference:end -->";
+  const size_t b = readme.find(begin), e = readme.find(end);
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  const std::string section = readme.substr(b + begin.size(), e - b - begin.size());
+  if (section != ConfigReferenceMarkdown()) {
+    std::string fresh = testing::SurgeonBinary();
+    fresh = fresh.substr(0, fresh.rfind('/') + 1) + "config-reference.md";
+    testing::WriteFile(fresh, ConfigReferenceMarkdown());
+    FAIL("README.md's config reference is stale; paste " << fresh << " between the markers");
+  }
+}
+
+TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][config][docs][issue13]") {
+  const std::string head = "source: {checkpoint: s, meta_graph: s.meta}\ntarget: {checkpoint: t, format: tf_checkpoint, meta_graph: true}\n";
+  const std::string all = head +
+                          "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"
+                          "rename: [{from: a, to: b}, {regex: a, to: b}, {scope: a, to: b}]\n"
+                          "new: [{name: n, shape: [2], dtype: float32, initializer: zeros, feeds_from: a, trainable: true}]\n"
+                          "freeze: [n]\ncast: [{match: a, to: float16}]\nallow_shape_change: [n]\n";
+  auto config = ParseConfig(all, "t.yaml", "/w");
+  INFO((config.ok() ? "" : config.status().message()));
+  REQUIRE(config.ok());
+  size_t used = 0;
+  for (const ConfigKeyDoc& d : ConfigKeyReference()) {
+    INFO(d.map << "." << d.key);
+    CHECK(all.find(d.key + ":") != std::string::npos);
+    ++used;
+  }
+  CHECK(used == ConfigKeyReference().size());
+  for (const InitializerDoc& d : InitializerReference()) {
+    std::string init = "{type: " + std::string(InitializerKindName(d.kind));
+    for (const auto& p : InitializerParams(d.kind)) init += ", " + p + ": " + (p == "mode" ? "fan_in" : p == "distribution" ? "uniform" : "1");
+    init += "}";
+    INFO(init);
+    CHECK(ParseConfig(head + "new: [{name: n, shape: [2, 2], initializer: " + init + "}]\n", "t.yaml", "/w").ok());
+  }
+  CHECK_FALSE(ParseConfig(head + "allow_dtype_change: [n]\n", "t.yaml", "/w").ok());
+}
+
+}  // namespace surgeon

@@ -7,7 +7,7 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
 #
-# Targets: table bundle v1 meta_graph config. A crash, leak or sanitizer
+# Targets: table bundle v1 meta_graph config safetensors. A crash, leak or sanitizer
 # report stops that target and leaves the input in build-fuzz/artifacts/;
 # copy it into tests/fuzz/regressions/<target>/ once fixed. Exit status is
 # non-zero when any target failed.
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-60}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(table bundle v1 meta_graph config)
+[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(table bundle v1 meta_graph config safetensors)
 BUILD=${BUILD:-build-fuzz}
 CORPUS=${SURGEON_CORPUS:-../shared/tf-corpus}
 
@@ -38,7 +38,7 @@ seed() {  # seed TARGET MAXLEN FILE...
     cp "$f" "$d/$(echo "$f" | sha1sum | cut -c1-16)"
   done
 }
-declare -A MAXLEN=([table]=65536 [bundle]=16384 [v1]=65536 [meta_graph]=32768 [config]=4096)
+declare -A MAXLEN=([table]=65536 [bundle]=16384 [v1]=65536 [meta_graph]=32768 [config]=4096 [safetensors]=8192)
 rm -rf "$BUILD/seeds"
 if [[ -d $CORPUS ]]; then
   v1files=()
@@ -53,6 +53,16 @@ else
   echo "NOTE: $CORPUS not found: fuzzing from the regression inputs and configs only"
 fi
 seed config ${MAXLEN[config]} configs/*.yaml examples/*.yaml
+# safetensors: small files written by surgeon's own writer (no repo fixtures).
+if [[ " ${TARGETS[*]} " == *" safetensors "* && -x build/surgeon && -d $CORPUS ]]; then
+  mkdir -p "$BUILD/seeds/safetensors-src"
+  for idx in "$CORPUS"/*/*.index; do
+    out="$BUILD/seeds/safetensors-src/$(echo "$idx" | sha1sum | cut -c1-16).safetensors"
+    build/surgeon convert "${idx%.index}" "$out" --force >/dev/null 2>&1 || true
+  done
+  seed safetensors ${MAXLEN[safetensors]} "$BUILD"/seeds/safetensors-src/*.safetensors
+  rm -rf "$BUILD/seeds/safetensors-src"
+fi
 for t in "${TARGETS[@]}"; do
   seed "$t" ${MAXLEN[$t]} tests/fuzz/regressions/"$t"/*
   mkdir -p "$BUILD/seeds/$t" "$BUILD/work/$t" "$BUILD/artifacts/$t"

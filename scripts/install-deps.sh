@@ -9,6 +9,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libeigen3-dev catch2
   libisal-dev libcli11-dev nlohmann-json3-dev libsnappy-dev
+  libhdf5-dev libzip-dev
   python3 python3-venv python3-dev
 )
 if [[ "${SURGEON_WITH_CLANG:-0}" == 1 ]]; then

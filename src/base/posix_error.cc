@@ -6,7 +6,8 @@
 namespace surgeon {
 
 Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
-  std::string msg = path + ": " + std::string(what) + ": " + std::strerror(err);
+  std::string msg = path;
+  msg.append(": ").append(what).append(": ").append(std::strerror(err));
   if (err == ENOENT) return Status::NotFound(std::move(msg));
   return Status::IoError(std::move(msg));
 }

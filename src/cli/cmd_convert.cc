@@ -1,4 +1,5 @@
-// surgeon convert SRC DST_PREFIX: any readable checkpoint -> fresh V2.
+// surgeon convert SRC DST [--format F]: any readable source -> a fresh V2
+// checkpoint, or one safetensors / npz / Keras HDF5 file.
 #include <cstdio>
 
 #include "cli/command.h"
@@ -7,25 +8,41 @@
 namespace surgeon::cli {
 
 void RegisterConvert(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("convert", "Rewrite a checkpoint (V1, sharded, TF2, SavedModel) as a single-shard V2 checkpoint");
+  auto* cmd = app.add_subcommand(
+      "convert", "Rewrite a checkpoint or weight file as a single-shard V2 checkpoint, safetensors, npz or Keras HDF5");
   struct Args {
-    std::string src, dst;
+    std::string src, dst, format;
     OutputOptions options;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("SRC", args->src, "source checkpoint: prefix, .index, V1 file or quoted shard pattern, or directory")->required();
-  cmd->add_option("DST_PREFIX", args->dst, "target prefix, e.g. out/model.ckpt-0")->required();
-  cmd->add_flag("--force", args->options.force, "replace an existing checkpoint at DST_PREFIX");
+  cmd->add_option("SRC", args->src,
+                  "source: checkpoint prefix, .index, V1 file or quoted shard pattern, directory, .h5, .safetensors, .npz")
+      ->required();
+  cmd->add_option("DST", args->dst, "target: a checkpoint prefix (out/model.ckpt-0) or the output file")->required();
+  cmd->add_option("--format", args->format,
+                  "tf_checkpoint | safetensors | npz | keras_h5 (default: from DST's extension "
+                  ".safetensors/.npz/.h5, else tf_checkpoint)");
+  cmd->add_flag("--force", args->options.force, "replace an existing checkpoint or file at DST");
   cmd->add_flag("--fsync", args->options.sync, "fsync the output before renaming it into place");
   cmd->callback([args, exit_code] {
-    auto result = ConvertCheckpoint(args->src, args->dst, args->options, TerminalProgress("convert"));
+    OutputFormat format = OutputFormatForPath(args->dst);
+    if (!args->format.empty()) {
+      auto f = ParseOutputFormat(args->format);
+      if (!f) {
+        *exit_code = ReportError(Status::InvalidArgument("--format '" + args->format + "': expected one of " +
+                                                         OutputFormatChoices()));
+        return;
+      }
+      format = *f;
+    }
+    auto result = ConvertCheckpoint(args->src, args->dst, format, args->options, TerminalProgress("convert"));
     if (!result.ok()) {
       *exit_code = ReportError(result.status());
       return;
     }
     for (const auto& w : result->warnings) Warn(w);
-    std::printf("wrote %s: %zu tensors, %s\n", result->target_prefix.c_str(), result->tensors,
-                HumanBytes(result->bytes).c_str());
+    std::printf("wrote %s (%s): %zu tensors, %s\n", result->target_prefix.c_str(),
+                std::string(OutputFormatName(result->format)).c_str(), result->tensors, HumanBytes(result->bytes).c_str());
   });
 }
 

@@ -39,7 +39,7 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
       std::printf("%s", FormatPlanTable(surgery->plan, options).c_str());
     }
     for (const auto& w : surgery->warnings) Warn(w);
-    if (std::string note = ExistingTargetNote(surgery->plan.target_prefix); !note.empty()) Warn(note);
+    if (std::string note = ExistingTargetNote(surgery->plan.target_prefix, surgery->plan.target_format); !note.empty()) Warn(note);
   });
 }
 

@@ -1,17 +1,20 @@
 #include "surgeon/exec/convert.h"
 
+#include <set>
+
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 
 namespace surgeon {
 namespace {
 
-// What to copy, in the source's data order. A partitioned tensor of a V2
-// bundle is copied slice by slice, each slice where its bytes lie, the way
-// TF's BundleWriter::AddSlice wrote it: a single-shard source then comes out
-// byte for byte. V1 partitions are assembled into whole tensors.
-Result<std::vector<CopyItem>> ConvertItems(const CheckpointReader& reader) {
-  const auto* bundle = dynamic_cast<const BundleReader*>(&reader);
+// What to copy, in the source's data order. For a V2 output, a partitioned
+// tensor of a V2 bundle is copied slice by slice, each slice where its bytes
+// lie, the way TF's BundleWriter::AddSlice wrote it: a single-shard source
+// then comes out byte for byte. V1 partitions, and every partitioned tensor
+// written to another format, are assembled into whole tensors.
+Result<std::vector<CopyItem>> ConvertItems(const CheckpointReader& reader, bool keep_slices) {
+  const auto* bundle = keep_slices ? dynamic_cast<const BundleReader*>(&reader) : nullptr;
   std::vector<CopyItem> items;
   for (const TensorEntry& e : reader.entries()) {
     if (bundle == nullptr || e.slices.empty()) {
@@ -31,25 +34,42 @@ Result<std::vector<CopyItem>> ConvertItems(const CheckpointReader& reader) {
   return items;
 }
 
+// The tensors the writer will be given, in Add order: one per key (the
+// slices of a partitioned tensor make one full tensor).
+std::vector<TensorSpec> WriterSpecs(const std::vector<CopyItem>& items) {
+  std::vector<TensorSpec> specs;
+  std::set<std::string> seen;
+  for (const CopyItem& item : items) {
+    if (!seen.insert(item.target_key).second) continue;
+    const TensorEntry& full = item.partitioned != nullptr ? *item.partitioned : *item.source;
+    specs.push_back({item.target_key, full.dtype, full.shape});
+  }
+  return specs;
+}
+
 }  // namespace
 
 Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::string& target_prefix,
-                                        const OutputOptions& options, const ProgressFn& progress) {
+                                        OutputFormat format, const OutputOptions& options,
+                                        const ProgressFn& progress) {
   SURGEON_ASSIGN_OR_RETURN(CheckpointLocation loc, ResolveCheckpoint(source));
   SURGEON_ASSIGN_OR_RETURN(auto reader, OpenCheckpoint(loc.prefix));
   ConvertResult result;
+  result.format = format;
   if (!loc.note.empty()) result.warnings.push_back(loc.note);
+  const bool checkpoint = format == OutputFormat::kTfCheckpoint;
   CreatedDirectories created({target_prefix});  // Before `out`: see output.h.
   StagedOutput out;
-  SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(loc), target_prefix, options, &out));
-  SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, target_prefix));
-  SURGEON_ASSIGN_OR_RETURN(std::vector<CopyItem> items, ConvertItems(*reader));
+  SURGEON_RETURN_IF_ERROR(checkpoint ? PrepareTarget(SourceFiles(loc), target_prefix, options, &out)
+                                     : PrepareFileTarget(SourceFiles(loc), target_prefix, options, &out));
+  SURGEON_ASSIGN_OR_RETURN(std::vector<CopyItem> items, ConvertItems(*reader, checkpoint));
+  SURGEON_ASSIGN_OR_RETURN(auto writer, CreateTensorWriter(format, &out, target_prefix, WriterSpecs(items)));
   uint64_t bytes_total = 0;
   for (const CopyItem& item : items) bytes_total += item.source->size;
   ProgressMeter meter(items.size(), bytes_total, progress);
   SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), &meter).status());
   SURGEON_RETURN_IF_ERROR(writer->Finish());
-  SURGEON_RETURN_IF_ERROR(StageCheckpointState(target_prefix, &out));
+  if (checkpoint) SURGEON_RETURN_IF_ERROR(StageCheckpointState(target_prefix, &out));
   result.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.sync));
   created.Keep();

@@ -32,7 +32,7 @@ Status CopyMapped(const CheckpointReader& reader, const TensorEntry& e, const Ma
 
 // A tensor whose float type changes: read (verified), convert, write with a
 // fresh checksum. Returns the bytes written.
-Result<uint64_t> CastTensor(const CheckpointReader& reader, const CopyItem& item, BundleWriter* writer) {
+Result<uint64_t> CastTensor(const CheckpointReader& reader, const CopyItem& item, TensorWriter* writer) {
   const TensorEntry& e = *item.source;
   SURGEON_ASSIGN_OR_RETURN(TensorData data, reader.Read(e));
   SURGEON_ASSIGN_OR_RETURN(auto cast, CastTensorBytes(data.bytes(), e.dtype, item.dtype, e.key));
@@ -41,8 +41,13 @@ Result<uint64_t> CastTensor(const CheckpointReader& reader, const CopyItem& item
 }
 
 // One slice of a partitioned tensor, copied as a slice: its data entry is
-// read (crc-checked) and added under the full tensor's key.
-Status CopySlice(const CheckpointReader& reader, const CopyItem& item, BundleWriter* writer) {
+// read (crc-checked) and added under the full tensor's key. Only a V2
+// bundle stores slices; the callers give other formats whole tensors.
+Status CopySlice(const CheckpointReader& reader, const CopyItem& item, TensorWriter* out) {
+  auto* writer = dynamic_cast<BundleWriter*>(out);
+  if (writer == nullptr) {
+    return Status::Internal("slice of '" + item.target_key + "' given to a writer that cannot store slices");
+  }
   SURGEON_ASSIGN_OR_RETURN(TensorData data, reader.Read(*item.source));
   const TensorEntry& full = *item.partitioned;
   return writer->AddSlice(item.target_key, full.dtype, full.shape, item.slice, data.bytes());
@@ -64,10 +69,14 @@ void ProgressMeter::Advance(uint64_t bytes) {
 CopyItem SameCopy(const TensorEntry& source) { return CopyItem{&source, source.key, source.dtype, source.shape}; }
 
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& e, const std::string& key, DataType dtype,
-                  const Shape& shape, BundleWriter* writer) {
+                  const Shape& shape, TensorWriter* writer) {
   const std::optional<MappedRange> range = reader.StoredRange(e);
-  if (range && e.size >= kStreamBytes && DataTypeSize(e.dtype) > 0) {
-    return CopyMapped(reader, e, *range, key, dtype, shape, writer);
+  // Only a V2 bundle writer appends exactly the tensor's bytes (other
+  // formats add headers or hand the bytes to a library), so only it can copy
+  // file to file and verify on the way.
+  auto* bundle = dynamic_cast<BundleWriter*>(writer);
+  if (bundle != nullptr && range && e.size >= kStreamBytes && DataTypeSize(e.dtype) > 0) {
+    return CopyMapped(reader, e, *range, key, dtype, shape, bundle);
   }
   SURGEON_ASSIGN_OR_RETURN(TensorData data, reader.Read(e));
   SURGEON_RETURN_IF_ERROR(writer->AddVerified(key, dtype, shape, data.bytes(), data.masked_crc32c));
@@ -87,7 +96,7 @@ void SortForSequentialReads(std::vector<CopyItem>* items) {
                    [](const CopyItem& a, const CopyItem& b) { return ReadsBefore(*a.source, *b.source); });
 }
 
-Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
+Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, TensorWriter* writer,
                                ProgressMeter* progress) {
   CopyTotals totals;
   for (const CopyItem& item : items) {

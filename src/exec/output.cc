@@ -137,7 +137,42 @@ Status PrepareTarget(const std::vector<std::string>& source_files, const std::st
   return Status::OK();
 }
 
-std::string ExistingTargetNote(const std::string& target_prefix) {
+Status PrepareFileTarget(const std::vector<std::string>& source_files, const std::string& path,
+                         const OutputOptions& options, StagedOutput* out) {
+  if (path.empty()) return Status::InvalidArgument("target file name is empty");
+  if (path.back() == '/') {
+    return Status::InvalidArgument("'" + path + "' names a directory, not a file; name the file inside it, e.g. '" +
+                                   JoinPath(path, "model.safetensors") + "'");
+  }
+  if (IsDirectory(path)) {
+    return Status::InvalidArgument(path + ": target is a directory; give a file name such as " +
+                                   JoinPath(path, "model.safetensors"));
+  }
+  std::set<std::string> sources;
+  for (const auto& f : source_files) sources.insert(CanonicalPath(f));
+  for (const std::string& t : {path, path + ".frozen.txt"}) {
+    if (sources.count(CanonicalPath(t))) {
+      return Status::FailedPrecondition(path + ": target would overwrite the source's file " + t +
+                                        "; write to another file (the source is never modified)");
+    }
+  }
+  if (FileExists(path) && !options.force) {
+    return Status::AlreadyExists(path + ": the file already exists; pass --force to replace it");
+  }
+  const std::string base = Basename(path);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(Dirname(path), ec)) {
+    const std::string final_name = StagedOutput::FinalNameOfTemp(e.path().filename().string());
+    if (final_name == base || final_name == base + ".frozen.txt") out->RemoveBeforeCommit(e.path().string());
+  }
+  return Status::OK();
+}
+
+std::string ExistingTargetNote(const std::string& target_prefix, OutputFormat format) {
+  if (format != OutputFormat::kTfCheckpoint) {
+    if (!FileExists(target_prefix)) return "";
+    return target_prefix + ": the file already exists; `surgeon run` will refuse it unless given --force";
+  }
   auto existing = ExistingCheckpointFiles(target_prefix);
   if (existing.empty()) return "";
   return target_prefix + ": a checkpoint already exists there (" + existing.front() +

@@ -118,28 +118,47 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   return spec;
 }
 
-// Copies first, in source data order (sequential reads), then new tensors.
-Status WriteTensors(const Surgery& s, BundleWriter* writer, const ProgressFn& progress_fn, RunReport* report) {
+// What a run writes, in write order: copies first, in source data order
+// (sequential reads), then new tensors.
+struct TensorOrder {
   std::vector<CopyItem> copies;
   std::vector<const PlanAction*> inits;
   uint64_t bytes_total = 0;
+
+  // The writer's view of the same order (safetensors lays out its header
+  // from it before the first tensor).
+  std::vector<TensorSpec> Specs() const {
+    std::vector<TensorSpec> specs;
+    for (const CopyItem& c : copies) specs.push_back({c.target_key, c.dtype, c.shape});
+    for (const PlanAction* a : inits) specs.push_back({a->target, a->dtype, a->shape});
+    return specs;
+  }
+};
+
+Result<TensorOrder> OrderTensors(const Surgery& s) {
+  TensorOrder order;
   for (const PlanAction& a : s.plan.actions) {
-    bytes_total += a.bytes;
+    order.bytes_total += a.bytes;
     if (a.kind != PlanAction::Kind::kCopy) {
-      inits.push_back(&a);
+      order.inits.push_back(&a);
       continue;
     }
     const TensorEntry* e = s.reader->Find(a.source);
     if (e == nullptr) return Status::Internal("planned source tensor '" + a.source + "' is not in the checkpoint");
-    copies.push_back(CopyItem{e, a.target, a.dtype, a.shape});
+    order.copies.push_back(CopyItem{e, a.target, a.dtype, a.shape});
   }
-  SortForSequentialReads(&copies);
-  ProgressMeter progress(s.plan.actions.size(), bytes_total, progress_fn);
-  SURGEON_ASSIGN_OR_RETURN(CopyTotals copied, CopyTensors(*s.reader, copies, writer, &progress));
+  SortForSequentialReads(&order.copies);
+  return order;
+}
+
+Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* writer, const ProgressFn& progress_fn,
+                    RunReport* report) {
+  ProgressMeter progress(s.plan.actions.size(), order.bytes_total, progress_fn);
+  SURGEON_ASSIGN_OR_RETURN(CopyTotals copied, CopyTensors(*s.reader, order.copies, writer, &progress));
   report->copied = copied.copied;
   report->cast = copied.cast;
   report->copied_bytes = copied.bytes;
-  for (const PlanAction* a : inits) {
+  for (const PlanAction* a : order.inits) {
     SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
     SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
     report->generated_bytes += values.size();
@@ -231,14 +250,18 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   RunReport report;
   CreatedDirectories created({plan.target_prefix, options.report_path});  // Before `out`: see output.h.
   StagedOutput out;
-  SURGEON_RETURN_IF_ERROR(PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
+  const bool checkpoint = plan.target_format == OutputFormat::kTfCheckpoint;
+  SURGEON_RETURN_IF_ERROR(checkpoint ? PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out)
+                                     : PrepareFileTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
 
   // Build everything derived from metadata before touching tensor bytes, so
   // a graph problem fails fast.
   SURGEON_ASSIGN_OR_RETURN(std::optional<tensorflow::MetaGraphDef> target_graph, TargetGraph(s, &report));
 
-  SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, plan.target_prefix));
-  SURGEON_RETURN_IF_ERROR(WriteTensors(s, writer.get(), options.progress, &report));
+  SURGEON_ASSIGN_OR_RETURN(TensorOrder order, OrderTensors(s));
+  SURGEON_ASSIGN_OR_RETURN(auto writer,
+                           CreateTensorWriter(plan.target_format, &out, plan.target_prefix, order.Specs()));
+  SURGEON_RETURN_IF_ERROR(WriteTensors(s, order, writer.get(), options.progress, &report));
   SURGEON_RETURN_IF_ERROR(writer->Finish());
 
   if (target_graph) {
@@ -255,10 +278,10 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   if (!options.report_path.empty()) {
     SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out.Add(options.report_path));
     report.files = out.final_paths();
-    report.files.push_back(JoinPath(Dirname(plan.target_prefix), "checkpoint"));
+    if (checkpoint) report.files.push_back(JoinPath(Dirname(plan.target_prefix), "checkpoint"));
     SURGEON_RETURN_IF_ERROR(f->Append(RunReportJson(s, report)));
   }
-  SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
+  if (checkpoint) SURGEON_RETURN_IF_ERROR(StageCheckpointState(plan.target_prefix, &out));
   report.files = out.final_paths();
   SURGEON_RETURN_IF_ERROR(out.Commit(options.output.sync));
   created.Keep();

@@ -4,11 +4,23 @@
 
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/keras_h5.h"
+#include "surgeon/format/npz.h"
+#include "surgeon/format/safetensors.h"
 #include "surgeon/format/v1_reader.h"
 
 namespace surgeon {
 
-std::string_view CheckpointFormatName(CheckpointFormat f) { return f == CheckpointFormat::kV2 ? "v2" : "v1"; }
+std::string_view CheckpointFormatName(CheckpointFormat f) {
+  switch (f) {
+    case CheckpointFormat::kV2: return "v2";
+    case CheckpointFormat::kV1: return "v1";
+    case CheckpointFormat::kKerasH5: return "keras_h5";
+    case CheckpointFormat::kSafetensors: return "safetensors";
+    case CheckpointFormat::kNpz: return "npz";
+  }
+  return "?";
+}
 
 const TensorEntry* CheckpointReader::Find(std::string_view key) const {
   const auto& all = entries();
@@ -20,7 +32,13 @@ const TensorEntry* CheckpointReader::Find(std::string_view key) const {
 
 Result<std::unique_ptr<CheckpointReader>> OpenCheckpoint(const std::string& path) {
   SURGEON_ASSIGN_OR_RETURN(CheckpointLocation loc, ResolveCheckpoint(path));
-  if (loc.format == CheckpointFormat::kV1) return OpenV1Checkpoint(loc.prefix);
+  switch (loc.format) {
+    case CheckpointFormat::kV1: return OpenV1Checkpoint(loc.prefix);
+    case CheckpointFormat::kKerasH5: return OpenKerasH5(loc.prefix);
+    case CheckpointFormat::kSafetensors: return OpenSafetensors(loc.prefix);
+    case CheckpointFormat::kNpz: return OpenNpz(loc.prefix);
+    case CheckpointFormat::kV2: break;
+  }
   SURGEON_ASSIGN_OR_RETURN(auto reader, BundleReader::Open(loc.prefix));
   return std::unique_ptr<CheckpointReader>(std::move(reader));
 }

@@ -73,6 +73,37 @@ Result<std::string> ShardedV1AtBase(const std::string& base) {
   return Status::InvalidArgument(base + ": several sharded V1 checkpoints have this base name; name one:" + list);
 }
 
+// What a single file holds, by its first bytes: HDF5's signature (at 0 or a
+// power-of-two user-block offset), a zip's local or end header (.npz), a
+// safetensors header size followed by '{'; anything else is taken as a V1
+// table (whose magic number is at its end).
+CheckpointFormat SniffFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return CheckpointFormat::kV1;
+  auto read_at = [&](long offset, size_t n) {
+    std::string buf(n, '\0');
+    if (std::fseek(f, offset, SEEK_SET) != 0) return std::string();
+    buf.resize(std::fread(buf.data(), 1, n, f));
+    return buf;
+  };
+  const std::string head = read_at(0, 9);
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  CheckpointFormat format = CheckpointFormat::kV1;
+  static const std::string kHdf5("\x89HDF\r\n\x1a\n", 8);
+  for (long offset : {0L, 512L, 1024L, 2048L}) {
+    if (read_at(offset, 8) == kHdf5) format = CheckpointFormat::kKerasH5;
+  }
+  if (head.rfind("PK\x03\x04", 0) == 0 || head.rfind("PK\x05\x06", 0) == 0) format = CheckpointFormat::kNpz;
+  if (head.size() == 9 && head[8] == '{') {
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(head[i]);
+    if (size >= 9 && n <= static_cast<uint64_t>(size) - 8) format = CheckpointFormat::kSafetensors;
+  }
+  std::fclose(f);
+  return format;
+}
+
 // A file that is an SSTable (ends in the table magic) and not part of a V2
 // checkpoint or a state file: a V1 checkpoint's only file.
 bool IsLoneTableFile(const fs::path& path) {
@@ -109,7 +140,14 @@ Result<CheckpointLocation> ResolvePrefix(const std::string& p) {
   if (FileExists(IndexFilename(p))) return LocationAt(CheckpointFormat::kV2, p);
   // Sharded V1 spelled as its pattern or as one of its files.
   if (std::string pattern = V1ShardPattern(p); !pattern.empty()) return ShardedV1At(pattern);
-  if (FileExists(p)) return LocationAt(CheckpointFormat::kV1, p);
+  if (FileExists(p)) {
+    const CheckpointFormat format = SniffFile(p);
+    if (format == CheckpointFormat::kV1) return LocationAt(format, p);
+    CheckpointLocation loc;  // Weight files: no meta graph.
+    loc.format = format;
+    loc.prefix = p;
+    return loc;
+  }
   // Sharded V1 named by its base, as "<base>.meta" and the user see it.
   SURGEON_ASSIGN_OR_RETURN(std::string pattern, ShardedV1AtBase(p));
   if (!pattern.empty()) return ShardedV1At(pattern);

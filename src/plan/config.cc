@@ -47,15 +47,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string>& InitializerNames() {
-  static const auto* v = [] {
-    auto* names = new std::vector<std::string>;
-    for (const InitializerDoc& d : InitializerReference()) names->emplace_back(InitializerKindName(d.kind));
-    return names;
-  }();
-  return *v;
-}
-
 std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -201,6 +192,8 @@ class ConfigParser {
 
   Status ParseSource(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
   Status ParseTarget(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
+  Status CheckTargetFormat(const YAML::Node& node, const std::string& path, std::optional<OutputFormat> format,
+                           std::optional<YAML::Node> meta_node, PlanConfig* c) const;
   Result<RenameRule> ParseRename(const YAML::Node& node, const std::string& path) const;
   Result<NewVariableConfig> ParseNew(const YAML::Node& node, const std::string& path) const;
   Result<InitializerSpec> ParseInitializer(const YAML::Node& node, const std::string& path) const;
@@ -315,8 +308,10 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
     SURGEON_ASSIGN_OR_RETURN(std::string p, String(node, path));
     SURGEON_RETURN_IF_ERROR(TargetPrefixAt(node, path, p));
     c->target_checkpoint = ResolvePath(p);
-    return Status::OK();
+    return CheckTargetFormat(node, path, std::nullopt, std::nullopt, c);
   }
+  std::optional<OutputFormat> format;
+  std::optional<YAML::Node> meta_node;
   SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("target"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
     if (key == "checkpoint") {
@@ -325,6 +320,13 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
       c->target_checkpoint = ResolvePath(p);
       return Status::OK();
     }
+    if (key == "format") {
+      SURGEON_ASSIGN_OR_RETURN(std::string f, String(v, kp));
+      format = ParseOutputFormat(f);
+      if (!format) return Error(v, kp, "expected one of " + OutputFormatChoices() + ", got '" + f + "'");
+      return Status::OK();
+    }
+    meta_node = v;
     if (v.IsMap()) {
       SURGEON_RETURN_IF_ERROR(ForEachKey(v, kp, {"from"}, [&](const std::string&, const YAML::Node& f,
                                                               const std::string& fp) -> Status {
@@ -342,7 +344,24 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
     c->target_meta_graph = b ? MetaGraphMode::kFresh : MetaGraphMode::kNone;
     return Status::OK();
   }));
-  return RequireKeys(node, path, {"checkpoint"});
+  SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"checkpoint"}));
+  return CheckTargetFormat(node, path, format, meta_node, c);
+}
+
+// Sets target_format (given, or from the extension); a weight-file target
+// has no graph: meta_graph must be absent or false.
+Status ConfigParser::CheckTargetFormat(const YAML::Node& node, const std::string& path,
+                                       std::optional<OutputFormat> format, std::optional<YAML::Node> meta_node,
+                                       PlanConfig* c) const {
+  c->target_format = format.value_or(OutputFormatForPath(c->target_checkpoint));
+  if (c->target_format == OutputFormat::kTfCheckpoint) return Status::OK();
+  if (meta_node && c->target_meta_graph != MetaGraphMode::kNone) {
+    return Error(*meta_node, path + ".meta_graph",
+                 "a " + std::string(OutputFormatName(c->target_format)) +
+                     " target holds only weights, no graph; remove meta_graph or set it to false");
+  }
+  c->target_meta_graph = MetaGraphMode::kNone;
+  return Status::OK();
 }
 
 Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::string& path) const {

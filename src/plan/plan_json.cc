@@ -63,7 +63,10 @@ nlohmann::json PlanToJson(const Plan& plan) {
   for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
   return {{"config", plan.config_path},
           {"source", {{"checkpoint", plan.source_checkpoint}, {"meta_graph", plan.source_meta_graph}}},
-          {"target", {{"checkpoint", plan.target_prefix}, {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
+          {"target",
+           {{"checkpoint", plan.target_prefix},
+            {"format", OutputFormatName(plan.target_format)},
+            {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
           {"seed", JsonSeed(plan.seed)},
           {"actions", actions},
           {"dropped", dropped},

@@ -255,6 +255,7 @@ Result<Plan> Planner::Run() {
   plan_.source_checkpoint = c_.source_checkpoint;
   plan_.source_meta_graph = c_.source_meta_graph.value_or("");
   plan_.target_prefix = c_.target_checkpoint;
+  plan_.target_format = c_.target_format;
   plan_.meta_mode = c_.target_meta_graph;
   plan_.seed = c_.seed;
   rename_hit_.assign(c_.rename.size(), false);

@@ -42,7 +42,7 @@ TEST_CASE("convert: a single-shard V2 source with partitioned tensors comes out 
   const std::string dir = testing::MakeTempDir("convert_slices");
   const std::string src = WritePartitioned(dir);
   const std::string dst = dir + "/out/model.ckpt";
-  auto r = ConvertCheckpoint(src, dst, OutputOptions{});
+  auto r = ConvertCheckpoint(src, dst, OutputFormat::kTfCheckpoint, OutputOptions{});
   INFO(r.status().ToString());
   REQUIRE(r.ok());
   CHECK(r->tensors == 3);
@@ -70,7 +70,7 @@ TEST_CASE("convert: a partitioned tensor whose slices leave a gap is refused, na
     REQUIRE((*w)->Finish().ok());
     REQUIRE(out.Commit().ok());
   }
-  auto r = ConvertCheckpoint(src, dir + "/out/model.ckpt", OutputOptions{});
+  auto r = ConvertCheckpoint(src, dir + "/out/model.ckpt", OutputFormat::kTfCheckpoint, OutputOptions{});
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kDataLoss);
   CHECK_THAT(r.status().message(), Catch::Contains("tensor 'gap'"));

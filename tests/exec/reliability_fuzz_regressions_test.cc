@@ -19,6 +19,7 @@ const std::vector<std::pair<std::string, Entry>>& Targets() {
   static const std::vector<std::pair<std::string, Entry>> t = {
       {"table", fuzz::FuzzTable},     {"bundle", fuzz::FuzzBundle}, {"v1", fuzz::FuzzV1},
       {"meta_graph", fuzz::FuzzMetaGraph}, {"config", fuzz::FuzzConfig},
+      {"safetensors", fuzz::FuzzSafetensors},
   };
   return t;
 }

@@ -65,7 +65,7 @@ TEST_CASE("issue 13: diff follows a surgery (--report, --config); --metadata-onl
   INFO(pout);
   CHECK(prc == 1);
   CHECK(Contains(pout, "pass --config CONFIG or --report FILE"));
-  for (const std::string how : {" --report " + Q(dir + "/r.json"), " --config " + Q(dir + "/c.yaml")}) {
+  for (const std::string& how : {" --report " + Q(dir + "/r.json"), " --config " + Q(dir + "/c.yaml")}) {
     auto [rc, out] = Run(s + " diff" + how + " 2>&1");
     INFO(out);
     CHECK(rc == 0);

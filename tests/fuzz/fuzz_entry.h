@@ -27,6 +27,7 @@
 #include "surgeon/format/checkpoint.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
+#include "surgeon/format/safetensors.h"
 #include "surgeon/format/table.h"
 #include "surgeon/format/v1_reader.h"
 #include "surgeon/graph/graph_checker.h"
@@ -173,6 +174,17 @@ inline int FuzzMetaGraph(const uint8_t* data, size_t size) {
     FuzzRewrite(*mg, s);
   }
   (void)ParseObjectGraph(bytes);
+  return 0;
+}
+
+// safetensors: the bytes as a whole file, parsed directly (header checks)
+// and through the reader, every tensor read.
+inline int FuzzSafetensors(const uint8_t* data, size_t size) {
+  (void)ParseSafetensorsHeader(ByteSpan(data, size), "fuzz.safetensors");
+  const std::string path = ScratchDir() + "/w.safetensors";
+  WriteBytes(path, data, size);
+  auto reader = OpenSafetensors(path);
+  if (reader.ok()) ReadAll(**reader);
   return 0;
 }
 

@@ -26,7 +26,7 @@ TEST_CASE("README config reference == ConfigReferenceMarkdown()", "[plan][config
 }
 
 TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][config][docs][issue13]") {
-  const std::string head = "source: {checkpoint: s, meta_graph: s.meta}\ntarget: {checkpoint: t, meta_graph: true}\n";
+  const std::string head = "source: {checkpoint: s, meta_graph: s.meta}\ntarget: {checkpoint: t, format: tf_checkpoint, meta_graph: true}\n";
   const std::string all = head +
                           "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"
                           "rename: [{from: a, to: b}, {regex: a, to: b}, {scope: a, to: b}]\n"

@@ -1,9 +1,13 @@
-// `surgeon convert`: rewrite any readable checkpoint (V2 sharded, V1,
-// partitioned, SavedModel variables) as a fresh single-shard V2 checkpoint
-// with its `checkpoint` state file, keeping every tensor and the source's
-// data order; partitioned tensors of a V2 source stay partitioned (same
-// slices), those of a V1 source are assembled. For a single-shard V2 source
-// the output is byte-identical to the source's .index and .data files.
+// `surgeon convert`: rewrite any readable source (V2 sharded, V1,
+// partitioned, SavedModel variables, Keras HDF5, safetensors, npz) in one
+// output format, keeping every tensor and the source's data order.
+//   tf_checkpoint: a fresh single-shard V2 checkpoint with its `checkpoint`
+//                  state file; partitioned tensors of a V2 source stay
+//                  partitioned (same slices), those of a V1 source are
+//                  assembled. For a single-shard V2 source the output is
+//                  byte-identical to the source's .index and .data files.
+//   safetensors, npz, keras_h5: one file (see format/safetensors.h, npz.h,
+//                  keras_h5.h); partitioned tensors are assembled.
 #ifndef SURGEON_EXEC_CONVERT_H_
 #define SURGEON_EXEC_CONVERT_H_
 
@@ -11,6 +15,7 @@
 
 #include "surgeon/exec/copy.h"
 #include "surgeon/exec/output.h"
+#include "surgeon/format/tensor_writer.h"
 
 namespace surgeon {
 
@@ -18,12 +23,14 @@ struct ConvertResult {
   size_t tensors = 0;
   uint64_t bytes = 0;
   std::string target_prefix;
+  OutputFormat format = OutputFormat::kTfCheckpoint;
   std::vector<std::string> files;  // Files renamed into place, in order.
   std::vector<std::string> warnings;
 };
 
 Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::string& target_prefix,
-                                        const OutputOptions& options, const ProgressFn& progress = nullptr);
+                                        OutputFormat format, const OutputOptions& options,
+                                        const ProgressFn& progress = nullptr);
 
 }  // namespace surgeon
 

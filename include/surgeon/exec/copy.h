@@ -1,8 +1,8 @@
-// Streaming tensors from a checkpoint into a BundleWriter: the hot path of
-// `convert` and `run`, one loop for both. Tensors are visited in source
-// (shard, offset) order so reads are sequential; each is checksum-verified
-// once while being read and its stored crc goes straight into the new index
-// (no second CRC pass).
+// Streaming tensors from a checkpoint into a TensorWriter (any output
+// format): the hot path of `convert` and `run`, one loop for both. Tensors
+// are visited in source (shard, offset) order so reads are sequential; each
+// is checksum-verified once while being read and its stored crc goes
+// straight into the new index (no second CRC pass).
 #ifndef SURGEON_EXEC_COPY_H_
 #define SURGEON_EXEC_COPY_H_
 
@@ -14,6 +14,7 @@
 #include "surgeon/base/status.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint.h"
+#include "surgeon/format/tensor_writer.h"
 
 namespace surgeon {
 
@@ -41,7 +42,8 @@ class ProgressMeter {
 // checked that it is one); the shape has the source's element count.
 // For one slice of a partitioned V2 tensor, `source` is the slice's data
 // entry (BundleReader::SliceParts), `partitioned` the full tensor's entry and
-// `slice` the slice: it is written as that slice (BundleWriter::AddSlice).
+// `slice` the slice: it is written as that slice (BundleWriter::AddSlice;
+// only a V2 output keeps slices, other formats are given whole tensors).
 struct CopyItem {
   const TensorEntry* source = nullptr;
   std::string target_key;
@@ -67,7 +69,7 @@ void SortForSequentialReads(std::vector<CopyItem>* items);
 // and no tensor's pages stay mapped afterwards (memory stays bounded whatever
 // the checkpoint size). Errors are the ones CheckpointReader::Read gives.
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, const std::string& key, DataType dtype,
-                  const Shape& shape, BundleWriter* writer);
+                  const Shape& shape, TensorWriter* writer);
 
 struct CopyTotals {
   size_t copied = 0;   // Tensors written, cast ones included.
@@ -78,7 +80,7 @@ struct CopyTotals {
 // Copies (or casts) `items`, in the order given, from `reader` to `writer`,
 // advancing `progress` (may be null) after each. Errors name the source file
 // and tensor.
-Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, BundleWriter* writer,
+Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, TensorWriter* writer,
                                ProgressMeter* progress = nullptr);
 
 }  // namespace surgeon

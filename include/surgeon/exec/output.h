@@ -10,6 +10,7 @@
 
 #include "surgeon/base/file.h"
 #include "surgeon/base/status.h"
+#include "surgeon/format/tensor_writer.h"
 
 namespace surgeon {
 
@@ -38,10 +39,17 @@ std::vector<std::string> SourceFiles(const CheckpointLocation& loc);
 Status PrepareTarget(const std::vector<std::string>& source_files, const std::string& target_prefix,
                      const OutputOptions& options, StagedOutput* out);
 
+// The same for a single-file target (safetensors, npz, Keras HDF5) at
+// `path`, with its optional "<path>.frozen.txt": never a source file, an
+// existing file only with options.force (the rename at commit replaces it),
+// and the temporaries a killed run left for either name removed at commit.
+Status PrepareFileTarget(const std::vector<std::string>& source_files, const std::string& path,
+                         const OutputOptions& options, StagedOutput* out);
+
 // "" when nothing is at `target_prefix`; otherwise a warning for `surgeon
-// plan`: the checkpoint there (naming a file of it) and that `run` will
-// refuse it without --force.
-std::string ExistingTargetNote(const std::string& target_prefix);
+// plan`: the checkpoint there (naming a file of it), or the weight file for
+// another `format`, and that `run` will refuse it without --force.
+std::string ExistingTargetNote(const std::string& target_prefix, OutputFormat format = OutputFormat::kTfCheckpoint);
 
 // Stages `<dir>/checkpoint` naming the target by its base name (so the
 // directory can be moved), as tf.train.Saver would after saving it: like

@@ -24,6 +24,7 @@
 #include "surgeon/base/status.h"
 #include "surgeon/format/checkpoint.h"
 #include "surgeon/format/table.h"
+#include "surgeon/format/tensor_writer.h"
 
 namespace surgeon {
 
@@ -91,20 +92,20 @@ class BundleReader : public CheckpointReader {
 //   SURGEON_RETURN_IF_ERROR(w->Add("w", DataType::kFloat, {2}, bytes));
 //   SURGEON_RETURN_IF_ERROR(w->Finish());
 //   SURGEON_RETURN_IF_ERROR(out.Commit());
-class BundleWriter {
+class BundleWriter : public TensorWriter {
  public:
   static Result<std::unique_ptr<BundleWriter>> Create(StagedOutput* out, const std::string& prefix);
-  ~BundleWriter();
+  ~BundleWriter() override;
 
   // Appends a tensor given in V2 data layout and computes its crc32c.
   // Checks that `bytes` has the size dtype × shape requires (numeric types)
   // or is a well-formed string tensor (DT_STRING). Keys must be unique and
   // non-empty; data order is call order.
-  Status Add(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes);
+  Status Add(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes) override;
   // Same, for bytes whose masked crc32c is already known and verified (a
   // tensor copied from a checkpoint): the crc is stored without a second pass.
   Status AddVerified(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
-                     uint32_t masked_crc32c);
+                     uint32_t masked_crc32c) override;
   // Same, for a tensor copied file to file from a source mapping: stores
   // `masked_crc32c` (the source's) and folds the bytes actually copied into
   // `*crc` (see WritableFile::AppendMapped). The caller compares the two and
@@ -118,9 +119,9 @@ class BundleWriter {
                   const TensorSlice& slice, ByteSpan bytes);
 
   // Writes the index into the StagedOutput. The caller then commits.
-  Status Finish();
+  Status Finish() override;
 
-  uint64_t data_bytes() const;
+  uint64_t data_bytes() const override;
   const std::string& prefix() const;
 
  private:

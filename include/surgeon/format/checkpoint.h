@@ -26,8 +26,12 @@ namespace surgeon {
 enum class CheckpointFormat {
   kV2,  // tensor bundle: <prefix>.index + <prefix>.data-NNNNN-of-MMMMM
   kV1,  // legacy TensorSliceWriter table(s): one file, or N shard files "<base>-?????-of-N"
+  kKerasH5,      // Keras HDF5 weights (keras_h5.h)
+  kSafetensors,  // one .safetensors file (safetensors.h)
+  kNpz,          // a zip of .npy arrays (npz.h)
 };
-std::string_view CheckpointFormatName(CheckpointFormat f);  // "v2" / "v1"
+// "v2", "v1", "keras_h5", "safetensors", "npz".
+std::string_view CheckpointFormatName(CheckpointFormat f);
 
 // A tensor's bytes in V2 data layout and their masked crc32c. The bytes
 // either point into the source mapping (valid while the reader lives) or are
@@ -69,7 +73,8 @@ class CheckpointReader {
   virtual ~CheckpointReader() = default;
 
   virtual CheckpointFormat format() const = 0;
-  // The V2 prefix, the V1 file, or the sharded V1 pattern "<base>-?????-of-<N>", as resolved.
+  // The V2 prefix, the V1 file, the sharded V1 pattern "<base>-?????-of-<N>",
+  // or the .h5/.safetensors/.npz file, as resolved.
   virtual const std::string& path() const = 0;
   // Every tensor, sorted by key. Slice-only keys of partitioned tensors are
   // not listed; their full tensor is.

@@ -8,7 +8,8 @@
 // ("model.ckpt-1000", when "model.ckpt-1000-00000-of-NNNNN" exists), a
 // directory with a `checkpoint` state file (its model_checkpoint_path, i.e.
 // the latest checkpoint), a SavedModel directory (variables/variables) or its
-// variables/ directory.
+// variables/ directory; or a weight file: Keras HDF5 (.h5), .safetensors or
+// .npz, recognized by their first bytes, never by their extension.
 // V2 wins when "<prefix>.index" exists (TF's rule, RestoreV2); otherwise the
 // path must be a V1 table file or a complete set of V1 shards (a missing
 // shard is NotFound naming it). A sharded V1 checkpoint always resolves to
@@ -25,7 +26,7 @@ namespace surgeon {
 
 struct CheckpointLocation {
   CheckpointFormat format = CheckpointFormat::kV2;
-  std::string prefix;      // V2 prefix, V1 file path, or sharded V1 pattern "<base>-?????-of-NNNNN".
+  std::string prefix;      // V2 prefix, V1 file path, sharded V1 pattern "<base>-?????-of-NNNNN", or the weight file.
   std::string meta_graph;  // "<prefix>.meta" or "<saved_model>/saved_model.pb" if it exists, else "".
   bool saved_model = false;
   // Non-empty when resolution had to guess (e.g. the `checkpoint` state file

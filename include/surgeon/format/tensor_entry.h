@@ -46,7 +46,10 @@ struct TensorEntry {
 
   // Where the bytes live, for a V2 tensor stored in one piece. For a V1
   // tensor or a partitioned one, these describe nothing (shard_id == -1) and
-  // the reader assembles the bytes.
+  // the reader assembles the bytes. Single-file formats (HDF5, safetensors,
+  // npz) set shard_id 0 and an offset that orders tensors as the file does
+  // (the byte offset in safetensors, the position in the file's own order
+  // for HDF5 and npz), so SortForSequentialReads keeps that order.
   int32_t shard_id = 0;
   uint64_t offset = 0;
   uint64_t size = 0;    // Bytes in V2 data layout (for V1: as a V2 writer would store them, when known).

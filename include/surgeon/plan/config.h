@@ -4,6 +4,7 @@
 //
 //   source:   {checkpoint: pretrained/vgg_16.ckpt, meta_graph: pretrained/vgg_16.ckpt.meta}
 //   target:   {checkpoint: out/mycls/model.ckpt-0, meta_graph: true}   # true | false | {from: source}
+//             {checkpoint: out/mycls.safetensors, format: safetensors}  # | npz | keras_h5 | tf_checkpoint
 //   seed: 1234
 //   keep:     ["vgg_16/conv*", "vgg_16/fc6/*", "vgg_16/fc7/*"]          # default: all
 //   drop:     ["*/Momentum", "global_step"]
@@ -53,6 +54,7 @@
 #include "surgeon/base/status.h"
 #include "surgeon/format/dtype.h"
 #include "surgeon/format/tensor_entry.h"
+#include "surgeon/format/tensor_writer.h"
 #include "surgeon/plan/initializer.h"
 #include "surgeon/plan/pattern.h"
 
@@ -124,7 +126,10 @@ struct PlanConfig {
   std::string source_checkpoint;
   std::optional<std::string> source_meta_graph;  // nullopt: caller may default to <ckpt>.meta
   ConfigPos source_pos;
-  std::string target_checkpoint;
+  std::string target_checkpoint;  // A checkpoint prefix, or the file for other formats.
+  // target.format; default: from the target's extension (.safetensors, .npz,
+  // .h5), else tf_checkpoint. Only tf_checkpoint targets get a meta graph.
+  OutputFormat target_format = OutputFormat::kTfCheckpoint;
   MetaGraphMode target_meta_graph = MetaGraphMode::kFresh;
   ConfigPos target_pos;
   // CanonicalPath() of both prefixes (symlinks and ".." resolved), computed

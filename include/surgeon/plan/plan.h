@@ -55,7 +55,8 @@ struct Plan {
   std::string config_path;
   std::string source_checkpoint;
   std::string source_meta_graph;  // "" when none was given.
-  std::string target_prefix;
+  std::string target_prefix;  // Checkpoint prefix, or the file for other formats.
+  OutputFormat target_format = OutputFormat::kTfCheckpoint;
   using MetaMode = MetaGraphMode;  // kNone, kFresh, kFromSource
   MetaMode meta_mode = MetaMode::kFresh;
   uint64_t seed = 0;

@@ -45,12 +45,12 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
     }
     data = static_cast<const uint8_t*>(p);
   }
-  ::close(fd);  // The mapping keeps the file alive.
-  return std::unique_ptr<MappedFile>(new MappedFile(path, data, size));
+  return std::unique_ptr<MappedFile>(new MappedFile(path, fd, data, size));
 }
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+  ::close(fd_);
 }
 
 void MappedFile::WillNeed(uint64_t offset, uint64_t n) const {

@@ -84,6 +84,59 @@ Status WritableFile::AppendMapped(const MappedRange& src, uint32_t* crc) {
   return Status::OK();
 }
 
+Status WritableFile::WriteFromMapping(const MappedRange& src, uint64_t done) {
+  // pread into the (empty) write buffer, a piece that stays in cache, then
+  // write. Not from the mapping: unmapping behind would flush the TLB of
+  // every core running this process (a checksum thread runs beside it).
+  constexpr size_t kPiece = 512 << 10;
+  if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
+  while (done < src.size) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(kPiece, src.size - done));
+    ssize_t n = ::pread(src.file->fd(), buf_.get(), want, static_cast<off_t>(src.offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("read failed", src.file->path(), errno);
+    if (n == 0) return Status::DataLoss(src.file->path() + ": ends before byte " + std::to_string(src.offset + src.size));
+    SURGEON_RETURN_IF_ERROR(WriteRaw(buf_.get(), static_cast<size_t>(n)));
+    done += static_cast<uint64_t>(n);
+  }
+  return Status::OK();
+}
+
+Result<bool> WritableFile::KernelCopy(const MappedRange& src, uint64_t* done) {
+  while (*done < src.size) {
+    loff_t in = static_cast<loff_t>(src.offset + *done);
+    ssize_t n = ::copy_file_range(src.file->fd(), &in, fd_, nullptr, src.size - *done, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                  errno == EBADF || errno == EPERM || errno == ETXTBSY)) {
+      return false;  // This kernel or filesystem pair cannot: copy the rest by hand.
+    }
+    if (n < 0) return ErrnoStatus("copy_file_range from " + src.file->path() + " failed", path_, errno);
+    if (n == 0) {
+      return Status::DataLoss(src.file->path() + ": ends before byte " + std::to_string(src.offset + src.size) +
+                              " (truncated while being copied?)");
+    }
+    *done += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+Status WritableFile::AppendCopy(const MappedRange& src, CopyPath path) {
+  if (fd_ < 0) return Status::Internal(path_ + ": append after close");
+  SURGEON_RETURN_IF_ERROR(Flush());
+  uint64_t done = 0;
+  if (path == CopyPath::kKernel) {
+    SURGEON_ASSIGN_OR_RETURN(bool all, KernelCopy(src, &done));
+    if (all) {
+      size_ += src.size;
+      return Status::OK();
+    }
+  }
+  SURGEON_RETURN_IF_ERROR(WriteFromMapping(src, done));
+  size_ += src.size;
+  return Status::OK();
+}
+
 Status WritableFile::Flush() {
   if (buf_used_ == 0) return Status::OK();
   Status s = WriteRaw(buf_.get(), buf_used_);

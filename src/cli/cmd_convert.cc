@@ -24,6 +24,7 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
                   ".safetensors/.npz/.h5, else tf_checkpoint)");
   cmd->add_flag("--force", args->options.force, "replace an existing checkpoint or file at DST");
   cmd->add_flag("--fsync", args->options.sync, "fsync the output before renaming it into place");
+  AddCopyPathOption(cmd, &args->options.copy);
   cmd->callback([args, exit_code] {
     OutputFormat format = OutputFormatForPath(args->dst);
     if (!args->format.empty()) {

@@ -22,6 +22,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--report", args->options.report_path, "also write a JSON report of every decision to this file");
   cmd->add_flag("--force", args->options.output.force, "replace an existing checkpoint at the target prefix");
   cmd->add_flag("--fsync", args->options.output.sync, "fsync the output before renaming it into place");
+  AddCopyPathOption(cmd, &args->options.output.copy);
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the plan or routine graph-rewrite notes");
   cmd->callback([args, exit_code] {
     auto surgery = PrepareSurgery(args->config);

@@ -37,6 +37,18 @@ size_t TerminalWidth() {
   return 0;
 }
 
+void AddCopyPathOption(CLI::App* cmd, CopyOptions* copy) {
+  cmd->add_option_function<std::string>(
+         "--copy-path",
+         [copy](const std::string& v) {
+           copy->runs = v != "per-tensor";
+           copy->path = v == "write" ? CopyPath::kUserSpace : CopyPath::kKernel;
+         },
+         "how copied tensors move: kernel (default: copy_file_range, verified on a second thread), write "
+         "(the same through user space), per-tensor (one pass per tensor: CRC, then write)")
+      ->check(CLI::IsMember({"kernel", "write", "per-tensor"}));
+}
+
 ProgressFn TerminalProgress(const std::string& label) {
   if (!::isatty(STDERR_FILENO)) return nullptr;
   auto start = std::chrono::steady_clock::now();

@@ -35,6 +35,13 @@ size_t TerminalWidth();
 // terminal (stderr), nothing otherwise.
 ProgressFn TerminalProgress(const std::string& label);
 
+// Adds --copy-path kernel|write|per-tensor to a command that copies
+// tensors, setting `*copy` (which must outlive the parse): kernel (the
+// default) copies runs of tensors with copy_file_range while a second
+// thread verifies them, write does the same through user space, per-tensor
+// is the one-pass path tensor by tensor.
+void AddCopyPathOption(CLI::App* cmd, CopyOptions* copy);
+
 // A command sets `*exit_code` from its callback.
 using Register = std::function<void(CLI::App& app, int* exit_code)>;
 void RegisterInspect(CLI::App& app, int* exit_code);

@@ -67,7 +67,7 @@ Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::st
   uint64_t bytes_total = 0;
   for (const CopyItem& item : items) bytes_total += item.source->size;
   ProgressMeter meter(items.size(), bytes_total, progress);
-  SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), &meter).status());
+  SURGEON_RETURN_IF_ERROR(CopyTensors(*reader, items, writer.get(), &meter, options.copy).status());
   SURGEON_RETURN_IF_ERROR(writer->Finish());
   if (checkpoint) SURGEON_RETURN_IF_ERROR(StageCheckpointState(target_prefix, &out));
   result.files = out.final_paths();

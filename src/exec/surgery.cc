@@ -151,10 +151,11 @@ Result<TensorOrder> OrderTensors(const Surgery& s) {
   return order;
 }
 
-Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* writer, const ProgressFn& progress_fn,
+Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* writer, const RunOptions& options,
                     RunReport* report) {
-  ProgressMeter progress(s.plan.actions.size(), order.bytes_total, progress_fn);
-  SURGEON_ASSIGN_OR_RETURN(CopyTotals copied, CopyTensors(*s.reader, order.copies, writer, &progress));
+  ProgressMeter progress(s.plan.actions.size(), order.bytes_total, options.progress);
+  SURGEON_ASSIGN_OR_RETURN(CopyTotals copied,
+                           CopyTensors(*s.reader, order.copies, writer, &progress, options.output.copy));
   report->copied = copied.copied;
   report->cast = copied.cast;
   report->copied_bytes = copied.bytes;
@@ -261,7 +262,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   SURGEON_ASSIGN_OR_RETURN(TensorOrder order, OrderTensors(s));
   SURGEON_ASSIGN_OR_RETURN(auto writer,
                            CreateTensorWriter(plan.target_format, &out, plan.target_prefix, order.Specs()));
-  SURGEON_RETURN_IF_ERROR(WriteTensors(s, order, writer.get(), options.progress, &report));
+  SURGEON_RETURN_IF_ERROR(WriteTensors(s, order, writer.get(), options, &report));
   SURGEON_RETURN_IF_ERROR(writer->Finish());
 
   if (target_graph) {

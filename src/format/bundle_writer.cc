@@ -5,6 +5,9 @@
 //   index:     "" -> BundleHeaderProto{num_shards: 1, version{producer: 1}},
 //              then key -> BundleEntryProto{dtype, shape, [shard_id 0], offset, size, crc32c}
 //              in key order, built by TableBuilder with TF's options.
+#include <set>
+#include <string_view>
+
 #include "format/bundle_entry_codec.h"
 #include "format/bundle_writer_rep.h"
 #include "surgeon/base/crc32c.h"
@@ -82,6 +85,25 @@ Status BundleWriter::AddMapped(const std::string& key, DataType dtype, const Sha
   SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));
   SURGEON_RETURN_IF_ERROR(rep_->data->AppendMapped(src, crc));
   rep_->Record(key, dtype, shape, src.size, masked_crc32c);
+  return Status::OK();
+}
+
+Status BundleWriter::AddCopiedRun(const MappedRange& src, const std::vector<CopiedTensor>& tensors, CopyPath path) {
+  uint64_t total = 0;
+  std::set<std::string_view> keys;
+  for (const CopiedTensor& t : tensors) {
+    SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(t.key));
+    if (!keys.insert(t.key).second) {
+      return Status::InvalidArgument("tensor '" + t.key + "' added twice to " + rep_->prefix);
+    }
+    total += t.size;
+  }
+  if (total != src.size) {
+    return Status::Internal("BundleWriter: a copied run of " + std::to_string(src.size) + " bytes from " +
+                            src.file->path() + " given tensors of " + std::to_string(total));
+  }
+  SURGEON_RETURN_IF_ERROR(rep_->data->AppendCopy(src, path));
+  for (const CopiedTensor& t : tensors) rep_->Record(t.key, t.dtype, t.shape, t.size, t.masked_crc32c);
   return Status::OK();
 }
 

@@ -13,7 +13,10 @@
 namespace surgeon {
 
 // A whole file mapped read-only. The bytes stay valid for the lifetime of the
-// MappedFile. An empty file maps to an empty span.
+// MappedFile. An empty file maps to an empty span. The file stays open
+// (read-only) as well, so that a writer can copy ranges of it in the kernel
+// (WritableFile::AppendCopy) while another thread checks the same bytes
+// (BackgroundChecksums), both reading this one open file.
 class MappedFile {
  public:
   static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
@@ -23,6 +26,8 @@ class MappedFile {
 
   const std::string& path() const { return path_; }
   uint64_t size() const { return size_; }
+  // The open read-only descriptor, for copy_file_range / pread.
+  int fd() const { return fd_; }
   ByteSpan bytes() const { return {data_, size_}; }
   // REQUIRES: offset + n <= size() (callers validate against size() first).
   ByteSpan bytes(uint64_t offset, uint64_t n) const { return {data_ + offset, n}; }
@@ -38,9 +43,10 @@ class MappedFile {
   void DontNeed(uint64_t offset, uint64_t n) const;
 
  private:
-  MappedFile(std::string path, const uint8_t* data, uint64_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size)
+      : path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
   std::string path_;
+  int fd_;
   const uint8_t* data_;
   uint64_t size_;
 };

@@ -13,6 +13,17 @@
 
 namespace surgeon {
 
+// How WritableFile::AppendCopy moves a range of another file.
+enum class CopyPath {
+  // copy_file_range: an in-kernel page-cache copy, the bytes never enter
+  // user space. Where the kernel or filesystem refuses (EXDEV, EINVAL,
+  // ENOSYS, EOPNOTSUPP, ...) the rest of the range goes the kUserSpace way.
+  kKernel,
+  // pread + write() through the write buffer, piece by piece. Always works;
+  // tests use it to force the fallback.
+  kUserSpace,
+};
+
 // A file being written through a buffer. Append() of a large span bypasses
 // the buffer (no extra copy). AppendMapped() copies a range of another file.
 // Close() flushes; Sync() fsyncs.
@@ -35,6 +46,12 @@ class WritableFile {
   // (copy_file_range) with the CRC computed alongside can replace the loop
   // without changing any caller.
   Status AppendMapped(const MappedRange& src, uint32_t* crc);
+  // Appends the bytes of `src` without looking at them: the caller verifies
+  // the same range itself (concurrently: BackgroundChecksums), and the file
+  // must be staged output discarded on a mismatch. One copy_file_range call
+  // per range for kKernel (looping only on short copies); the source's pages
+  // are never mapped into this process by the copy.
+  Status AppendCopy(const MappedRange& src, CopyPath path);
   Status Flush();
   Status Sync();
   Status Close();
@@ -44,6 +61,11 @@ class WritableFile {
  private:
   WritableFile(std::string path, int fd);
   Status WriteRaw(const uint8_t* p, size_t n);
+  // pread + write() of src[done, size) through the (empty) write buffer.
+  Status WriteFromMapping(const MappedRange& src, uint64_t done);
+  // copy_file_range of src[*done, size); false when the kernel refused
+  // before the end (the caller writes the rest), an error for real failures.
+  Result<bool> KernelCopy(const MappedRange& src, uint64_t* done);
   std::string path_;
   int fd_;
   uint64_t size_ = 0;

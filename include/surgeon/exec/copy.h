@@ -71,6 +71,23 @@ void SortForSequentialReads(std::vector<CopyItem>* items);
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, const std::string& key, DataType dtype,
                   const Shape& shape, TensorWriter* writer);
 
+// How CopyTensors moves copied bytes into a V2 output. Explicit at each
+// call (issue #14): nothing process-wide decides it.
+struct CopyOptions {
+  // Whole tensors that lie back to back in one V2 source shard form a run
+  // (up to 1 GiB; a run under 4 MB goes tensor by tensor). A run is moved
+  // with one WritableFile::AppendCopy in this way (kKernel: copy_file_range,
+  // falling back to pread+write where refused; kUserSpace forces that)
+  // while a second thread checks each tensor's CRC32C from the source's
+  // page cache (BackgroundChecksums). A mismatch fails the call, naming the
+  // tensor; the output is staged, so nothing is committed.
+  CopyPath path = CopyPath::kKernel;
+  // false: no runs; every tensor goes through CopyTensor (one pass: CRC of
+  // each piece, then write() of it from the mapping). The path before
+  // copy_file_range; kept for comparison (tests, bench).
+  bool runs = true;
+};
+
 struct CopyTotals {
   size_t copied = 0;   // Tensors written, cast ones included.
   size_t cast = 0;     // Of those, converted to another float type.
@@ -78,10 +95,10 @@ struct CopyTotals {
 };
 
 // Copies (or casts) `items`, in the order given, from `reader` to `writer`,
-// advancing `progress` (may be null) after each. Errors name the source file
-// and tensor.
+// advancing `progress` (may be null) after each (after each run for runs).
+// Errors name the source file and tensor.
 Result<CopyTotals> CopyTensors(const CheckpointReader& reader, const std::vector<CopyItem>& items, TensorWriter* writer,
-                               ProgressMeter* progress = nullptr);
+                               ProgressMeter* progress = nullptr, const CopyOptions& options = CopyOptions{});
 
 }  // namespace surgeon
 

@@ -10,6 +10,7 @@
 
 #include "surgeon/base/file.h"
 #include "surgeon/base/status.h"
+#include "surgeon/exec/copy.h"
 #include "surgeon/format/tensor_writer.h"
 
 namespace surgeon {
@@ -17,6 +18,7 @@ namespace surgeon {
 struct OutputOptions {
   bool force = false;  // Replace an existing checkpoint at the target prefix.
   bool sync = false;   // fsync every file (and the directory) before renaming.
+  CopyOptions copy;    // How copied tensors' bytes move (exec/copy.h).
 };
 
 // Files that make up the checkpoint with this prefix, as they exist on disk

@@ -112,6 +112,22 @@ class BundleWriter : public TensorWriter {
   // fails the staged output on a mismatch.
   Status AddMapped(const std::string& key, DataType dtype, const Shape& shape, const MappedRange& src,
                    uint32_t masked_crc32c, uint32_t* crc);
+  // A tensor of a run copied file to file (AddCopiedRun): the source's
+  // `size` bytes and stored checksum.
+  struct CopiedTensor {
+    std::string key;
+    DataType dtype = DataType::kInvalid;
+    Shape shape;
+    uint64_t size = 0;
+    uint32_t masked_crc32c = 0;
+  };
+  // Appends `src`, a contiguous run of source bytes holding `tensors` back
+  // to back (their sizes sum to src.size), moved the `path` way
+  // (WritableFile::AppendCopy: one copy_file_range for the whole run), and
+  // records each entry with its source checksum. Does not look at the bytes:
+  // the caller verifies the same range (BackgroundChecksums) and fails the
+  // staged output on a mismatch.
+  Status AddCopiedRun(const MappedRange& src, const std::vector<CopiedTensor>& tensors, CopyPath path);
   // Writes one slice of a partitioned tensor: a data entry under the binary
   // slice key and a slice record under `key` (full shape). Calls for the same
   // key must agree on dtype and full shape.

@@ -94,7 +94,10 @@ def main():
     args = ap.parse_args()
     cfg = json.load(open(args.config))
     cwd = cfg["cwd"]
-    rows = cfg["rows"]  # [{name, cmd, clean, bytes}]
+    # [{name, cmd, clean, bytes, peer}]; a row with "skip" (the reason) is
+    # not run, only printed.
+    skipped = [r for r in cfg["rows"] if r.get("skip")]
+    rows = [r for r in cfg["rows"] if not r.get("skip")]
     rounds = cfg["rounds"]
     failures = []
 
@@ -114,7 +117,7 @@ def main():
             dt, kb = run_once(row)
             times[row["name"]].append(dt)
             rss[row["name"]].append(kb)
-        print(f"#  round {i + 1}: " + ", ".join(f"{r['name']} {times[r['name']][-1]:.3f}" for r in rows), flush=True)
+        print(f"#  round {i + 1} (load {os.getloadavg()[0]:.1f}): " + ", ".join(f"{r['name']} {times[r['name']][-1]:.3f}" for r in rows), flush=True)
     for row in rows:
         sh_remove(row.get("clean", []))
     print(f"# load after: {os.getloadavg()[0]:.2f}")
@@ -122,38 +125,45 @@ def main():
     med = {n: statistics.median(v) for n, v in times.items()}
     cp = med.get("cp")
     print()
-    print(f"{'command':<18} {'median s':>9} {'min s':>8} {'MB/s':>8} {'max RSS MB':>11} {'x cp':>7}")
+    run = med.get("run")
+    print(f"{'command':<22} {'median s':>9} {'min s':>8} {'MB/s':>8} {'max RSS MB':>11} {'x cp':>7} {'x run':>7}")
     for row in rows:
         n = row["name"]
         mbs = row["bytes"] / med[n] / 1e6 if row.get("bytes") else float("nan")
-        ratio = f"{med[n] / cp:7.2f}" if cp else ""
+        ratio = f"{med[n] / cp:7.2f}" if cp else f"{'':7}"
+        vs_run = f"{med[n] / run:7.2f}" if run else ""
         mbs_s = f"{mbs:8.0f}" if row.get("bytes") else f"{'-':>8}"
-        print(f"{n:<18} {med[n]:9.3f} {min(times[n]):8.3f} {mbs_s} {fmt_mb(max(rss[n])):>11} {ratio}")
+        print(f"{n:<22} {med[n]:9.3f} {min(times[n]):8.3f} {mbs_s} {fmt_mb(max(rss[n])):>11} {ratio} {vs_run}")
+    for row in skipped:
+        print(f"{row['name']:<22} skipped: {row['skip']}")
     print()
 
     t = cfg["targets"]
     if "run" in med and cp:
         r = med["run"] / cp
         ok = r <= t["run_vs_cp"]
-        print(f"run / cp          = {r:.2f}  (target <= {t['run_vs_cp']})  {'ok' if ok else 'MISSED'}")
+        print(f"{'run / cp':<22} = {r:.2f}  (target <= {t['run_vs_cp']})  {'ok' if ok else 'MISSED'}")
         if not ok:
             failures.append("run vs cp")
-    if "run" in med and "pytorch" in med:
-        r = med["pytorch"] / med["run"]
-        ok = r >= t["torch_vs_run"]
-        print(f"pytorch / run     = {r:.1f}  (target >= {t['torch_vs_run']})  {'ok' if ok else 'MISSED'}")
+    for row in rows:
+        if not row.get("peer") or "run" not in med:
+            continue
+        n = row["name"]
+        r = med[n] / med["run"]
+        ok = r >= t["peer_vs_run"]
+        print(f"{n + ' / run':<22} = {r:.1f}  (target >= {t['peer_vs_run']})  {'ok' if ok else 'MISSED'}")
         if not ok:
-            failures.append("run vs pytorch")
+            failures.append(f"run vs {n}")
     if "verify" in med:
         row = next(r for r in rows if r["name"] == "verify")
         gbs = row["bytes"] / med["verify"] / 1e9
         ok = gbs >= t["verify_gbs"]
-        print(f"verify            = {gbs:.2f} GB/s  (target >= {t['verify_gbs']} GB/s)  {'ok' if ok else 'MISSED'}")
+        print(f"{'verify':<22} = {gbs:.2f} GB/s  (target >= {t['verify_gbs']} GB/s)  {'ok' if ok else 'MISSED'}")
         if not ok:
             failures.append("verify speed")
     if "inspect" in med:
         ok = med["inspect"] <= t["inspect_s"]
-        print(f"inspect           = {med['inspect'] * 1000:.1f} ms  (target <= {t['inspect_s'] * 1000:.0f} ms)  "
+        print(f"{'inspect':<22} = {med['inspect'] * 1000:.1f} ms  (target <= {t['inspect_s'] * 1000:.0f} ms)  "
               f"{'ok' if ok else 'MISSED'}")
         if not ok:
             failures.append("inspect time")

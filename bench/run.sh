@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # bench/run.sh: the benchmark of surgeon against cp and PyTorch (see bench/README.md).
 #
-#   bench/run.sh [--rounds N] [--no-big] [--fsync] [--clean]
+#   bench/run.sh [--rounds N] [--no-big] [--fsync] [--clean] [--build DIR]
 #
 # Builds a Release surgeon in build-bench/, generates the VGG16 demo
 # checkpoint (553 MB) and an 8-copy one (4.4 GB) for the memory check under
-# bench/work/, installs Debian's python3-torch if it is missing (saying so),
+# bench/work/, installs torch into a bench venv if it is missing (saying so),
 # then times, interleaved and repeated with a warm page cache:
 #   cp       cp of the source .data file (the floor: a kernel copy_file_range)
 #   run      surgeon run bench/vgg16_to_mycls.yaml (the demo surgery)
+#   run (per-tensor)  the same with --copy-path per-tensor (the copy path
+#            before copy_file_range: CRC then write() per piece, one thread)
 #   convert  surgeon convert of the checkpoint
 #   verify   surgeon verify
 #   inspect  surgeon inspect
-#   pytorch  bench/torch_peer.py: torch.load -> new fc8 -> torch.save
+#   tf Saver       bench/tf_saver_peer.py: load_checkpoint -> graph -> Saver.save
+#   tf Checkpoint  bench/tf_checkpoint_peer.py: load_checkpoint -> tf.train.Checkpoint.write
+#   pytorch        bench/torch_peer.py: torch.load -> new fc8 -> torch.save
 # and prints medians, ratios and the memory check; exits 1 if a target
-# (bench/README.md) is missed. --fsync adds a `run --fsync` row. --no-big skips the
+# (bench/README.md) is missed. --build DIR uses the surgeon and make_vgg16
+# already built in DIR (e.g. build/, RelWithDebInfo: also -O2) instead of
+# building a Release tree in build-bench/: a full build takes long on a
+# shared 2-core machine. --fsync adds a `run --fsync` row. --no-big skips the
 # 4.4 GB memory check. The 553 MB inputs stay in bench/work/ (git-ignored)
 # for the next run unless --clean; the 4.4 GB checkpoint is always deleted.
 set -euo pipefail
@@ -23,38 +30,55 @@ ROUNDS=5
 BIG=1
 FSYNC=0
 CLEAN=0
+BUILD_DIR=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --no-big) BIG=0; shift ;;
     --fsync) FSYNC=1; shift ;;
     --clean) CLEAN=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --build) BUILD_DIR="$2"; shift 2 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD="$ROOT/build-bench"
+BUILD="${BUILD_DIR:-$ROOT/build-bench}"
+BUILD="$(cd "$ROOT" && mkdir -p "$BUILD" && cd "$BUILD" && pwd)"
 WORK="$ROOT/bench/work"   # the bench configs name paths under bench/work/
-PY=/usr/bin/python3       # Debian's interpreter, where python3-torch lives
 SURGEON="$BUILD/surgeon"
 
 say() { echo "== $*"; }
 
 # ---- build
-say "building Release surgeon in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$BUILD" -j2 surgeon make_vgg16 >/dev/null
-
-# ---- python3-torch
-if ! "$PY" -c "import torch" 2>/dev/null; then
-  say "python3-torch is missing: installing it with apt-get (Debian package, ~200 MB with dependencies)"
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch >/dev/null
+if [[ -z "$BUILD_DIR" ]]; then
+  say "building Release surgeon in $BUILD"
+  LAUNCHER=""; command -v ccache >/dev/null && LAUNCHER="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release $LAUNCHER >/dev/null
+  ninja -C "$BUILD" -j2 surgeon make_vgg16 >/dev/null
+else
+  say "using the surgeon built in $BUILD ($(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt"))"
 fi
-say "torch $("$PY" -c 'import torch; print(torch.__version__)')"
+
+# ---- peers: TensorFlow (the project's test venv) and PyTorch (a bench venv)
+TF_PY=/var/cache/surgeon/venv/bin/python       # tensorflow-cpu 2.21, as tests/tf use
+BENCH_VENV=/var/cache/surgeon/bench-venv       # torch from PyPI, bench/requirements.txt
+TF_SKIP=""
+if ! "$TF_PY" -c "import tensorflow" 2>/dev/null; then
+  TF_SKIP="no TensorFlow in $TF_PY (scripts/test.sh installs it)"
+fi
+[[ -n "$TF_SKIP" ]] || say "tensorflow $("$TF_PY" -c 'import os; os.environ["TF_CPP_MIN_LOG_LEVEL"]="3"; import tensorflow as tf; print(tf.__version__)' 2>/dev/null)"
+TORCH_SKIP=""
+if ! "$BENCH_VENV/bin/python" -c "import torch" 2>/dev/null; then
+  # The Linux x86_64 torch wheel on PyPI is the CUDA build: about 0.55 GB
+  # itself plus ~3 GB of nvidia-* wheels it depends on (CPU use works).
+  say "installing bench/requirements.txt into $BENCH_VENV (torch from PyPI pulls ~3.5 GB of CUDA wheels)"
+  { python3 -m venv "$BENCH_VENV" && "$BENCH_VENV/bin/pip" install -q --no-cache-dir -r "$ROOT/bench/requirements.txt"; } ||
+    TORCH_SKIP="pip install -r bench/requirements.txt into $BENCH_VENV failed"
+fi
+PY="$BENCH_VENV/bin/python"
+[[ -n "$TORCH_SKIP" ]] || say "torch $("$PY" -c 'import torch; print(torch.__version__)')"
 
 # ---- space
 mkdir -p "$WORK"
@@ -83,7 +107,7 @@ if [[ ! -f "$SRC.index" ]]; then
 fi
 DATA="$SRC.data-00000-of-00001"
 DATA_BYTES=$(stat -c %s "$DATA")
-if [[ ! -f "$WORK/vgg16.pt" ]]; then
+if [[ -z "$TORCH_SKIP" && ! -f "$WORK/vgg16.pt" ]]; then
   say "writing the same tensors as a PyTorch state dict for the peer (untimed): $WORK/vgg16.pt"
   "$SURGEON" inspect --json "$SRC" >"$WORK/vgg16.json"
   "$PY" "$ROOT/bench/torch_prep.py" "$WORK/vgg16.json" "$DATA" "$WORK/vgg16.pt"
@@ -130,12 +154,14 @@ cat >"$WORK/bench.json" <<EOF
 {
   "cwd": "$ROOT",
   "rounds": $ROUNDS,
-  "targets": {"run_vs_cp": 1.25, "torch_vs_run": 10, "verify_gbs": 1.0, "inspect_s": 0.05},
+  "targets": {"run_vs_cp": 1.10, "peer_vs_run": 10, "verify_gbs": 1.0, "inspect_s": 0.05},
   "rows": [
     {"name": "cp", "bytes": $DATA_BYTES, "clean": ["bench/work/cp"],
      "cmd": ["sh", "-c", "mkdir -p bench/work/cp && exec cp '$DATA' bench/work/cp/"]},
     {"name": "run", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_to_mycls.yaml"]},
+    {"name": "run (per-tensor)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "per-tensor", "bench/vgg16_to_mycls.yaml"]},
 $FSYNC_ROW
     {"name": "convert", "bytes": $DATA_BYTES, "clean": ["bench/work/conv"],
      "cmd": ["$SURGEON", "convert", "--force", "bench/work/vgg_16/vgg_16.ckpt", "bench/work/conv/model.ckpt"]},
@@ -143,7 +169,11 @@ $FSYNC_ROW
      "cmd": ["$SURGEON", "verify", "-q", "bench/work/vgg_16/vgg_16.ckpt"]},
     {"name": "inspect",
      "cmd": ["$SURGEON", "inspect", "bench/work/vgg_16/vgg_16.ckpt"]},
-    {"name": "pytorch", "bytes": $DATA_BYTES, "clean": ["bench/work/torch"],
+    {"name": "tf Saver", "peer": true, "bytes": $DATA_BYTES, "clean": ["bench/work/tf1"], "skip": "$TF_SKIP",
+     "cmd": ["$TF_PY", "bench/tf_saver_peer.py", "bench/work/vgg_16/vgg_16.ckpt", "bench/work/tf1/model.ckpt"]},
+    {"name": "tf Checkpoint", "peer": true, "bytes": $DATA_BYTES, "clean": ["bench/work/tf2"], "skip": "$TF_SKIP",
+     "cmd": ["$TF_PY", "bench/tf_checkpoint_peer.py", "bench/work/vgg_16/vgg_16.ckpt", "bench/work/tf2/model"]},
+    {"name": "pytorch", "peer": true, "bytes": $DATA_BYTES, "clean": ["bench/work/torch"], "skip": "$TORCH_SKIP",
      "cmd": ["sh", "-c", "mkdir -p bench/work/torch && exec $PY bench/torch_peer.py bench/work/vgg16.pt bench/work/torch/out.pt"]}
   ],
   "memory": $MEMORY

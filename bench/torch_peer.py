@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """The PyTorch equivalent of bench/vgg16_to_mycls.yaml, timed as a whole
 process by bench/run.sh (interpreter start and `import torch` included, as a
 user would run it):
@@ -25,7 +24,6 @@ def main():
             continue
         out["mycls/" + name[len("vgg_16/"):]] = t
     w = torch.empty(1, 1, 4096, 10)
-    # trunc_normal_ takes no generator in torch 1.13; seed globally instead.
     torch.manual_seed(1234)
     torch.nn.init.trunc_normal_(w, mean=0.0, std=0.01, a=-0.02, b=0.02)
     out["mycls/fc8/weights"] = w

@@ -134,6 +134,10 @@ def main():
         vs_run = f"{med[n] / run:7.2f}" if run else ""
         mbs_s = f"{mbs:8.0f}" if row.get("bytes") else f"{'-':>8}"
         print(f"{n:<22} {med[n]:9.3f} {min(times[n]):8.3f} {mbs_s} {fmt_mb(max(rss[n])):>11} {ratio} {vs_run}")
+    for row in rows:
+        if row.get("elements"):
+            n = row["name"]
+            print(f"{n:<22} {row['elements'] / med[n] / 1e6:.1f} M elements/s (median)")
     for row in skipped:
         print(f"{row['name']:<22} skipped: {row['skip']}")
     print()

@@ -11,6 +11,8 @@
 #   run      surgeon run bench/vgg16_to_mycls.yaml (the demo surgery)
 #   run (per-tensor)  the same with --copy-path per-tensor (the copy path
 #            before copy_file_range: CRC then write() per piece, one thread)
+#   new head 89.5M  surgeon run bench/vgg16_big_head.yaml: only a new
+#            21,843-class truncated-normal fc8 (initializer throughput)
 #   convert  surgeon convert of the checkpoint
 #   verify   surgeon verify
 #   inspect  surgeon inspect
@@ -163,6 +165,8 @@ cat >"$WORK/bench.json" <<EOF
     {"name": "run (per-tensor)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "per-tensor", "bench/vgg16_to_mycls.yaml"]},
 $FSYNC_ROW
+    {"name": "new head 89.5M", "elements": 89489691, "clean": ["bench/work/head"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_big_head.yaml"]},
     {"name": "convert", "bytes": $DATA_BYTES, "clean": ["bench/work/conv"],
      "cmd": ["$SURGEON", "convert", "--force", "bench/work/vgg_16/vgg_16.ckpt", "bench/work/conv/model.ckpt"]},
     {"name": "verify", "bytes": $DATA_BYTES,
@@ -182,4 +186,4 @@ EOF
 
 say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), $(uname -r), $(df -PT "$WORK" | awk 'NR==2 {print $2}')"
 say "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$PY" "$ROOT/bench/bench.py" --config "$WORK/bench.json"
+python3 "$ROOT/bench/bench.py" --config "$WORK/bench.json"

@@ -9,8 +9,8 @@
 # then times, interleaved and repeated with a warm page cache:
 #   cp       cp of the source .data file (the floor: a kernel copy_file_range)
 #   run      surgeon run bench/vgg16_to_mycls.yaml (the demo surgery)
-#   run (per-tensor)  the same with --copy-path per-tensor (the copy path
-#            before copy_file_range: CRC then write() per piece, one thread)
+#   run (kernel)  the same with --copy-path kernel (runs of tensors moved
+#            with copy_file_range while a second thread checks their CRCs)
 #   new head 89.5M  surgeon run bench/vgg16_big_head.yaml: only a new
 #            21,843-class truncated-normal fc8 (initializer throughput)
 #   convert  surgeon convert of the checkpoint
@@ -162,8 +162,8 @@ cat >"$WORK/bench.json" <<EOF
      "cmd": ["sh", "-c", "mkdir -p bench/work/cp && exec cp '$DATA' bench/work/cp/"]},
     {"name": "run", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_to_mycls.yaml"]},
-    {"name": "run (per-tensor)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "per-tensor", "bench/vgg16_to_mycls.yaml"]},
+    {"name": "run (kernel)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "kernel", "bench/vgg16_to_mycls.yaml"]},
 $FSYNC_ROW
     {"name": "new head 89.5M", "elements": 89489691, "clean": ["bench/work/head"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_big_head.yaml"]},

@@ -44,8 +44,8 @@ void AddCopyPathOption(CLI::App* cmd, CopyOptions* copy) {
            copy->runs = v != "per-tensor";
            copy->path = v == "write" ? CopyPath::kUserSpace : CopyPath::kKernel;
          },
-         "how copied tensors move: kernel (default: copy_file_range, verified on a second thread), write "
-         "(the same through user space), per-tensor (one pass per tensor: CRC, then write)")
+         "how copied tensors move: per-tensor (default: one pass per tensor, CRC then write), kernel "
+         "(runs of tensors with copy_file_range, verified on a second thread), write (the same through user space)")
       ->check(CLI::IsMember({"kernel", "write", "per-tensor"}));
 }
 

@@ -36,10 +36,10 @@ size_t TerminalWidth();
 ProgressFn TerminalProgress(const std::string& label);
 
 // Adds --copy-path kernel|write|per-tensor to a command that copies
-// tensors, setting `*copy` (which must outlive the parse): kernel (the
-// default) copies runs of tensors with copy_file_range while a second
-// thread verifies them, write does the same through user space, per-tensor
-// is the one-pass path tensor by tensor.
+// tensors, setting `*copy` (which must outlive the parse): per-tensor (the
+// default) is the one-pass path tensor by tensor, kernel copies runs of
+// tensors with copy_file_range while a second thread verifies them, write
+// does the same through user space.
 void AddCopyPathOption(CLI::App* cmd, CopyOptions* copy);
 
 // A command sets `*exit_code` from its callback.

@@ -74,18 +74,20 @@ Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, cons
 // How CopyTensors moves copied bytes into a V2 output. Explicit at each
 // call (issue #14): nothing process-wide decides it.
 struct CopyOptions {
-  // Whole tensors that lie back to back in one V2 source shard form a run
-  // (up to 1 GiB; a run under 4 MB goes tensor by tensor). A run is moved
-  // with one WritableFile::AppendCopy in this way (kKernel: copy_file_range,
-  // falling back to pread+write where refused; kUserSpace forces that)
-  // while a second thread checks each tensor's CRC32C from the source's
-  // page cache (BackgroundChecksums). A mismatch fails the call, naming the
-  // tensor; the output is staged, so nothing is committed.
+  // With `runs`: whole tensors that lie back to back in one V2 source shard
+  // form a run (up to 1 GiB; a run under 4 MB goes tensor by tensor). A run
+  // is moved with one WritableFile::AppendCopy in this way (kKernel:
+  // copy_file_range, falling back to pread+write where refused; kUserSpace
+  // forces that) while a second thread checks each tensor's CRC32C from the
+  // source's page cache (BackgroundChecksums). A mismatch fails the call,
+  // naming the tensor; the output is staged, so nothing is committed.
   CopyPath path = CopyPath::kKernel;
-  // false: no runs; every tensor goes through CopyTensor (one pass: CRC of
-  // each piece, then write() of it from the mapping). The path before
-  // copy_file_range; kept for comparison (tests, bench).
-  bool runs = true;
+  // false (the default): no runs, `path` unused; every tensor goes through
+  // CopyTensor (one pass: CRC of each piece, then write() of it from the
+  // mapping, one thread). On the 2-core bench machine under shared load,
+  // runs took 1.31x cp and this 1.05x (bench/README.md): the CRC thread
+  // found no free core, so checking and copying added up, not overlapped.
+  bool runs = false;
 };
 
 struct CopyTotals {

@@ -41,10 +41,10 @@ class WritableFile {
   // checksummed just before it is written and its source pages unmapped
   // behind (RSS stays bounded). The caller compares `*crc` with what it
   // expects; a mismatch is found only after the bytes are written, so the
-  // file must be staged output that is discarded on error. The copy of a
-  // contiguous source run lives here alone, so a kernel-side copy
-  // (copy_file_range) with the CRC computed alongside can replace the loop
-  // without changing any caller.
+  // file must be staged output that is discarded on error. AppendCopy is
+  // the kernel-side alternative (copy_file_range, checked by another
+  // thread); slower than this loop on a busy 2-core machine, so exec/copy.cc
+  // takes it only when asked (CopyOptions::runs).
   Status AppendMapped(const MappedRange& src, uint32_t* crc);
   // Appends the bytes of `src` without looking at them: the caller verifies
   // the same range itself (concurrently: BackgroundChecksums), and the file

@@ -144,3 +144,22 @@ ck.write({other!r})
     assert r.returncode != 0 and "at least two" in r.stderr
     r = run_surgeon("average", *prefixes, "-o", os.path.join(d, "bad", "m.ckpt-0"), "--weights", "1,0,1", check=False)
     assert r.returncode != 0 and "weight 0 is not a finite number > 0" in r.stderr
+
+
+def test_python_average_writes_what_the_cli_writes(runs):
+    try:
+        import surgeon
+    except ImportError as e:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"SKIPPED: surgeon package not importable ({e})")
+    d, prefixes = runs
+    cli = os.path.join(d, "cli.safetensors")
+    run_surgeon("average", *prefixes, "-o", cli, "--weights", "1,2,3", "--non-float", "first")
+    r = surgeon.average(prefixes, os.path.join(d, "py.safetensors"), [1, 2, 3], non_float="first")
+    assert (r.averaged, r.equal, r.from_first) == (4, 1, ["global_step"])
+    a, b = open(cli, "rb").read(), open(os.path.join(d, "py.safetensors"), "rb").read()
+    assert a == b
+    with pytest.raises(surgeon.RequestError, match="'global_step'"):
+        surgeon.average(prefixes, os.path.join(d, "refused.safetensors"))
+    assert not os.path.exists(os.path.join(d, "refused.safetensors"))

@@ -36,6 +36,11 @@ const std::vector<ConfigKeyDoc>& ConfigKeyReference() {
       {"cast[]", "match", "pattern", "Source names (checkpoint key or TF2 object path), floating-point tensors only. Required."},
       {"cast[]", "to", "float16 \\| bfloat16 \\| float32 \\| float64", "The written dtype. Required."},
       {"", "allow_shape_change", "list of patterns", "New variables (by name) whose shape and dtype may differ from the source variable they replace, and whose shape links are not checked."},
+      {"", "expect", "map", "Guards on the plan: `plan` and `run` refuse (before writing) a plan that breaks one, naming the variables. Model parameters: source tensors that are not optimizer state or bookkeeping."},
+      {"expect", "initialized", "list of patterns", "The only target names `new` (and `global_step: reset`) may initialize; `[]`: nothing may be."},
+      {"expect", "dropped", "list of patterns", "The only source names (key or TF2 object path) that may be left out; `[]`: nothing may be."},
+      {"expect", "min_copied_params", "integer", "At least this many elements of source model parameters are copied."},
+      {"expect", "min_copied_fraction", "number 0..1", "At least this fraction of the source model parameters' elements is copied."},
   };
   return *docs;
 }

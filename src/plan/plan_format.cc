@@ -121,6 +121,10 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
          " copied, " + HumanBytes(copy_bytes) + "; " + std::to_string(initialized) + " initialized, " +
          HumanBytes(init_bytes) + "), " + std::to_string(frozen) + " frozen, " + std::to_string(plan.dropped.size()) +
          " dropped" + (grouped ? " (" + std::to_string(grouped) + " in groups; --all lists them)" : "") + "\n";
+  for (const ExpectationOutcome& e : plan.expectations) {
+    out += e.key + " (" + e.config + "): " + (e.met ? "met" : "NOT MET") + ", expected " + e.expected + ": " +
+           e.actual + "\n";
+  }
   return out;
 }
 

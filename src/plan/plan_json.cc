@@ -59,6 +59,11 @@ nlohmann::json PlanToJson(const Plan& plan) {
     bytes += a.bytes;
     actions.push_back(PlanActionToJson(a));
   }
+  json expectations = json::array();
+  for (const ExpectationOutcome& e : plan.expectations) {
+    expectations.push_back({{"key", e.key}, {"config", e.config}, {"expected", e.expected}, {"actual", e.actual},
+                            {"met", e.met}, {"offenders", e.offenders}});
+  }
   json dropped = json::array();
   for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
   return {{"config", plan.config_path},
@@ -72,6 +77,7 @@ nlohmann::json PlanToJson(const Plan& plan) {
           {"dropped", dropped},
           {"frozen", plan.FrozenNames()},
           {"warnings", plan.warnings},
+          {"expectations", expectations},
           {"totals",
            {{"variables", plan.actions.size()},
             {"copied", copied},

@@ -41,6 +41,11 @@ uint64_t TensorBytes(DataType dtype, const Shape& shape, uint64_t fallback);
 // A layout's axis as an index into a shape of `rank` dims (or -1 if out of range).
 int AxisIndex(int axis_from_end, size_t rank);
 
+// The config's `expect:` block against a finished (sorted) plan: records an
+// outcome per entry in plan->expectations; InvalidArgument, one line per
+// broken entry ("cfg.yaml:12:3: expect.initialized: ..."), when any fails.
+Status CheckExpectations(const PlanExpectations& expect, const Inventory& inv, Plan* plan);
+
 class Planner {
  public:
   Planner(const PlanConfig& config, const Inventory& inventory) : c_(config), inv_(inventory) {}

@@ -51,6 +51,18 @@ struct DroppedTensor {
   std::string rule;  // e.g. "drop[0] '*/Momentum' (vgg.yaml:6:8)"
 };
 
+// One `expect:` entry and how the plan fares against it. A plan BuildPlan
+// returns meets all of them (a broken one is an error); they are kept to be
+// shown in the table, the JSON and the report.
+struct ExpectationOutcome {
+  std::string key;       // "expect.initialized"
+  std::string config;    // Where it was written: "cfg.yaml:12:3"
+  std::string expected;  // "only 'mycls/fc8/*'", ">= 100000000 elements"
+  std::string actual;    // "2 initialized", "138357544 of 138357544 elements (1.0000)"
+  bool met = true;
+  std::vector<std::string> offenders;  // The variables that break it (all of them).
+};
+
 struct Plan {
   std::string config_path;
   std::string source_checkpoint;
@@ -64,6 +76,7 @@ struct Plan {
   std::vector<DroppedTensor> dropped;  // Sorted by source.
   std::vector<std::string> warnings;
   std::map<std::string, std::string> renames;  // source -> target, for every kCopy
+  std::vector<ExpectationOutcome> expectations;  // config `expect:` order; empty without one
 
   // Target names of frozen variables, sorted (for <prefix>.frozen.txt).
   std::vector<std::string> FrozenNames() const;

@@ -24,7 +24,8 @@
 //     bias must match its kernel's output dimension. Axes come from
 //     Inventory::layouts, else [..., in, out] is assumed (and said);
 //   - an initializer that does not fit its dtype/shape (ResolveInitializer);
-//   - a target prefix that is the source checkpoint.
+//   - a target prefix that is the source checkpoint;
+//   - an `expect:` entry the plan breaks (checked last, on a valid plan).
 #ifndef SURGEON_PLAN_PLANNER_H_
 #define SURGEON_PLAN_PLANNER_H_
 

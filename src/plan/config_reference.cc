@@ -31,7 +31,7 @@ const std::vector<ConfigKeyDoc>& ConfigKeyReference() {
       {"new[]", "initializer", "name or `{type, ...}`", "Required; see the initializer table."},
       {"new[]", "feeds_from", "target name", "The variable whose output this one takes: checks the input dimension (shape[-2], per the graph op's layout when known)."},
       {"new[]", "trainable", "bool", "Default: true for floating dtypes, unless frozen."},
-      {"", "freeze", "list of patterns", "Target names (or TF2 object paths) to mark non-trainable and list in `.frozen.txt`."},
+      {"", "freeze", "list of patterns", "Target names (or TF2 object paths) to mark non-trainable and list in `.frozen.txt`. Freezing a batch norm's gamma or beta freezes its moving statistics too."},
       {"", "cast", "list of `{match, to}`", "Opt-in casts of copied floating-point tensors; the first matching rule wins."},
       {"cast[]", "match", "pattern", "Source names (checkpoint key or TF2 object path), floating-point tensors only. Required."},
       {"cast[]", "to", "float16 \\| bfloat16 \\| float32 \\| float64", "The written dtype. Required."},

@@ -84,6 +84,9 @@ class Planner {
   void ApplyFreeze();
   size_t AddAction(PlanAction a, std::vector<size_t> rename_rules, std::string alias);
 
+  // planner_batch_norm.cc
+  void ApplyBatchNormFreeze();
+
   // planner_rule_checks.cc
   void CheckUnmatchedRules();
   void CheckUnmatchedRenames(const std::vector<std::string>& sources);

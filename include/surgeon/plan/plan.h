@@ -63,6 +63,18 @@ struct ExpectationOutcome {
   std::vector<std::string> offenders;  // The variables that break it (all of them).
 };
 
+// A batch-norm layer whose moving statistics the plan freezes: because its
+// gamma/beta are frozen (the statistics follow), or because a freeze rule
+// names the statistics. In rewrite mode their update ops (AssignMovingAvg)
+// leave the graph and its UPDATE_OPS collection.
+struct FrozenBatchNorm {
+  std::string layer;     // The layer's scope in the source, "bn1"
+  std::string relation;  // How its variables were related: "graph: FusedBatchNormV3 'bn1/FusedBatchNormV3'"
+                         // or "name: scope 'bn1'"
+  std::vector<std::string> parameters;  // Target names of its frozen gamma/beta.
+  std::vector<std::string> statistics;  // Target names of its frozen moving_mean/moving_variance.
+};
+
 struct Plan {
   std::string config_path;
   std::string source_checkpoint;
@@ -76,6 +88,7 @@ struct Plan {
   std::vector<DroppedTensor> dropped;  // Sorted by source.
   std::vector<std::string> warnings;
   std::map<std::string, std::string> renames;  // source -> target, for every kCopy
+  std::vector<FrozenBatchNorm> frozen_batch_norms;  // Sorted by layer.
   std::vector<ExpectationOutcome> expectations;  // config `expect:` order; empty without one
 
   // Target names of frozen variables, sorted (for <prefix>.frozen.txt).

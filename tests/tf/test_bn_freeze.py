@@ -4,7 +4,8 @@ moving statistics.
 TensorFlow writes a small TF1 training graph (conv -> batch_normalization ->
 conv -> batch_normalization -> dense, tf.compat.v1.layers with Keras 2, a
 Momentum train op built under control_dependencies(UPDATE_OPS)) and one
-training step's checkpoint. surgeon freezes bn1 by naming only its gamma and
+training step's checkpoint, with resource variables (AssignSubVariableOp
+updates) and with ref variables (VariableV2 + AssignSub, as TF 1.x). surgeon freezes bn1 by naming only its gamma and
 beta; its moving statistics must follow.
 
   rewrite mode ({from: source}): in a fresh TF process, import_meta_graph +
@@ -31,7 +32,9 @@ GENERATE = LEGACY + r'''
 import numpy as np, tensorflow as tf
 v1 = tf.compat.v1
 v1.disable_eager_execution()
-prefix = %r
+prefix, resource = %r, %r
+if not resource:
+    v1.disable_resource_variables()  # VariableV2 + AssignSub, as TF 1.x and slim built them
 g = tf.Graph()
 with g.as_default():
     v1.set_random_seed(1)
@@ -100,14 +103,21 @@ def run_tf(code):
 
 
 @pytest.fixture(scope="module")
-def source(work_dir):
-    d = os.path.join(work_dir, "bn_freeze")
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(os.path.join(d, "src"))
-    prefix = os.path.join(d, "src", "model.ckpt")
-    p = run_python(GENERATE % prefix)
-    assert p.returncode == 0, p.stderr[-4000:]
-    return d, prefix
+def sources(work_dir):
+    """kind ("resource" | "ref" variables) -> (work dir, source prefix), made once."""
+    made = {}
+
+    def get(kind):
+        if kind not in made:
+            d = os.path.join(work_dir, "bn_freeze", kind)
+            shutil.rmtree(d, ignore_errors=True)
+            os.makedirs(os.path.join(d, "src"))
+            prefix = os.path.join(d, "src", "model.ckpt")
+            p = run_python(GENERATE % (prefix, kind == "resource"))
+            assert p.returncode == 0, p.stderr[-4000:]
+            made[kind] = d, prefix
+        return made[kind]
+    return get
 
 
 def write_config(path, body):
@@ -119,8 +129,9 @@ def write_config(path, body):
 STATS = ["bn1/moving_mean", "bn1/moving_variance"]
 
 
-def test_rewrite_mode_frozen_batch_norm_keeps_its_statistics(source):
-    d, prefix = source
+@pytest.mark.parametrize("kind", ["resource", "ref"])
+def test_rewrite_mode_frozen_batch_norm_keeps_its_statistics(sources, kind):
+    d, prefix = sources(kind)
     out = os.path.join(d, "rewrite", "model.ckpt-0")
     cfg = write_config(os.path.join(d, "rewrite.yaml"), f"""
 source: {prefix}
@@ -150,14 +161,15 @@ freeze: ["bn1/gamma", "bn1/beta"]
     for n in ["conv1/kernel", "bn2/gamma", "bn2/beta", "bn2/moving_mean", "bn2/moving_variance"]:
         assert not unchanged[n], n
         assert r["max_change"][n] > 0
-    assert r["update_ops"] == ["bn2/AssignMovingAvg/AssignSubVariableOp", "bn2/AssignMovingAvg_1/AssignSubVariableOp"]
+    ops = ["bn2/AssignMovingAvg", "bn2/AssignMovingAvg_1"]
+    assert r["update_ops"] == ([o + "/AssignSubVariableOp" for o in ops] if kind == "resource" else ops)
     assert "bn1/gamma" not in r["trainable"] and "bn2/gamma" in r["trainable"]
     assert not set(STATS) & set(r["trainable"])
-    print("bn2 moved (max abs):", {n: r["max_change"][n] for n in r["max_change"] if n.startswith("bn2")})
+    print(kind, "bn2 moved (max abs):", {n: r["max_change"][n] for n in r["max_change"] if n.startswith("bn2")})
 
 
-def test_fresh_graph_lists_frozen_statistics_related_by_name(source):
-    d, prefix = source
+def test_fresh_graph_lists_frozen_statistics_related_by_name(sources):
+    d, prefix = sources("resource")
     # A source without its .meta: the statistics are related by name.
     nometa = os.path.join(d, "nometa")
     os.makedirs(nometa, exist_ok=True)

@@ -80,6 +80,21 @@ TEST_CASE("ComputeBatchNormVariables: FusedBatchNorm inputs name gamma, beta and
   CHECK(layers[1].variance == "bn2/moving_variance");
 }
 
+TEST_CASE("ComputeBatchNormVariables: branches of one layer merge; constants are not variables",
+          "[graph][batch_norm][issue15]") {
+  tensorflow::MetaGraphDef mg = BatchNormGraph();
+  // A training branch fed empty statistics (constants), reading bn1's gamma/beta.
+  AddNode(&mg, "empty", "Const", {});
+  AddNode(&mg, "bn1/cond/FusedBatchNormV3", "FusedBatchNormV3",
+          {"x", "bn1/gamma/read", "bn1/beta/read", "empty", "empty"});
+  // A batch norm with constant scale/offset and no statistics: not a layer.
+  AddNode(&mg, "plain/FusedBatchNorm", "FusedBatchNorm", {"x", "empty", "empty", "empty", "empty"});
+  const auto layers = ComputeBatchNormVariables(mg.graph_def());
+  REQUIRE(layers.size() == 2);
+  CHECK(layers[0].mean == "bn1/moving_mean");
+  CHECK(layers[0].evidence == "FusedBatchNormV3 'bn1/FusedBatchNormV3'");
+}
+
 TEST_CASE("rewrite: frozen statistics lose their AssignMovingAvg and UPDATE_OPS entries",
           "[graph][batch_norm][issue15]") {
   const tensorflow::MetaGraphDef mg = BatchNormGraph();

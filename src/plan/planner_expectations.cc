@@ -31,7 +31,8 @@ std::string Patterns(const std::vector<PatternRule>& rules) {
 }
 
 bool AnyMatches(const std::vector<PatternRule>& rules, std::string_view name, std::string_view alias) {
-  return std::any_of(rules.begin(), rules.end(), [&](const PatternRule& r) { return r.pattern.MatchesEither(name, alias); });
+  return std::any_of(rules.begin(), rules.end(),
+                     [&](const PatternRule& r) { return r.pattern.MatchesEither(name, alias); });
 }
 
 std::string Listed(const std::vector<std::string>& names) {
@@ -88,8 +89,9 @@ ExpectationOutcome Initialized(const std::vector<PatternRule>& allowed, const Co
   o.met = o.offenders.empty();
   o.actual = std::to_string(initialized) + " initialized";
   if (!o.met) {
-    o.actual = std::to_string(o.offenders.size()) + " target variable(s) would be initialized that no pattern allows (" +
-               Patterns(allowed) + "): " + Listed(o.offenders);
+    o.actual = std::to_string(o.offenders.size()) +
+               " target variable(s) would be initialized that no pattern allows (" + Patterns(allowed) +
+               "): " + Listed(o.offenders);
   }
   return o;
 }
@@ -139,7 +141,8 @@ Status CheckExpectations(const PlanExpectations& e, const Inventory& inv, Plan* 
                             static_cast<double>(*e.min_copied_params), copied));
   }
   if (e.min_copied_fraction) {
-    out.push_back(MinCopied("expect.min_copied_fraction", e.min_copied_fraction_pos, true, *e.min_copied_fraction, copied));
+    out.push_back(
+        MinCopied("expect.min_copied_fraction", e.min_copied_fraction_pos, true, *e.min_copied_fraction, copied));
   }
   std::string msg;
   for (const ExpectationOutcome& o : out) {

@@ -53,11 +53,13 @@ TEST_CASE("issue 15: plan exits non-zero on a broken expectation; run writes not
   auto [rc, out] = Run(s + " plan " + Q(dir + "/c.yaml") + " 2>&1");
   INFO(out);
   CHECK(rc != 0);
-  CHECK(Contains(out, "c.yaml:11:16: expect.initialized: 1 target variable(s) would be initialized that no pattern "
-                      "allows ('net/out/*'): net/fc/kernel\n"));
-  CHECK(Contains(out, "c.yaml:12:24: expect.min_copied_fraction: 3 of 23 source model parameter elements copied "
-                      "(0.1304), expected >= 0.5000 of the source model parameters' elements; not copied, largest "
-                      "first: net/fc/kernel (12), net/out/kernel (6), net/out/bias (2)"));
+  CHECK(Contains(out,
+                 "c.yaml:11:16: expect.initialized: 1 target variable(s) would be initialized that no pattern "
+                 "allows ('net/out/*'): net/fc/kernel\n"));
+  CHECK(Contains(out,
+                 "c.yaml:12:24: expect.min_copied_fraction: 3 of 23 source model parameter elements copied "
+                 "(0.1304), expected >= 0.5000 of the source model parameters' elements; not copied, largest "
+                 "first: net/fc/kernel (12), net/out/kernel (6), net/out/bias (2)"));
 
   auto [run_rc, run_out] = Run(s + " run -q " + Q(dir + "/c.yaml") + " --report " + Q(dir + "/r.json") + " 2>&1");
   INFO(run_out);
@@ -75,7 +77,8 @@ TEST_CASE("issue 15: plan exits non-zero on a broken expectation; run writes not
   auto [ok_rc, ok_out] = Run(s + " plan " + Q(dir + "/ok.yaml") + " 2>&1");
   INFO(ok_out);
   CHECK(ok_rc == 0);
-  CHECK(Contains(ok_out, "expect.initialized (" + dir + "/ok.yaml:11:16): met, expected only 'net/*': 3 initialized\n"));
+  CHECK(
+      Contains(ok_out, "expect.initialized (" + dir + "/ok.yaml:11:16): met, expected only 'net/*': 3 initialized\n"));
   auto [ok_run, ok_run_out] = Run(s + " run -q " + Q(dir + "/ok.yaml") + " 2>&1");
   INFO(ok_run_out);
   CHECK(ok_run == 0);

@@ -18,10 +18,12 @@ Inventory BnInventory(const std::string& stat_mean = "moving_mean", const std::s
   Inventory inv;
   for (const std::string l : {"1", "2"}) {
     inv.tensors.push_back(Entry("conv" + l + "/kernel", {3, 3, 3, 4}));
-    for (const std::string& v : std::vector<std::string>{"gamma", "beta", stat_mean, stat_var}) inv.tensors.push_back(Entry("bn" + l + "/" + v, {4}));
+    for (const std::string& v : std::vector<std::string>{"gamma", "beta", stat_mean, stat_var})
+      inv.tensors.push_back(Entry("bn" + l + "/" + v, {4}));
   }
   inv.tensors.push_back(Entry("bn1/gamma/Momentum", {4}));
-  std::sort(inv.tensors.begin(), inv.tensors.end(), [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
+  std::sort(inv.tensors.begin(), inv.tensors.end(),
+            [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
   return inv;
 }
 
@@ -40,8 +42,9 @@ TEST_CASE("BuildPlan: freezing gamma/beta freezes the layer's statistics, relate
   const PlanAction* mean = plan->FindTarget("bn1/moving_mean");
   REQUIRE(mean != nullptr);
   CHECK_FALSE(mean->trainable);
-  CHECK(mean->rule == "keep: all (default), frozen with batch norm 'bn1' ('bn1/gamma' is frozen; related by name: "
-                      "scope 'bn1')");
+  CHECK(mean->rule ==
+        "keep: all (default), frozen with batch norm 'bn1' ('bn1/gamma' is frozen; related by name: "
+        "scope 'bn1')");
   REQUIRE(plan->frozen_batch_norms.size() == 1);
   const FrozenBatchNorm& b = plan->frozen_batch_norms[0];
   CHECK(b.layer == "bn1");
@@ -61,7 +64,8 @@ TEST_CASE("BuildPlan: the graph relates statistics that names do not", "[plan][p
   // Statistics under names the name rule does not know; the graph's
   // FusedBatchNormV3 reads them.
   Inventory inv = BnInventory("mean_ema", "var_ema");
-  inv.batch_norms.push_back({"bn2/gamma", "bn2/beta", "bn2/mean_ema", "bn2/var_ema", "FusedBatchNormV3 'bn2/FusedBatchNormV3'"});
+  inv.batch_norms.push_back(
+      {"bn2/gamma", "bn2/beta", "bn2/mean_ema", "bn2/var_ema", "FusedBatchNormV3 'bn2/FusedBatchNormV3'"});
   auto plan = PlanFor("rename: [{from: bn2/, to: head/bn/}]\nfreeze: [\"head/bn/gamma\"]\n", inv);
   REQUIRE(plan.ok());
   CHECK(Frozen(*plan) == std::vector<std::string>{"head/bn/gamma", "head/bn/mean_ema", "head/bn/var_ema"});

@@ -31,8 +31,9 @@ std::string ErrorOf(const std::string& yaml) {
 }
 
 TEST_CASE("ParseConfig: expect", "[plan][config][expect][issue15]") {
-  auto c = ParseConfig(kHead + "expect:\n  initialized: [\"a/*\"]\n  dropped: []\n  min_copied_params: 1000\n"
-                               "  min_copied_fraction: 0.5\n",
+  auto c = ParseConfig(kHead +
+                           "expect:\n  initialized: [\"a/*\"]\n  dropped: []\n  min_copied_params: 1000\n"
+                           "  min_copied_fraction: 0.5\n",
                        "t.yaml", "/w");
   REQUIRE(c.ok());
   REQUIRE(c->expect);
@@ -53,13 +54,15 @@ TEST_CASE("ParseConfig: expect", "[plan][config][expect][issue15]") {
         "t.yaml:5:24: expect.min_copied_fraction: expected a fraction between 0 and 1, got '1.5'");
   CHECK(error("expect:\n  min_copied_params: -3\n") ==
         "t.yaml:5:22: expect.min_copied_params: expected a non-negative integer (tensor elements), got '-3'");
-  CHECK(error("expect:\n  initialised: [x]\n") == "t.yaml:5:3: expect.initialised: unknown key; did you mean 'initialized'?");
+  CHECK(error("expect:\n  initialised: [x]\n") ==
+        "t.yaml:5:3: expect.initialised: unknown key; did you mean 'initialized'?");
   CHECK(error("expect: [x]\n") == "t.yaml:4:9: expect: expected a map, got a list");
 }
 
 TEST_CASE("BuildPlan: expectations that hold are recorded in the plan", "[plan][planner][expect][issue15]") {
-  auto plan = PlanFor(kMycls + "expect:\n  initialized: [\"mycls/fc8/*\"]\n  dropped: [\"vgg_16/fc8/*\"]\n"
-                               "  min_copied_params: 134000000\n  min_copied_fraction: 0.95\n");
+  auto plan = PlanFor(kMycls +
+                      "expect:\n  initialized: [\"mycls/fc8/*\"]\n  dropped: [\"vgg_16/fc8/*\"]\n"
+                      "  min_copied_params: 134000000\n  min_copied_fraction: 0.95\n");
   REQUIRE(plan.ok());
   REQUIRE(plan->expectations.size() == 4);
   for (const auto& e : plan->expectations) CHECK(e.met);
@@ -92,15 +95,16 @@ new:
 allow_shape_change: ["*"]
 )";
   REQUIRE(PlanFor(fixed).ok());
-  const std::string guarded = fixed + "expect:\n  initialized: [\"mycls/fc8/*\"]\n  dropped: [\"vgg_16/fc8/*\"]\n"
-                                      "  min_copied_fraction: 0.99\n  min_copied_params: 1000\n";
+  const std::string guarded = fixed +
+                              "expect:\n  initialized: [\"mycls/fc8/*\"]\n  dropped: [\"vgg_16/fc8/*\"]\n"
+                              "  min_copied_fraction: 0.99\n  min_copied_params: 1000\n";
   CHECK(ErrorOf(guarded) ==
         "t.yaml:12:16: expect.initialized: 1 target variable(s) would be initialized that no pattern allows "
         "('mycls/fc8/*'): mycls/conv1/conv1_1/weights\n"
         "t.yaml:13:12: expect.dropped: 1 source tensor(s) would be dropped that no pattern allows ('vgg_16/fc8/*'): "
         "vgg_16/conv1/conv1_1/weights\n"
-        "t.yaml:14:24: expect.min_copied_fraction: " + std::to_string(kVggElements - kFc8Elements - 1728) + " of " +
-            std::to_string(kVggElements) +
+        "t.yaml:14:24: expect.min_copied_fraction: " +
+            std::to_string(kVggElements - kFc8Elements - 1728) + " of " + std::to_string(kVggElements) +
             " source model parameter elements copied (0.9704), expected >= 0.9900 of the source model parameters' "
             "elements; not copied, largest first: vgg_16/fc8/weights (4096000), vgg_16/conv1/conv1_1/weights (1728), "
             "vgg_16/fc8/biases (1000)");
@@ -110,8 +114,10 @@ TEST_CASE("BuildPlan: expect lists at most 10 offenders; [] allows nothing; slot
           "[plan][planner][expect][issue15]") {
   std::string many = kHead + "keep: [\"vgg_16/fc*\"]\nexpect:\n  dropped: []\n";
   const std::string error = ErrorOf(many);
-  CHECK(error.rfind("t.yaml:6:12: expect.dropped: 27 source tensor(s) would be dropped that no pattern allows (nothing): "
-                    "global_step, vgg_16/conv1/conv1_1/biases,", 0) == 0);
+  CHECK(
+      error.rfind("t.yaml:6:12: expect.dropped: 27 source tensor(s) would be dropped that no pattern allows (nothing): "
+                  "global_step, vgg_16/conv1/conv1_1/biases,",
+                  0) == 0);
   CHECK(error.find(", ... (and 17 more)") != std::string::npos);
   // Optimizer slots are not model parameters: dropping them costs no fraction.
   auto plan = PlanFor(kHead + "drop_optimizer_slots: true\nexpect: {min_copied_fraction: 1}\n", SlimVgg16(true, true));

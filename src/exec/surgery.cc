@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "surgeon/exec/copy.h"
+#include "surgeon/format/batch_norm.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
@@ -39,6 +40,15 @@ Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tens
       inv.graph_variables.push_back(std::move(gv));
     }
     for (const auto& f : ComputeVariableFeeds(graph->graph_def())) inv.feeds.emplace_back(f.from, f.to);
+    // Batch-norm layers by checkpoint key (a node name that is no variable stays as is).
+    std::map<std::string, std::string> key_of;
+    for (const auto& v : SummarizeMetaGraph(*graph).variables) key_of[v.name] = v.checkpoint_key();
+    for (BatchNormVariables bn : ComputeBatchNormVariables(graph->graph_def())) {
+      for (std::string* name : {&bn.scale, &bn.offset, &bn.mean, &bn.variance}) {
+        if (auto k = key_of.find(*name); k != key_of.end()) *name = k->second;
+      }
+      inv.batch_norms.push_back(std::move(bn));
+    }
   }
   return inv;
 }
@@ -114,6 +124,9 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   }
   for (const auto& d : plan.dropped) {
     if (!replaced.count(d.source)) spec.dropped.insert(d.source);
+  }
+  for (const FrozenBatchNorm& b : plan.frozen_batch_norms) {
+    spec.frozen_statistics.insert(b.statistics.begin(), b.statistics.end());
   }
   return spec;
 }

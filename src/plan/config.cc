@@ -198,6 +198,7 @@ class ConfigParser {
   Result<NewVariableConfig> ParseNew(const YAML::Node& node, const std::string& path) const;
   Result<InitializerSpec> ParseInitializer(const YAML::Node& node, const std::string& path) const;
   Result<CastRule> ParseCast(const YAML::Node& node, const std::string& path) const;
+  Result<PlanExpectations> ParseExpect(const YAML::Node& node, const std::string& path) const;
 
   template <typename T, typename F>
   Result<std::vector<T>> List(const YAML::Node& node, const std::string& path, std::string_view what, F parse) const {
@@ -279,6 +280,10 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
     }
     if (key == "cast") {
       SURGEON_ASSIGN_OR_RETURN(c->cast, List<CastRule>(v, path, "cast rules", &ConfigParser::ParseCast));
+      return Status::OK();
+    }
+    if (key == "expect") {
+      SURGEON_ASSIGN_OR_RETURN(c->expect, ParseExpect(v, path));
       return Status::OK();
     }
     return Status::Internal("unhandled config key " + key);
@@ -523,6 +528,32 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"match", "to"}));
   return r;
+}
+
+Result<PlanExpectations> ConfigParser::ParseExpect(const YAML::Node& node, const std::string& path) const {
+  PlanExpectations e;
+  e.pos = Pos(node);
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("expect"),
+                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+    if (key == "initialized") {
+      e.initialized_pos = Pos(v);
+      SURGEON_ASSIGN_OR_RETURN(e.initialized, PatternList(v, kp));
+    } else if (key == "dropped") {
+      e.dropped_pos = Pos(v);
+      SURGEON_ASSIGN_OR_RETURN(e.dropped, PatternList(v, kp));
+    } else if (key == "min_copied_params") {
+      e.min_copied_params_pos = Pos(v);
+      SURGEON_ASSIGN_OR_RETURN(int64_t n, Int(v, kp, "a non-negative integer (tensor elements)"));
+      e.min_copied_params = static_cast<uint64_t>(n);
+    } else {
+      e.min_copied_fraction_pos = Pos(v);
+      SURGEON_ASSIGN_OR_RETURN(double f, Double(v, kp));
+      if (!(f >= 0 && f <= 1)) return Error(v, kp, "expected a fraction between 0 and 1, got " + Describe(v));
+      e.min_copied_fraction = f;
+    }
+    return Status::OK();
+  }));
+  return e;
 }
 
 // yaml-cpp notices an unclosed flow ('{' or '[') only at the next token,

@@ -31,11 +31,16 @@ const std::vector<ConfigKeyDoc>& ConfigKeyReference() {
       {"new[]", "initializer", "name or `{type, ...}`", "Required; see the initializer table."},
       {"new[]", "feeds_from", "target name", "The variable whose output this one takes: checks the input dimension (shape[-2], per the graph op's layout when known)."},
       {"new[]", "trainable", "bool", "Default: true for floating dtypes, unless frozen."},
-      {"", "freeze", "list of patterns", "Target names (or TF2 object paths) to mark non-trainable and list in `.frozen.txt`."},
+      {"", "freeze", "list of patterns", "Target names (or TF2 object paths) to mark non-trainable and list in `.frozen.txt`. Freezing a batch norm's gamma or beta freezes its moving statistics too."},
       {"", "cast", "list of `{match, to}`", "Opt-in casts of copied floating-point tensors; the first matching rule wins."},
       {"cast[]", "match", "pattern", "Source names (checkpoint key or TF2 object path), floating-point tensors only. Required."},
       {"cast[]", "to", "float16 \\| bfloat16 \\| float32 \\| float64", "The written dtype. Required."},
       {"", "allow_shape_change", "list of patterns", "New variables (by name) whose shape and dtype may differ from the source variable they replace, and whose shape links are not checked."},
+      {"", "expect", "map", "Guards on the plan: `plan` and `run` refuse (before writing) a plan that breaks one, naming the variables. Model parameters: source tensors that are not optimizer state or bookkeeping."},
+      {"expect", "initialized", "list of patterns", "The only target names `new` (and `global_step: reset`) may initialize; `[]`: nothing may be."},
+      {"expect", "dropped", "list of patterns", "The only source names (key or TF2 object path) that may be left out; `[]`: nothing may be."},
+      {"expect", "min_copied_params", "integer", "At least this many elements of source model parameters are copied."},
+      {"expect", "min_copied_fraction", "number 0..1", "At least this fraction of the source model parameters' elements is copied."},
   };
   return *docs;
 }

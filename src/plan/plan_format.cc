@@ -121,6 +121,18 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
          " copied, " + HumanBytes(copy_bytes) + "; " + std::to_string(initialized) + " initialized, " +
          HumanBytes(init_bytes) + "), " + std::to_string(frozen) + " frozen, " + std::to_string(plan.dropped.size()) +
          " dropped" + (grouped ? " (" + std::to_string(grouped) + " in groups; --all lists them)" : "") + "\n";
+  for (const FrozenBatchNorm& b : plan.frozen_batch_norms) {
+    std::string names;
+    for (const auto* list : {&b.parameters, &b.statistics}) {
+      for (const std::string& n : *list) names += (names.empty() ? "" : ", ") + n;
+    }
+    out += "batch norm '" + b.layer + "' frozen with its moving statistics (" + names + "; related by " + b.relation +
+           ")" + (plan.meta_mode == MetaGraphMode::kFromSource ? "; their update ops leave the graph" : "") + "\n";
+  }
+  for (const ExpectationOutcome& e : plan.expectations) {
+    out += e.key + " (" + e.config + "): " + (e.met ? "met" : "NOT MET") + ", expected " + e.expected + ": " +
+           e.actual + "\n";
+  }
   return out;
 }
 

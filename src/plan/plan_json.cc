@@ -59,6 +59,16 @@ nlohmann::json PlanToJson(const Plan& plan) {
     bytes += a.bytes;
     actions.push_back(PlanActionToJson(a));
   }
+  json expectations = json::array();
+  for (const ExpectationOutcome& e : plan.expectations) {
+    expectations.push_back({{"key", e.key}, {"config", e.config}, {"expected", e.expected}, {"actual", e.actual},
+                            {"met", e.met}, {"offenders", e.offenders}});
+  }
+  json batch_norms = json::array();
+  for (const FrozenBatchNorm& b : plan.frozen_batch_norms) {
+    batch_norms.push_back({{"layer", b.layer}, {"relation", b.relation}, {"parameters", b.parameters},
+                           {"statistics", b.statistics}});
+  }
   json dropped = json::array();
   for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
   return {{"config", plan.config_path},
@@ -72,6 +82,8 @@ nlohmann::json PlanToJson(const Plan& plan) {
           {"dropped", dropped},
           {"frozen", plan.FrozenNames()},
           {"warnings", plan.warnings},
+          {"frozen_batch_norms", batch_norms},
+          {"expectations", expectations},
           {"totals",
            {{"variables", plan.actions.size()},
             {"copied", copied},

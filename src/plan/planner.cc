@@ -268,6 +268,7 @@ Result<Plan> Planner::Run() {
   ClassifySources();
   AddNewVariables();
   ApplyFreeze();
+  ApplyBatchNormFreeze();
   // Root causes first: a rule that matches nothing explains most of what
   // the later checks would find.
   CheckUnmatchedRules();
@@ -290,6 +291,7 @@ Result<Plan> Planner::Run() {
             [](const PlanAction& x, const PlanAction& y) { return x.target < y.target; });
   std::sort(plan_.dropped.begin(), plan_.dropped.end(),
             [](const DroppedTensor& x, const DroppedTensor& y) { return x.source < y.source; });
+  if (c_.expect) SURGEON_RETURN_IF_ERROR(CheckExpectations(*c_.expect, inv_, &plan_));
   return std::move(plan_);
 }
 

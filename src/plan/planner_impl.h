@@ -41,6 +41,11 @@ uint64_t TensorBytes(DataType dtype, const Shape& shape, uint64_t fallback);
 // A layout's axis as an index into a shape of `rank` dims (or -1 if out of range).
 int AxisIndex(int axis_from_end, size_t rank);
 
+// The config's `expect:` block against a finished (sorted) plan: records an
+// outcome per entry in plan->expectations; InvalidArgument, one line per
+// broken entry ("cfg.yaml:12:3: expect.initialized: ..."), when any fails.
+Status CheckExpectations(const PlanExpectations& expect, const Inventory& inv, Plan* plan);
+
 class Planner {
  public:
   Planner(const PlanConfig& config, const Inventory& inventory) : c_(config), inv_(inventory) {}
@@ -78,6 +83,9 @@ class Planner {
   void ReportCollision(size_t i, size_t prev, const std::string& via_alias);
   void ApplyFreeze();
   size_t AddAction(PlanAction a, std::vector<size_t> rename_rules, std::string alias);
+
+  // planner_batch_norm.cc
+  void ApplyBatchNormFreeze();
 
   // planner_rule_checks.cc
   void CheckUnmatchedRules();

@@ -31,7 +31,8 @@ TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][c
                           "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"
                           "rename: [{from: a, to: b}, {regex: a, to: b}, {scope: a, to: b}]\n"
                           "new: [{name: n, shape: [2], dtype: float32, initializer: zeros, feeds_from: a, trainable: true}]\n"
-                          "freeze: [n]\ncast: [{match: a, to: float16}]\nallow_shape_change: [n]\n";
+                          "freeze: [n]\ncast: [{match: a, to: float16}]\nallow_shape_change: [n]\n"
+                          "expect: {initialized: [n], dropped: [b], min_copied_params: 1, min_copied_fraction: 0.5}\n";
   auto config = ParseConfig(all, "t.yaml", "/w");
   INFO((config.ok() ? "" : config.status().message()));
   REQUIRE(config.ok());

@@ -21,6 +21,11 @@
 //   freeze: ["mycls/conv*"]
 //   cast: [{match: "*", to: float16}]
 //   allow_shape_change: ["mycls/fc8/*"]
+//   expect:                                   # guards: a plan that breaks one is an error
+//     initialized: ["mycls/fc8/*"]            # the only target names `new`/reset may create
+//     dropped: ["*/Momentum", "global_step"]  # the only source names that may be left out
+//     min_copied_params: 100000000            # source model elements copied, at least
+//     min_copied_fraction: 0.9                # of the source model's elements
 //
 // Patterns: see pattern.h. Naming model: a source tensor answers to its
 // checkpoint key and, in a TF2 checkpoint, to its object path; both are
@@ -106,6 +111,23 @@ struct CastRule {
   ConfigPos pos;
 };
 
+// `expect:`: what the user expects the plan to do; BuildPlan refuses a plan
+// that breaks any of these (planner_expectations.cc). "Model parameters" are
+// the source tensors that are neither optimizer state (IsOptimizerSlot) nor
+// bookkeeping (BookkeepingWord); their element counts are what the two
+// minimums measure.
+struct PlanExpectations {
+  ConfigPos pos;  // The `expect` map.
+  std::optional<std::vector<PatternRule>> initialized;  // target names allowed to be initialized
+  ConfigPos initialized_pos;
+  std::optional<std::vector<PatternRule>> dropped;  // source names (key or object path) allowed to be dropped
+  ConfigPos dropped_pos;
+  std::optional<uint64_t> min_copied_params;  // copied elements of source model parameters
+  ConfigPos min_copied_params_pos;
+  std::optional<double> min_copied_fraction;  // the same / all source model parameter elements, in [0, 1]
+  ConfigPos min_copied_fraction_pos;
+};
+
 enum class MetaGraphMode {
   kNone,        // target.meta_graph: false
   kFresh,       // true (default): build a new graph for the target variables
@@ -153,6 +175,7 @@ struct PlanConfig {
   std::vector<PatternRule> freeze;
   std::vector<CastRule> cast;
   std::vector<PatternRule> allow_shape_change;
+  std::optional<PlanExpectations> expect;  // nullopt: no `expect:` block
 };
 
 // Reads and validates the YAML file (syntax, keys, types; not the

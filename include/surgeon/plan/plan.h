@@ -51,6 +51,30 @@ struct DroppedTensor {
   std::string rule;  // e.g. "drop[0] '*/Momentum' (vgg.yaml:6:8)"
 };
 
+// One `expect:` entry and how the plan fares against it. A plan BuildPlan
+// returns meets all of them (a broken one is an error); they are kept to be
+// shown in the table, the JSON and the report.
+struct ExpectationOutcome {
+  std::string key;       // "expect.initialized"
+  std::string config;    // Where it was written: "cfg.yaml:12:3"
+  std::string expected;  // "only 'mycls/fc8/*'", ">= 100000000 elements"
+  std::string actual;    // "2 initialized", "138357544 of 138357544 elements (1.0000)"
+  bool met = true;
+  std::vector<std::string> offenders;  // The variables that break it (all of them).
+};
+
+// A batch-norm layer whose moving statistics the plan freezes: because its
+// gamma/beta are frozen (the statistics follow), or because a freeze rule
+// names the statistics. In rewrite mode their update ops (AssignMovingAvg)
+// leave the graph and its UPDATE_OPS collection.
+struct FrozenBatchNorm {
+  std::string layer;     // The layer's scope in the source, "bn1"
+  std::string relation;  // How its variables were related: "graph: FusedBatchNormV3 'bn1/FusedBatchNormV3'"
+                         // or "name: scope 'bn1'"
+  std::vector<std::string> parameters;  // Target names of its frozen gamma/beta.
+  std::vector<std::string> statistics;  // Target names of its frozen moving_mean/moving_variance.
+};
+
 struct Plan {
   std::string config_path;
   std::string source_checkpoint;
@@ -64,6 +88,8 @@ struct Plan {
   std::vector<DroppedTensor> dropped;  // Sorted by source.
   std::vector<std::string> warnings;
   std::map<std::string, std::string> renames;  // source -> target, for every kCopy
+  std::vector<FrozenBatchNorm> frozen_batch_norms;  // Sorted by layer.
+  std::vector<ExpectationOutcome> expectations;  // config `expect:` order; empty without one
 
   // Target names of frozen variables, sorted (for <prefix>.frozen.txt).
   std::vector<std::string> FrozenNames() const;

@@ -24,7 +24,11 @@
 //     bias must match its kernel's output dimension. Axes come from
 //     Inventory::layouts, else [..., in, out] is assumed (and said);
 //   - an initializer that does not fit its dtype/shape (ResolveInitializer);
-//   - a target prefix that is the source checkpoint.
+//   - a target prefix that is the source checkpoint;
+//   - an `expect:` entry the plan breaks (checked last, on a valid plan).
+// Batch norm: freezing a layer's gamma or beta also freezes its carried
+// moving_mean/moving_variance (Plan::frozen_batch_norms says which and how
+// they were related).
 #ifndef SURGEON_PLAN_PLANNER_H_
 #define SURGEON_PLAN_PLANNER_H_
 
@@ -34,6 +38,7 @@
 #include <vector>
 
 #include "surgeon/base/status.h"
+#include "surgeon/format/batch_norm.h"
 #include "surgeon/format/tensor_entry.h"
 #include "surgeon/format/variable_layout.h"
 #include "surgeon/plan/config.h"
@@ -64,6 +69,11 @@ struct Inventory {
   // absent here is assumed to be [..., in, out] (Dense/Conv2D), and shape
   // messages about it say so.
   std::map<std::string, VariableLayout> layouts;
+  // Optional, from the source .meta (ComputeBatchNormVariables), with
+  // checkpoint keys for variable names: batch-norm layers as the graph
+  // relates gamma/beta to their moving statistics. Layers absent here are
+  // related by name (scope + gamma/beta/moving_mean/moving_variance).
+  std::vector<BatchNormVariables> batch_norms;
 };
 
 Result<Plan> BuildPlan(const PlanConfig& config, const Inventory& inventory);

@@ -268,6 +268,7 @@ Result<Plan> Planner::Run() {
   ClassifySources();
   AddNewVariables();
   ApplyFreeze();
+  ApplyTransforms();
   // Root causes first: a rule that matches nothing explains most of what
   // the later checks would find.
   CheckUnmatchedRules();

@@ -79,6 +79,17 @@ class Planner {
   void ApplyFreeze();
   size_t AddAction(PlanAction a, std::vector<size_t> rename_rules, std::string alias);
 
+  // planner_transforms.cc: resolves reshape, classes and input_channels
+  // into TransformSteps on the copies they name.
+  void ApplyTransforms();
+  PlanAction* TransformTarget(const std::string& name, const ConfigPos& pos, const std::string& path);
+  bool ResolveReshape(const ReshapeRule& r, const Shape& in, TransformStep* step);
+  bool ResolveClassRows(const ClassRule& r, std::vector<AxisSource>* rows, std::vector<std::string>* labels,
+                        std::string* summary);
+  void ApplyClasses(const ClassRule& r);
+  void ApplyChannelMap(const ChannelMapRule& r);
+  void AddStep(PlanAction* a, TransformStep step);
+
   // planner_rule_checks.cc
   void CheckUnmatchedRules();
   void CheckUnmatchedRenames(const std::vector<std::string>& sources);

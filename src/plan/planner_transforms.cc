@@ -248,6 +248,11 @@ void Planner::ApplyChannelMap(const ChannelMapRule& r) {
     Error(r.axis_pos.line ? r.axis_pos : r.pos, r.key_path + ".axis", what + " has no axis " + Int(r.axis));
     return;
   }
+  if (c_.target_meta_graph == MetaGraphMode::kFromSource) {
+    Error(r.pos, r.key_path, what + ": a rewritten source graph ({from: source}) keeps its input placeholders "
+                              "and their channel count; use meta_graph: true (a fresh graph) or false");
+    return;
+  }
   const int64_t n = a->shape[axis];
   TransformStep step;
   step.kind = TransformStep::Kind::kAlongAxis;

@@ -181,6 +181,12 @@ input_channels: [{name: conv1/weights, channels: [0, 1, 2, zero]}]
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().message().find("t.yaml:3:11: reshape[0]: 'conv1/weights' [64, 3, 3, 3]: a rewritten source "
                                         "graph") == 0);
+  auto channels = ParseConfig("source: ckpt/x\ntarget: {checkpoint: out/y, meta_graph: {from: source}}\n"
+                              "input_channels: [{name: conv1/weights, axis: 1, channels: [0]}]\n", "t.yaml", "/w");
+  REQUIRE(channels.ok());
+  CHECK(BuildPlan(*channels, inv).status().message() ==
+        "t.yaml:3:18: input_channels[0]: 'conv1/weights' [64, 3, 3, 3]: a rewritten source graph ({from: source}) "
+        "keeps its input placeholders and their channel count; use meta_graph: true (a fresh graph) or false");
 }
 
 }  // namespace

@@ -338,3 +338,36 @@ def test_slim_config_example(config_file, slim_source, case_dir):
     r = tf.train.load_checkpoint(out)
     SLIM_EXAMPLES[config_file](src, {n: r.get_tensor(n) for n in src})
     shutil.rmtree(os.path.join(case_dir, "out"))  # 0.5 GB each
+
+
+def test_classes_in_rewritten_source_graph(slim_source, case_dir):
+    """meta_graph: {from: source}: the source's own graph, its fc8 variables
+    re-shaped to the target's classes, computes the source logits' columns."""
+    prefix, _ = slim_source
+    v1 = tf.compat.v1
+    shutil.copytree(os.path.join(CONFIGS, "labels"), os.path.join(case_dir, "labels"))
+    out = os.path.join(case_dir, "out", "model.ckpt-0")
+    with open(os.path.join(case_dir, "c.yaml"), "w") as f:
+        f.write(f"""source: {prefix}
+target: {{checkpoint: {out}, meta_graph: {{from: source}}}}
+drop_optimizer_slots: true
+classes:
+  - {{tensors: [vgg_16/fc8/weights, vgg_16/fc8/biases], source_labels: labels/vgg16_1000.txt,
+     target_labels: labels/mycls_10.txt}}
+""")
+    run_surgeon("run", os.path.join(case_dir, "c.yaml"))
+    x = np.random.default_rng(41).uniform(0, 1, [1, 224, 224, 3]).astype(np.float32)
+
+    def logits(p):
+        with tf.Graph().as_default() as g, v1.Session(graph=g) as sess:
+            v1.train.import_meta_graph(p + ".meta").restore(sess, p)
+            return sess.run("vgg_16/fc8/squeezed:0", {"images:0": x})
+    with open(os.path.join(CONFIGS, "labels", "vgg16_1000.txt")) as f:
+        source = f.read().split()
+    with open(os.path.join(CONFIGS, "labels", "mycls_10.txt")) as f:
+        target = f.read().split()
+    copied = [j for j, label in enumerate(target) if label in source]
+    want, got = logits(prefix), logits(out)
+    assert got.shape == (1, 10)
+    assert max_diff(got[:, copied], want[:, [source.index(target[j]) for j in copied]]) <= TOLERANCE
+    shutil.rmtree(os.path.join(case_dir, "out"))

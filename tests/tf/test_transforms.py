@@ -281,6 +281,11 @@ def test_keras_vgg16_h5_to_slim_fc7_matches_keras_fc2(case_dir):
         with v1.Session(graph=g) as sess:
             saver.restore(sess, out)  # every slim variable, fc8 included, comes from surgeon's output
             fc7 = sess.run(end_points["fc7"], {images: x})
+    # The fresh .meta surgeon wrote declares the new shapes and restores in TF.
+    with tf.Graph().as_default() as g, v1.Session(graph=g) as sess:
+        v1.train.import_meta_graph(out + ".meta").restore(sess, out)
+        shapes = {v.op.name: v.shape.as_list() for v in v1.global_variables()}
+    assert shapes["vgg_16/fc6/weights"] == [7, 7, 512, 4096] and shapes["vgg_16/fc7/weights"] == [1, 1, 4096, 4096]
     assert fc7.shape == (2, 1, 1, 4096)
     assert np.abs(fc2).max() > 0.1
     assert max_diff(fc7[:, 0, 0, :], fc2) <= TOLERANCE, max_diff(fc7[:, 0, 0, :], fc2)

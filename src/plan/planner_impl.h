@@ -140,6 +140,7 @@ class Planner {
   std::map<size_t, size_t> action_new_;  // action index -> new_variables index
   std::set<size_t> allowed_new_;         // new_variables named by allow_shape_change
   std::set<std::string> shape_errors_;   // targets already reported as mis-shaped
+  bool transform_initializes_ = false;   // a transform step initializes rows or channels
   std::set<std::pair<std::string, std::string>> links_checked_;
 };
 

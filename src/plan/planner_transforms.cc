@@ -76,6 +76,10 @@ PlanAction* Planner::TransformTarget(const std::string& name, const ConfigPos& p
 }
 
 void Planner::AddStep(PlanAction* a, TransformStep step) {
+  // Initialized rows or channels get the values a new variable of the step's
+  // shape would get: the same per-variable seed.
+  a->seed = VariableSeed(c_.seed, a->target);
+  if (step.NeedsInitializer()) transform_initializes_ = true;
   a->rule += ", " + step.operation + " " + step.summary + " by " + step.rule;
   a->shape = step.out_shape;
   a->bytes = TensorBytes(a->dtype, a->shape, a->bytes);

@@ -115,6 +115,7 @@ TEST_CASE("classes: rows by label, background dropped or kept, new classes initi
   REQUIRE(k.sources.size() == 7);
   CHECK(k.sources[0].terms[0].index == 0);  // background copied
   CHECK(k.sources[6].initialize);           // zebra
+  CHECK(kept->FindTarget("head/weights")->seed == VariableSeed(7, "head/weights"));  // as a new variable's
   auto json = PlanToJson(*kept)["actions"][2]["transforms"][0];
   CHECK(json["entries"][6] == nlohmann::json{{"index", 6}, {"label", "zebra"}, {"initialize", true}});
   CHECK(json["initializer"]["type"] == "truncated_normal");

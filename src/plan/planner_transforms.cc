@@ -191,8 +191,9 @@ bool Planner::ResolveClassRows(const ClassRule& r, std::vector<AxisSource>* rows
              Int(added.size()) + " initialized" + (added.empty() ? "" : " (" + added.front() + (added.size() > 1 ? ", ..." : "") + ")") +
              ", " + Int(dropped) + " source classes dropped";
   if (r.source_offset > 0) {
-    *summary += r.target_offset > 0 ? ", offset rows 0.." + Int(r.source_offset - 1) + " copied"
-                                    : ", offset rows 0.." + Int(r.source_offset - 1) + " dropped";
+    const std::string rows_text =
+        r.source_offset == 1 ? "offset row 0" : "offset rows 0.." + Int(r.source_offset - 1);
+    *summary += ", " + rows_text + (r.target_offset > 0 ? " copied" : " dropped");
   }
   return true;
 }

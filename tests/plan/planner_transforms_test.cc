@@ -103,7 +103,7 @@ TEST_CASE("classes: rows by label, background dropped or kept, new classes initi
   CHECK(s.sources[1].terms[0].index == 1);  // cat
   CHECK(s.labels == std::vector<std::string>{"fish", "cat"});
   CHECK(plan->FindTarget("head/biases")->shape == Shape{2});
-  CHECK(w->rule.find("6 -> 2 rows: 2 copied by label, 0 initialized, 3 source classes dropped, offset rows 0..0 "
+  CHECK(w->rule.find("6 -> 2 rows: 2 copied by label, 0 initialized, 3 source classes dropped, offset row 0 "
                      "dropped") != std::string::npos);
 
   auto kept = PlanIn(d.dir, R"(classes:

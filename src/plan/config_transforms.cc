@@ -110,6 +110,16 @@ Result<LabelList> ConfigParser::ParseLabelFile(const YAML::Node& node, const std
   list.pos = Pos(node);
   SURGEON_ASSIGN_OR_RETURN(std::string given, String(node, path));
   list.path = ResolvePath(given);
+  // A label list is small text: refuse devices and FIFOs (/dev/zero never
+  // ends) and anything beyond 64 MiB before reading.
+  constexpr uintmax_t kMaxLabelFileBytes = uintmax_t{64} << 20;
+  std::error_code ec;
+  if (fs::exists(list.path, ec) && !fs::is_regular_file(list.path, ec)) {
+    return Error(node, path, list.path + " is not a regular file");
+  }
+  if (fs::is_regular_file(list.path, ec) && fs::file_size(list.path, ec) > kMaxLabelFileBytes) {
+    return Error(node, path, list.path + " is larger than 64 MiB; a label file has one label per line");
+  }
   auto text = ReadFileToString(list.path);
   if (!text.ok()) return Error(node, path, "cannot read label file: " + text.status().message());
   std::map<std::string, size_t> line_of;

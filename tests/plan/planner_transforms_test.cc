@@ -132,6 +132,8 @@ TEST_CASE("classes refusals: label counts, duplicates, unknown map labels", "[pl
                                "/dup.txt:3: label 'cat' already on line 1");
   CHECK(ErrorIn(d.dir, "classes: [{tensors: [head/weights], source_labels: nope.txt, target_labels: subset.txt}]\n",
                 Head()).find("t.yaml:4:52: classes[0].source_labels: cannot read label file") == 0);
+  CHECK(ErrorIn(d.dir, "classes: [{tensors: [head/weights], source_labels: /dev/zero, target_labels: subset.txt}]\n",
+                Head()) == "t.yaml:4:52: classes[0].source_labels: /dev/zero is not a regular file");
   CHECK(ErrorIn(d.dir, R"(classes:
   - {tensors: [head/weights], source_labels: src.txt, target_labels: subset.txt, source_offset: 1,
      map: {fish: hors}}

@@ -14,10 +14,11 @@ Result<uint64_t> WriteTransformedCopy(const CheckpointReader& reader, const Plan
   for (const TransformStep& step : a.transforms) {
     std::vector<uint8_t> init;
     if (step.NeedsInitializer()) {
-      SURGEON_ASSIGN_OR_RETURN(init, GenerateInitialValue(step.initializer, e->dtype, step.out_shape, a.seed, a.target));
+      SURGEON_ASSIGN_OR_RETURN(init,
+                               GenerateInitialValue(step.initializer, e->dtype, step.out_shape, a.seed, a.target));
     }
-    auto next = ApplyTransformStep(step, ByteSpan(value.data(), value.size()), e->dtype,
-                                   ByteSpan(init.data(), init.size()));
+    auto next =
+        ApplyTransformStep(step, ByteSpan(value.data(), value.size()), e->dtype, ByteSpan(init.data(), init.size()));
     if (!next.ok()) return next.status().WithContext("'" + a.target + "'");
     value = std::move(next).value();
   }

@@ -57,43 +57,49 @@ Result<ReshapeRule> ConfigParser::ParseReshape(const YAML::Node& node, const std
   ReshapeRule r;
   r.key_path = path;
   r.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("reshape[]"),
-                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (key == "name") {
-      SURGEON_ASSIGN_OR_RETURN(r.name, String(v, kp));
-    } else if (key == "shape") {
-      r.shape_pos = Pos(v);
-      r.has_shape = true;
-      SURGEON_ASSIGN_OR_RETURN(r.shape, IntList(v, kp, "dimensions"));
-    } else if (key == "permute") {
-      if (!r.permute.empty()) return Error(v, kp, "give either permute or layout, not both");
-      r.permute_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(std::vector<int64_t> p, IntList(v, kp, "axes"));
-      std::set<int64_t> axes(p.begin(), p.end());
-      if (axes.size() != p.size() || *axes.rbegin() != static_cast<int64_t>(p.size()) - 1) {
-        return Error(v, kp, "expected a permutation of 0.." + std::to_string(p.size() - 1));
-      }
-      r.permute.assign(p.begin(), p.end());
-    } else if (key == "layout") {
-      if (!r.permute.empty()) return Error(v, kp, "give either permute or layout, not both");
-      r.permute_pos = Pos(v);
-      SURGEON_RETURN_IF_ERROR(ForEachKey(v, kp, {"from", "to"}, [&](const std::string& k, const YAML::Node& lv,
-                                                                    const std::string& lp) -> Status {
-        SURGEON_ASSIGN_OR_RETURN(std::string s, String(lv, lp));
-        (k == "from" ? r.layout_from : r.layout_to) = s;
+  SURGEON_RETURN_IF_ERROR(ForEachKey(
+      node, path, ConfigKeysIn("reshape[]"),
+      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+        if (key == "name") {
+          SURGEON_ASSIGN_OR_RETURN(r.name, String(v, kp));
+        } else if (key == "shape") {
+          r.shape_pos = Pos(v);
+          r.has_shape = true;
+          SURGEON_ASSIGN_OR_RETURN(r.shape, IntList(v, kp, "dimensions"));
+        } else if (key == "permute") {
+          if (!r.permute.empty()) return Error(v, kp, "give either permute or layout, not both");
+          r.permute_pos = Pos(v);
+          SURGEON_ASSIGN_OR_RETURN(std::vector<int64_t> p, IntList(v, kp, "axes"));
+          std::set<int64_t> axes(p.begin(), p.end());
+          if (axes.size() != p.size() || *axes.rbegin() != static_cast<int64_t>(p.size()) - 1) {
+            return Error(v, kp, "expected a permutation of 0.." + std::to_string(p.size() - 1));
+          }
+          r.permute.assign(p.begin(), p.end());
+        } else if (key == "layout") {
+          if (!r.permute.empty()) return Error(v, kp, "give either permute or layout, not both");
+          r.permute_pos = Pos(v);
+          SURGEON_RETURN_IF_ERROR(ForEachKey(
+              v, kp, {"from", "to"}, [&](const std::string& k, const YAML::Node& lv, const std::string& lp) -> Status {
+                SURGEON_ASSIGN_OR_RETURN(std::string s, String(lv, lp));
+                (k == "from" ? r.layout_from : r.layout_to) = s;
+                return Status::OK();
+              }));
+          SURGEON_RETURN_IF_ERROR(RequireKeys(v, kp, {"from", "to"}));
+          std::string problem = LayoutPermutation(r.layout_from, r.layout_to, &r.permute);
+          if (!problem.empty()) return Error(v, kp, problem);
+        } else if (key == "flatten") {
+          std::string s = v.IsScalar() ? v.Scalar() : "";
+          if (s == "hwc")
+            r.flatten = FlattenOrder::kHwc;
+          else if (s == "chw")
+            r.flatten = FlattenOrder::kChw;
+          else
+            return Error(
+                v, kp,
+                "expected hwc (channels_last, TF/Keras) or chw (channels_first, Caffe/PyTorch), got " + Describe(v));
+        }
         return Status::OK();
       }));
-      SURGEON_RETURN_IF_ERROR(RequireKeys(v, kp, {"from", "to"}));
-      std::string problem = LayoutPermutation(r.layout_from, r.layout_to, &r.permute);
-      if (!problem.empty()) return Error(v, kp, problem);
-    } else if (key == "flatten") {
-      std::string s = v.IsScalar() ? v.Scalar() : "";
-      if (s == "hwc") r.flatten = FlattenOrder::kHwc;
-      else if (s == "chw") r.flatten = FlattenOrder::kChw;
-      else return Error(v, kp, "expected hwc (channels_last, TF/Keras) or chw (channels_first, Caffe/PyTorch), got " + Describe(v));
-    }
-    return Status::OK();
-  }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"name"}));
   if (r.flatten != FlattenOrder::kNone && !r.permute.empty()) {
     return Error(node, path, "flatten already fixes the axis order; remove permute/layout");
@@ -139,8 +145,9 @@ Result<LabelList> ConfigParser::ParseLabelFile(const YAML::Node& node, const std
     }
     auto [it, inserted] = line_of.emplace(label, line);
     if (!inserted) {
-      return Error(node, path, list.path + ":" + std::to_string(line) + ": label '" + label +
-                                   "' already on line " + std::to_string(it->second));
+      return Error(node, path,
+                   list.path + ":" + std::to_string(line) + ": label '" + label + "' already on line " +
+                       std::to_string(it->second));
     }
     list.labels.push_back(std::move(label));
   }
@@ -152,52 +159,56 @@ Result<ClassRule> ConfigParser::ParseClasses(const YAML::Node& node, const std::
   ClassRule r;
   r.key_path = path;
   r.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("classes[]"),
-                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (key == "tensors") {
-      if (v.IsScalar()) {
-        SURGEON_ASSIGN_OR_RETURN(std::string t, String(v, kp));
-        r.tensors.push_back(t);
-        r.tensor_pos.push_back(Pos(v));
-        return Status::OK();
-      }
-      if (!v.IsSequence() || v.size() == 0) return Error(v, kp, "expected a list of target names, got " + Describe(v));
-      for (size_t i = 0; i < v.size(); ++i) {
-        SURGEON_ASSIGN_OR_RETURN(std::string t, String(v[i], kp + "[" + std::to_string(i) + "]"));
-        r.tensors.push_back(t);
-        r.tensor_pos.push_back(Pos(v[i]));
-      }
-    } else if (key == "axis") {
-      r.axis_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(r.axis, SignedAxis(v, kp));
-    } else if (key == "source_labels") {
-      SURGEON_ASSIGN_OR_RETURN(r.source_labels, ParseLabelFile(v, kp));
-    } else if (key == "target_labels") {
-      SURGEON_ASSIGN_OR_RETURN(r.target_labels, ParseLabelFile(v, kp));
-    } else if (key == "source_offset") {
-      r.offset_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(r.source_offset, Int(v, kp, "a non-negative integer"));
-    } else if (key == "target_offset") {
-      SURGEON_ASSIGN_OR_RETURN(r.target_offset, Int(v, kp, "a non-negative integer"));
-    } else if (key == "map") {
-      if (!v.IsMap()) return Error(v, kp, "expected a map of target label: source label, got " + Describe(v));
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        const auto kv = *it;
-        SURGEON_ASSIGN_OR_RETURN(std::string to, String(kv.first, kp));
-        SURGEON_ASSIGN_OR_RETURN(std::string from, String(kv.second, kp + "." + to));
-        r.map.emplace_back(to, from);
-        r.map_pos.push_back(Pos(kv.first));
-      }
-    } else if (key == "initializer") {
-      r.initializer_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(r.initializer, ParseInitializer(v, kp));
-    }
-    return Status::OK();
-  }));
+  SURGEON_RETURN_IF_ERROR(
+      ForEachKey(node, path, ConfigKeysIn("classes[]"),
+                 [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+                   if (key == "tensors") {
+                     if (v.IsScalar()) {
+                       SURGEON_ASSIGN_OR_RETURN(std::string t, String(v, kp));
+                       r.tensors.push_back(t);
+                       r.tensor_pos.push_back(Pos(v));
+                       return Status::OK();
+                     }
+                     if (!v.IsSequence() || v.size() == 0)
+                       return Error(v, kp, "expected a list of target names, got " + Describe(v));
+                     for (size_t i = 0; i < v.size(); ++i) {
+                       SURGEON_ASSIGN_OR_RETURN(std::string t, String(v[i], kp + "[" + std::to_string(i) + "]"));
+                       r.tensors.push_back(t);
+                       r.tensor_pos.push_back(Pos(v[i]));
+                     }
+                   } else if (key == "axis") {
+                     r.axis_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(r.axis, SignedAxis(v, kp));
+                   } else if (key == "source_labels") {
+                     SURGEON_ASSIGN_OR_RETURN(r.source_labels, ParseLabelFile(v, kp));
+                   } else if (key == "target_labels") {
+                     SURGEON_ASSIGN_OR_RETURN(r.target_labels, ParseLabelFile(v, kp));
+                   } else if (key == "source_offset") {
+                     r.offset_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(r.source_offset, Int(v, kp, "a non-negative integer"));
+                   } else if (key == "target_offset") {
+                     SURGEON_ASSIGN_OR_RETURN(r.target_offset, Int(v, kp, "a non-negative integer"));
+                   } else if (key == "map") {
+                     if (!v.IsMap())
+                       return Error(v, kp, "expected a map of target label: source label, got " + Describe(v));
+                     for (auto it = v.begin(); it != v.end(); ++it) {
+                       const auto kv = *it;
+                       SURGEON_ASSIGN_OR_RETURN(std::string to, String(kv.first, kp));
+                       SURGEON_ASSIGN_OR_RETURN(std::string from, String(kv.second, kp + "." + to));
+                       r.map.emplace_back(to, from);
+                       r.map_pos.push_back(Pos(kv.first));
+                     }
+                   } else if (key == "initializer") {
+                     r.initializer_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(r.initializer, ParseInitializer(v, kp));
+                   }
+                   return Status::OK();
+                 }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"tensors", "source_labels", "target_labels"}));
   if (r.target_offset != 0 && r.target_offset != r.source_offset) {
-    return Error(node, path + ".target_offset", "expected 0 (drop the offset rows) or source_offset (" +
-                                                    std::to_string(r.source_offset) + ", copy them)");
+    return Error(
+        node, path + ".target_offset",
+        "expected 0 (drop the offset rows) or source_offset (" + std::to_string(r.source_offset) + ", copy them)");
   }
   return r;
 }
@@ -219,17 +230,18 @@ Result<ChannelSpec> ConfigParser::ParseChannel(const YAML::Node& node, const std
     }
     int64_t k = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), k);
-    if (ec != std::errc() || end != s.data() + s.size() || k < 0) return Error(node, path, kExpected + ", got " + Describe(node));
+    if (ec != std::errc() || end != s.data() + s.size() || k < 0)
+      return Error(node, path, kExpected + ", got " + Describe(node));
     c.channels = {k};
     return c;
   }
   if (!node.IsMap() || node.size() != 1) return Error(node, path, kExpected + ", got " + Describe(node));
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"sum", "mean"}, [&](const std::string& key, const YAML::Node& v,
-                                                                      const std::string& kp) -> Status {
-    c.kind = key == "sum" ? ChannelSpec::Kind::kSum : ChannelSpec::Kind::kMean;
-    SURGEON_ASSIGN_OR_RETURN(c.channels, IntList(v, kp, "source channels"));
-    return Status::OK();
-  }));
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, {"sum", "mean"},
+                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+                                       c.kind = key == "sum" ? ChannelSpec::Kind::kSum : ChannelSpec::Kind::kMean;
+                                       SURGEON_ASSIGN_OR_RETURN(c.channels, IntList(v, kp, "source channels"));
+                                       return Status::OK();
+                                     }));
   return c;
 }
 
@@ -237,25 +249,27 @@ Result<ChannelMapRule> ConfigParser::ParseChannelMap(const YAML::Node& node, con
   ChannelMapRule r;
   r.key_path = path;
   r.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("input_channels[]"),
-                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (key == "name") {
-      SURGEON_ASSIGN_OR_RETURN(r.name, String(v, kp));
-    } else if (key == "axis") {
-      r.axis_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(r.axis, SignedAxis(v, kp));
-    } else if (key == "channels") {
-      if (!v.IsSequence() || v.size() == 0) return Error(v, kp, "expected a non-empty list of channels, got " + Describe(v));
-      for (size_t i = 0; i < v.size(); ++i) {
-        SURGEON_ASSIGN_OR_RETURN(ChannelSpec c, ParseChannel(v[i], kp + "[" + std::to_string(i) + "]"));
-        r.channels.push_back(std::move(c));
-      }
-    } else if (key == "initializer") {
-      r.initializer_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(r.initializer, ParseInitializer(v, kp));
-    }
-    return Status::OK();
-  }));
+  SURGEON_RETURN_IF_ERROR(
+      ForEachKey(node, path, ConfigKeysIn("input_channels[]"),
+                 [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+                   if (key == "name") {
+                     SURGEON_ASSIGN_OR_RETURN(r.name, String(v, kp));
+                   } else if (key == "axis") {
+                     r.axis_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(r.axis, SignedAxis(v, kp));
+                   } else if (key == "channels") {
+                     if (!v.IsSequence() || v.size() == 0)
+                       return Error(v, kp, "expected a non-empty list of channels, got " + Describe(v));
+                     for (size_t i = 0; i < v.size(); ++i) {
+                       SURGEON_ASSIGN_OR_RETURN(ChannelSpec c, ParseChannel(v[i], kp + "[" + std::to_string(i) + "]"));
+                       r.channels.push_back(std::move(c));
+                     }
+                   } else if (key == "initializer") {
+                     r.initializer_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(r.initializer, ParseInitializer(v, kp));
+                   }
+                   return Status::OK();
+                 }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"name", "channels"}));
   return r;
 }

@@ -69,7 +69,8 @@ PlanAction* Planner::TransformTarget(const std::string& name, const ConfigPos& p
     return nullptr;
   }
   if (DataTypeSize(a.source_dtype) <= 0) {
-    Error(pos, path, Quote(name) + " is " + DataTypeShortName(a.source_dtype) + "; only fixed-size tensors can be transformed");
+    Error(pos, path,
+          Quote(name) + " is " + DataTypeShortName(a.source_dtype) + "; only fixed-size tensors can be transformed");
     return nullptr;
   }
   return &a;
@@ -94,8 +95,10 @@ bool Planner::ResolveReshape(const ReshapeRule& r, const Shape& in, TransformSte
   step->in_shape = step->view = in;
   const std::string what = Quote(r.name) + " " + ShapeToString(in);
   if (c_.target_meta_graph == MetaGraphMode::kFromSource) {
-    Error(r.pos, r.key_path, what + ": a rewritten source graph ({from: source}) keeps the ops that read the "
-                              "variable in its old shape; use meta_graph: true (a fresh graph) or false");
+    Error(r.pos, r.key_path,
+          what +
+              ": a rewritten source graph ({from: source}) keeps the ops that read the "
+              "variable in its old shape; use meta_graph: true (a fresh graph) or false");
     return false;
   }
   if (r.flatten != FlattenOrder::kNone) {
@@ -130,16 +133,17 @@ bool Planner::ResolveReshape(const ReshapeRule& r, const Shape& in, TransformSte
   if (r.has_shape) {
     if (Elements(r.shape) != Elements(in)) {
       Error(r.shape_pos, r.key_path + ".shape",
-            what + " has " + Int(Elements(in)) + " elements, " + ShapeToString(r.shape) + " " +
-                Int(Elements(r.shape)));
+            what + " has " + Int(Elements(in)) + " elements, " + ShapeToString(r.shape) + " " + Int(Elements(r.shape)));
       return false;
     }
     shape = r.shape;
   }
   step->out_shape = shape;
   step->summary = ShapeToString(in) + " -> " + ShapeToString(shape);
-  if (!r.layout_from.empty()) step->summary += " (" + r.layout_from + " -> " + r.layout_to + ")";
-  else if (!r.permute.empty()) step->summary += " (permute " + PermutationText(r.permute) + ")";
+  if (!r.layout_from.empty())
+    step->summary += " (" + r.layout_from + " -> " + r.layout_to + ")";
+  else if (!r.permute.empty())
+    step->summary += " (permute " + PermutationText(r.permute) + ")";
   return true;
 }
 
@@ -156,7 +160,8 @@ bool Planner::ResolveClassRows(const ClassRule& r, std::vector<AxisSource>* rows
   bool ok = true;
   for (size_t m = 0; m < r.map.size(); ++m) {
     const auto& [to, from] = r.map[m];
-    for (const auto& [label, list, file] : {std::tuple{to, &dst, r.target_labels.path}, std::tuple{from, &src, r.source_labels.path}}) {
+    for (const auto& [label, list, file] :
+         {std::tuple{to, &dst, r.target_labels.path}, std::tuple{from, &src, r.source_labels.path}}) {
       if (std::find(list->begin(), list->end(), label) != list->end()) continue;
       std::string what = Quote(label) + " is not a label of " + file;
       if (auto near = ClosestMatch(label, *list)) what += "; did you mean " + Quote(*near) + "?";
@@ -187,12 +192,12 @@ bool Planner::ResolveClassRows(const ClassRule& r, std::vector<AxisSource>* rows
     labels->push_back(label);
   }
   const size_t dropped = src.size() - used.size();
-  *summary = Int(r.source_offset + src.size()) + " -> " + Int(rows->size()) + " rows: " + Int(copied) + " copied by label, " +
-             Int(added.size()) + " initialized" + (added.empty() ? "" : " (" + added.front() + (added.size() > 1 ? ", ..." : "") + ")") +
-             ", " + Int(dropped) + " source classes dropped";
+  *summary = Int(r.source_offset + src.size()) + " -> " + Int(rows->size()) + " rows: " + Int(copied) +
+             " copied by label, " + Int(added.size()) + " initialized" +
+             (added.empty() ? "" : " (" + added.front() + (added.size() > 1 ? ", ..." : "") + ")") + ", " +
+             Int(dropped) + " source classes dropped";
   if (r.source_offset > 0) {
-    const std::string rows_text =
-        r.source_offset == 1 ? "offset row 0" : "offset rows 0.." + Int(r.source_offset - 1);
+    const std::string rows_text = r.source_offset == 1 ? "offset row 0" : "offset rows 0.." + Int(r.source_offset - 1);
     *summary += ", " + rows_text + (r.target_offset > 0 ? " copied" : " dropped");
   }
   return true;
@@ -254,8 +259,10 @@ void Planner::ApplyChannelMap(const ChannelMapRule& r) {
     return;
   }
   if (c_.target_meta_graph == MetaGraphMode::kFromSource) {
-    Error(r.pos, r.key_path, what + ": a rewritten source graph ({from: source}) keeps its input placeholders "
-                              "and their channel count; use meta_graph: true (a fresh graph) or false");
+    Error(r.pos, r.key_path,
+          what +
+              ": a rewritten source graph ({from: source}) keeps its input placeholders "
+              "and their channel count; use meta_graph: true (a fresh graph) or false");
     return;
   }
   const int64_t n = a->shape[axis];
@@ -285,18 +292,30 @@ void Planner::ApplyChannelMap(const ChannelMapRule& r) {
       text += (text.empty() ? "" : ",") + Int(k);
     }
     switch (c.kind) {
-      case ChannelSpec::Kind::kCopy: parts.push_back(text); break;
-      case ChannelSpec::Kind::kSum: parts.push_back("sum(" + text + ")"); mixes = true; break;
-      case ChannelSpec::Kind::kMean: parts.push_back("mean(" + text + ")"); mixes = true; break;
-      case ChannelSpec::Kind::kZero: parts.push_back("zero"); break;
-      case ChannelSpec::Kind::kInitialize: parts.push_back("init"); break;
+      case ChannelSpec::Kind::kCopy:
+        parts.push_back(text);
+        break;
+      case ChannelSpec::Kind::kSum:
+        parts.push_back("sum(" + text + ")");
+        mixes = true;
+        break;
+      case ChannelSpec::Kind::kMean:
+        parts.push_back("mean(" + text + ")");
+        mixes = true;
+        break;
+      case ChannelSpec::Kind::kZero:
+        parts.push_back("zero");
+        break;
+      case ChannelSpec::Kind::kInitialize:
+        parts.push_back("init");
+        break;
     }
     step.sources.push_back(std::move(s));
   }
   if (!ok) return;
   if (mixes && !IsFloatingPoint(a->source_dtype)) {
-    Error(r.pos, r.key_path + ".channels", what + " is " + DataTypeShortName(a->source_dtype) +
-                                               "; sum and mean need a floating-point tensor");
+    Error(r.pos, r.key_path + ".channels",
+          what + " is " + DataTypeShortName(a->source_dtype) + "; sum and mean need a floating-point tensor");
     return;
   }
   if (step.NeedsInitializer()) {

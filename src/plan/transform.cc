@@ -126,10 +126,10 @@ std::vector<uint8_t> TransposeBytes(ByteSpan in, const Shape& shape, const std::
   return out;
 }
 
-Result<std::vector<uint8_t>> ApplyTransformStep(const TransformStep& step, ByteSpan in, DataType dtype,
-                                                ByteSpan init) {
+Result<std::vector<uint8_t>> ApplyTransformStep(const TransformStep& step, ByteSpan in, DataType dtype, ByteSpan init) {
   const int es = DataTypeSize(dtype);
-  if (es <= 0) return Status::InvalidArgument(step.rule + ": " + DataTypeShortName(dtype) + " tensors cannot be transformed");
+  if (es <= 0)
+    return Status::InvalidArgument(step.rule + ": " + DataTypeShortName(dtype) + " tensors cannot be transformed");
   SURGEON_RETURN_IF_ERROR(CheckSize(in, step.in_shape, es, "transform input"));
   if (step.kind == TransformStep::Kind::kReshape) {
     if (step.permutation.empty()) return std::vector<uint8_t>(in.begin(), in.end());

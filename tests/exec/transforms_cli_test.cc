@@ -1,8 +1,7 @@
 // Value transforms (reshape, classes, input_channels) end to end through the
 // binary: values written, the plan's JSON, and refusals that write nothing.
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "surgeon/format/bundle.h"
@@ -34,10 +33,8 @@ void WriteIota(const std::string& prefix, const std::vector<std::pair<std::strin
 struct Fixture {
   std::string dir = testing::MakeTempDir("transforms");
   Fixture() {
-    WriteIota(dir + "/src/model.ckpt", {{"conv/weights", {1, 1, 3, 2}},
-                                         {"fc/weights", {8, 2}},
-                                         {"head/biases", {4}},
-                                         {"head/weights", {2, 4}}});
+    WriteIota(dir + "/src/model.ckpt",
+              {{"conv/weights", {1, 1, 3, 2}}, {"fc/weights", {8, 2}}, {"head/biases", {4}}, {"head/weights", {2, 4}}});
     WriteFile(dir + "/src.txt", "a\nb\nc\n");
     WriteFile(dir + "/dst.txt", "c\nnew\na\n");
   }
@@ -100,8 +97,9 @@ TEST_CASE("surgeon plan --json lists each transform with its rule and mapping", 
 
 TEST_CASE("a transform that does not fit is refused before anything is written", "[exec][cli][issue15]") {
   Fixture f;
-  auto [rc, out] = f.Surgeon("run -q", "reshape: [{name: fc/weights, shape: [3, 5]}]\n"
-                                       "input_channels: [{name: conv/weights, channels: [4]}]\n");
+  auto [rc, out] = f.Surgeon("run -q",
+                             "reshape: [{name: fc/weights, shape: [3, 5]}]\n"
+                             "input_channels: [{name: conv/weights, channels: [4]}]\n");
   CHECK(rc != 0);
   INFO(out);
   CHECK(out.find("c.yaml:4:37: reshape[0].shape: 'fc/weights' [8, 2] has 16 elements, [3, 5] 15") != std::string::npos);

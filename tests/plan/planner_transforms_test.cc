@@ -50,7 +50,8 @@ TEST_CASE("reshape: Dense fc6 -> 7x7 conv, both flatten orders, and a layout tra
   auto plan = PlanIn("/w", R"(reshape:
   - {name: fc6/weights, shape: [7, 7, 512, 4096], flatten: chw}
   - {name: conv1/weights, layout: {from: OIHW, to: HWIO}}
-)", inv);
+)",
+                     inv);
   REQUIRE(plan.ok());
   const PlanAction* fc6 = plan->FindTarget("fc6/weights");
   REQUIRE(fc6->transforms.size() == 1);
@@ -82,8 +83,8 @@ TEST_CASE("reshape refusals name the config line and the tensor", "[plan][transf
   CHECK(ErrorIn("/w", "reshape: [{name: fc6/weight, shape: [4096, 25088]}]\n", inv) ==
         "t.yaml:4:11: reshape[0].name: 'fc6/weight' is not a target variable copied from the source; did you mean "
         "'fc6/weights'?");
-  CHECK(ErrorIn("/w", "reshape: [{name: fc6/weights, shape: [7, 7, 500, 4096], flatten: hwc}]\n", inv).find(
-            "flatten needs a Dense [H*W*C, N] and a conv [H, W, C, N]") != std::string::npos);
+  CHECK(ErrorIn("/w", "reshape: [{name: fc6/weights, shape: [7, 7, 500, 4096], flatten: hwc}]\n", inv)
+            .find("flatten needs a Dense [H*W*C, N] and a conv [H, W, C, N]") != std::string::npos);
   CHECK(ErrorIn("/w", "reshape: [{name: fc6/weights, layout: {from: OI, to: IX}}]\n", inv) ==
         "t.yaml:4:39: reshape[0].layout: axis 'X' of 'IX' is not in 'OI'");
 }
@@ -92,7 +93,8 @@ TEST_CASE("classes: rows by label, background dropped or kept, new classes initi
   LabelDir d;
   auto plan = PlanIn(d.dir, R"(classes:
   - {tensors: [head/weights, head/biases], source_labels: src.txt, target_labels: subset.txt, source_offset: 1}
-)", Head());
+)",
+                     Head());
   REQUIRE(plan.ok());
   const PlanAction* w = plan->FindTarget("head/weights");
   CHECK(w->shape == Shape{4, 2});
@@ -109,12 +111,13 @@ TEST_CASE("classes: rows by label, background dropped or kept, new classes initi
   auto kept = PlanIn(d.dir, R"(classes:
   - {tensors: head/weights, source_labels: src.txt, target_labels: added.txt, source_offset: 1, target_offset: 1,
      initializer: {type: truncated_normal, stddev: 0.01}}
-)", Head());
+)",
+                     Head());
   REQUIRE(kept.ok());
   const TransformStep& k = kept->FindTarget("head/weights")->transforms[0];
   REQUIRE(k.sources.size() == 7);
-  CHECK(k.sources[0].terms[0].index == 0);  // background copied
-  CHECK(k.sources[6].initialize);           // zebra
+  CHECK(k.sources[0].terms[0].index == 0);                                           // background copied
+  CHECK(k.sources[6].initialize);                                                    // zebra
   CHECK(kept->FindTarget("head/weights")->seed == VariableSeed(7, "head/weights"));  // as a new variable's
   auto json = PlanToJson(*kept)["actions"][2]["transforms"][0];
   CHECK(json["entries"][6] == nlohmann::json{{"index", 6}, {"label", "zebra"}, {"initialize", true}});
@@ -128,19 +131,23 @@ TEST_CASE("classes refusals: label counts, duplicates, unknown map labels", "[pl
         "t.yaml:4:22: classes[0].tensors[0]: 'head/weights' [4, 6] has 6 rows along axis 1, but source_labels (" +
             d.dir + "/src.txt) has 5 labels = 5");
   CHECK(ErrorIn(d.dir, "classes: [{tensors: [head/weights], source_labels: dup.txt, target_labels: subset.txt}]\n",
-                Head()) == "t.yaml:4:52: classes[0].source_labels: " + d.dir +
-                               "/dup.txt:3: label 'cat' already on line 1");
+                Head()) ==
+        "t.yaml:4:52: classes[0].source_labels: " + d.dir + "/dup.txt:3: label 'cat' already on line 1");
   CHECK(ErrorIn(d.dir, "classes: [{tensors: [head/weights], source_labels: nope.txt, target_labels: subset.txt}]\n",
-                Head()).find("t.yaml:4:52: classes[0].source_labels: cannot read label file") == 0);
+                Head())
+            .find("t.yaml:4:52: classes[0].source_labels: cannot read label file") == 0);
   CHECK(ErrorIn(d.dir, "classes: [{tensors: [head/weights], source_labels: /dev/zero, target_labels: subset.txt}]\n",
                 Head()) == "t.yaml:4:52: classes[0].source_labels: /dev/zero is not a regular file");
   CHECK(ErrorIn(d.dir, R"(classes:
   - {tensors: [head/weights], source_labels: src.txt, target_labels: subset.txt, source_offset: 1,
      map: {fish: hors}}
-)", Head()) == "t.yaml:6:12: classes[0].map: 'hors' is not a label of " + d.dir + "/src.txt; did you mean 'horse'?");
+)",
+                Head()) ==
+        "t.yaml:6:12: classes[0].map: 'hors' is not a label of " + d.dir + "/src.txt; did you mean 'horse'?");
   CHECK(ErrorIn(d.dir, R"(classes:
   - {tensors: [head/weights], axis: 2, source_labels: src.txt, target_labels: subset.txt, source_offset: 1}
-)", Head()) == "t.yaml:5:37: classes[0].axis: 'head/weights' [4, 6] has no axis 2");
+)",
+                Head()) == "t.yaml:5:37: classes[0].axis: 'head/weights' [4, 6] has no axis 2");
 }
 
 TEST_CASE("input_channels: RGB -> gray by sum, RGB -> RGB + depth, refusals", "[plan][transform][issue15]") {
@@ -170,22 +177,27 @@ TEST_CASE("transforms compose in order and refuse rewrite-mode reshapes", "[plan
   inv.tensors = {Entry("conv1/weights", {64, 3, 3, 3})};
   auto plan = PlanIn("/w", R"(reshape: [{name: conv1/weights, layout: {from: OIHW, to: HWIO}}]
 input_channels: [{name: conv1/weights, channels: [0, 1, 2, zero]}]
-)", inv);
+)",
+                     inv);
   REQUIRE(plan.ok());
   const PlanAction* a = plan->FindTarget("conv1/weights");
   REQUIRE(a->transforms.size() == 2);
   CHECK(a->transforms[1].in_shape == Shape{3, 3, 3, 64});
   CHECK(a->shape == Shape{3, 3, 4, 64});
 
-  auto config = ParseConfig("source: ckpt/x\ntarget: {checkpoint: out/y, meta_graph: {from: source}}\n"
-                            "reshape: [{name: conv1/weights, permute: [2, 3, 1, 0]}]\n", "t.yaml", "/w");
+  auto config = ParseConfig(
+      "source: ckpt/x\ntarget: {checkpoint: out/y, meta_graph: {from: source}}\n"
+      "reshape: [{name: conv1/weights, permute: [2, 3, 1, 0]}]\n",
+      "t.yaml", "/w");
   REQUIRE(config.ok());
   auto refused = BuildPlan(*config, inv);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().message().find("t.yaml:3:11: reshape[0]: 'conv1/weights' [64, 3, 3, 3]: a rewritten source "
                                         "graph") == 0);
-  auto channels = ParseConfig("source: ckpt/x\ntarget: {checkpoint: out/y, meta_graph: {from: source}}\n"
-                              "input_channels: [{name: conv1/weights, axis: 1, channels: [0]}]\n", "t.yaml", "/w");
+  auto channels = ParseConfig(
+      "source: ckpt/x\ntarget: {checkpoint: out/y, meta_graph: {from: source}}\n"
+      "input_channels: [{name: conv1/weights, axis: 1, channels: [0]}]\n",
+      "t.yaml", "/w");
   REQUIRE(channels.ok());
   CHECK(BuildPlan(*channels, inv).status().message() ==
         "t.yaml:3:18: input_channels[0]: 'conv1/weights' [64, 3, 3, 3]: a rewritten source graph ({from: source}) "

@@ -81,8 +81,7 @@ std::vector<uint8_t> TransposeBytes(ByteSpan in, const Shape& shape, const std::
 // InvalidArgument when the input size or dtype does not fit the step (the
 // planner has checked this; the check keeps a bad plan from reading out of
 // bounds).
-Result<std::vector<uint8_t>> ApplyTransformStep(const TransformStep& step, ByteSpan in, DataType dtype,
-                                                ByteSpan init);
+Result<std::vector<uint8_t>> ApplyTransformStep(const TransformStep& step, ByteSpan in, DataType dtype, ByteSpan init);
 
 }  // namespace surgeon
 

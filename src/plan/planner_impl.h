@@ -89,6 +89,8 @@ class Planner {
   void ApplyClasses(const ClassRule& r);
   void ApplyChannelMap(const ChannelMapRule& r);
   void AddStep(PlanAction* a, TransformStep step);
+  bool InitializerFits(const TransformStep& step, const PlanAction& a, const ConfigPos& pos,
+                       const std::string& key_path, const std::string& what);
 
   // planner_rule_checks.cc
   void CheckUnmatchedRules();

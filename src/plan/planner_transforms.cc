@@ -41,7 +41,49 @@ int ResolveAxis(int axis, size_t rank) {
   return axis < static_cast<int>(rank) ? axis : -1;
 }
 
+// One target channel as weighted source channels; `text` is how the plan
+// shows it: "1", "sum(0,1,2)", "mean(0,2)", "zero", "init".
+AxisSource ChannelSource(const ChannelSpec& c, std::string* text) {
+  AxisSource s;
+  s.initialize = c.kind == ChannelSpec::Kind::kInitialize;
+  const double weight = c.kind == ChannelSpec::Kind::kMean ? 1.0 / static_cast<double>(c.channels.size()) : 1.0;
+  std::string list;
+  for (int64_t k : c.channels) {
+    s.terms.push_back({k, weight});
+    list += (list.empty() ? "" : ",") + Int(k);
+  }
+  switch (c.kind) {
+    case ChannelSpec::Kind::kCopy:
+      *text = list;
+      break;
+    case ChannelSpec::Kind::kSum:
+      *text = "sum(" + list + ")";
+      break;
+    case ChannelSpec::Kind::kMean:
+      *text = "mean(" + list + ")";
+      break;
+    case ChannelSpec::Kind::kZero:
+      *text = "zero";
+      break;
+    case ChannelSpec::Kind::kInitialize:
+      *text = "init";
+      break;
+  }
+  return s;
+}
+
 }  // namespace
+
+// A step that initializes entries: its initializer must fit the source
+// dtype and the step's output shape (ResolveInitializer), else an error at `pos`.
+bool Planner::InitializerFits(const TransformStep& step, const PlanAction& a, const ConfigPos& pos,
+                              const std::string& key_path, const std::string& what) {
+  if (!step.NeedsInitializer()) return true;
+  auto resolved = ResolveInitializer(step.initializer, a.source_dtype, step.out_shape);
+  if (resolved.ok()) return true;
+  Error(pos, key_path + ".initializer", what + ": " + resolved.status().message());
+  return false;
+}
 
 void Planner::ApplyTransforms() {
   for (const ReshapeRule& r : c_.reshape) {
@@ -237,14 +279,7 @@ void Planner::ApplyClasses(const ClassRule& r) {
     step.labels = labels;
     step.initializer = r.initializer;
     step.summary = summary;
-    if (step.NeedsInitializer()) {
-      auto resolved = ResolveInitializer(r.initializer, a->source_dtype, step.out_shape);
-      if (!resolved.ok()) {
-        Error(r.initializer_pos.line ? r.initializer_pos : r.pos, r.key_path + ".initializer",
-              what + ": " + resolved.status().message());
-        continue;
-      }
-    }
+    if (!InitializerFits(step, *a, r.initializer_pos.line ? r.initializer_pos : r.pos, r.key_path, what)) continue;
     AddStep(a, std::move(step));
   }
 }
@@ -275,42 +310,19 @@ void Planner::ApplyChannelMap(const ChannelMapRule& r) {
   step.axis = axis;
   step.initializer = r.initializer;
   bool ok = true, mixes = false;
-  std::vector<std::string> parts;
+  std::string list;
   for (size_t i = 0; i < r.channels.size(); ++i) {
     const ChannelSpec& c = r.channels[i];
-    AxisSource s;
-    s.initialize = c.kind == ChannelSpec::Kind::kInitialize;
-    const double weight = c.kind == ChannelSpec::Kind::kMean ? 1.0 / static_cast<double>(c.channels.size()) : 1.0;
-    std::string text;
     for (int64_t k : c.channels) {
-      if (k >= n) {
-        Error(c.pos, r.key_path + ".channels[" + Int(i) + "]",
-              what + ": source channel " + Int(k) + " is out of range (axis " + Int(axis) + " has " + Int(n) + ")");
-        ok = false;
-      }
-      s.terms.push_back({k, weight});
-      text += (text.empty() ? "" : ",") + Int(k);
+      if (k < n) continue;
+      Error(c.pos, r.key_path + ".channels[" + Int(i) + "]",
+            what + ": source channel " + Int(k) + " is out of range (axis " + Int(axis) + " has " + Int(n) + ")");
+      ok = false;
     }
-    switch (c.kind) {
-      case ChannelSpec::Kind::kCopy:
-        parts.push_back(text);
-        break;
-      case ChannelSpec::Kind::kSum:
-        parts.push_back("sum(" + text + ")");
-        mixes = true;
-        break;
-      case ChannelSpec::Kind::kMean:
-        parts.push_back("mean(" + text + ")");
-        mixes = true;
-        break;
-      case ChannelSpec::Kind::kZero:
-        parts.push_back("zero");
-        break;
-      case ChannelSpec::Kind::kInitialize:
-        parts.push_back("init");
-        break;
-    }
-    step.sources.push_back(std::move(s));
+    mixes |= c.kind == ChannelSpec::Kind::kSum || c.kind == ChannelSpec::Kind::kMean;
+    std::string text;
+    step.sources.push_back(ChannelSource(c, &text));
+    list += (i ? " " : "") + text;
   }
   if (!ok) return;
   if (mixes && !IsFloatingPoint(a->source_dtype)) {
@@ -318,16 +330,7 @@ void Planner::ApplyChannelMap(const ChannelMapRule& r) {
           what + " is " + DataTypeShortName(a->source_dtype) + "; sum and mean need a floating-point tensor");
     return;
   }
-  if (step.NeedsInitializer()) {
-    auto resolved = ResolveInitializer(r.initializer, a->source_dtype, step.out_shape);
-    if (!resolved.ok()) {
-      Error(r.initializer_pos.line ? r.initializer_pos : r.pos, r.key_path + ".initializer",
-            what + ": " + resolved.status().message());
-      return;
-    }
-  }
-  std::string list;
-  for (size_t i = 0; i < parts.size(); ++i) list += (i ? " " : "") + parts[i];
+  if (!InitializerFits(step, *a, r.initializer_pos.line ? r.initializer_pos : r.pos, r.key_path, what)) return;
   step.summary = Int(n) + " -> " + Int(r.channels.size()) + " channels on axis " + Int(axis) + " [" + list + "]";
   AddStep(a, std::move(step));
 }

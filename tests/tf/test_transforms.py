@@ -289,6 +289,7 @@ def test_keras_vgg16_h5_to_slim_fc7_matches_keras_fc2(case_dir):
     assert fc7.shape == (2, 1, 1, 4096)
     assert np.abs(fc2).max() > 0.1
     assert max_diff(fc7[:, 0, 0, :], fc2) <= TOLERANCE, max_diff(fc7[:, 0, 0, :], fc2)
+    shutil.rmtree(case_dir)  # 1.1 GB of weights
 
 
 # --------------------------------------------------------------------------

@@ -106,7 +106,9 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
   for (const PlanAction& a : plan.actions) {
     bool copy = a.kind == PlanAction::Kind::kCopy;
     std::string source = copy ? a.source : "(" + std::string(InitializerKindName(a.initializer.kind)) + ")";
-    rows.push_back({std::string(ActionKindName(a.kind)), source, "->", a.target, ShapeToString(a.shape),
+    std::string kind(ActionKindName(a.kind));
+    for (const TransformStep& t : a.transforms) kind += "+" + t.operation;
+    rows.push_back({kind, source, "->", a.target, ShapeToString(a.shape),
                     DtypeText(a), a.frozen ? "frozen" : (a.trainable ? "" : "no-train"), a.rule});
     (copy ? copied : initialized)++;
     (copy ? copy_bytes : init_bytes) += a.bytes;

@@ -22,6 +22,39 @@ nlohmann::json InitializerToJson(const InitializerSpec& s) {
   return init;
 }
 
+// One transform step; class rows list the whole mapping (label, source row
+// or initialized), channel maps each target channel's terms.
+nlohmann::json TransformToJson(const TransformStep& t) {
+  nlohmann::json j = {{"operation", t.operation},
+                      {"in_shape", t.in_shape},
+                      {"out_shape", t.out_shape},
+                      {"summary", t.summary},
+                      {"rule", t.rule}};
+  if (t.kind == TransformStep::Kind::kReshape) {
+    j["view"] = t.view;
+    j["permutation"] = t.permutation;
+    return j;
+  }
+  j["axis"] = t.axis;
+  nlohmann::json entries = nlohmann::json::array();
+  for (size_t i = 0; i < t.sources.size(); ++i) {
+    const AxisSource& s = t.sources[i];
+    nlohmann::json e = {{"index", i}};
+    if (i < t.labels.size()) e["label"] = t.labels[i];
+    if (s.initialize) {
+      e["initialize"] = true;
+    } else {
+      nlohmann::json terms = nlohmann::json::array();
+      for (const AxisTerm& term : s.terms) terms.push_back({{"index", term.index}, {"weight", term.weight}});
+      e["from"] = terms;
+    }
+    entries.push_back(std::move(e));
+  }
+  j["entries"] = entries;
+  if (t.NeedsInitializer()) j["initializer"] = InitializerToJson(t.initializer);
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json PlanActionToJson(const PlanAction& a) {
@@ -37,6 +70,11 @@ nlohmann::json PlanActionToJson(const PlanAction& a) {
     j["source"] = a.source;
     j["source_dtype"] = DataTypeShortName(a.source_dtype);
     if (!a.source_object_name.empty()) j["source_object_name"] = a.source_object_name;
+    if (!a.transforms.empty()) {
+      j["transforms"] = nlohmann::json::array();
+      for (const TransformStep& t : a.transforms) j["transforms"].push_back(TransformToJson(t));
+      j["seed"] = JsonSeed(a.seed);
+    }
     return j;
   }
   j["initializer"] = InitializerToJson(a.initializer);

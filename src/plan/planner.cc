@@ -269,6 +269,7 @@ Result<Plan> Planner::Run() {
   AddNewVariables();
   ApplyFreeze();
   ApplyBatchNormFreeze();
+  ApplyTransforms();
   // Root causes first: a rule that matches nothing explains most of what
   // the later checks would find.
   CheckUnmatchedRules();
@@ -279,9 +280,9 @@ Result<Plan> Planner::Run() {
     for (size_t i = 0; i < errors_.size(); ++i) msg += (i ? "\n" : "") + errors_[i];
     return Status::InvalidArgument(msg);
   }
-  if (!c_.has_seed && !new_action_.empty()) {
+  if (!c_.has_seed && (!new_action_.empty() || transform_initializes_)) {
     plan_.warnings.push_back((c_.path.empty() ? std::string("<config>") : c_.path) +
-                             ": no seed given; new variables use seed 0");
+                             ": no seed given; new variables (and initialized class rows or channels) use seed 0");
   }
 
   for (const PlanAction& a : plan_.actions) {

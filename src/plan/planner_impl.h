@@ -87,6 +87,19 @@ class Planner {
   // planner_batch_norm.cc
   void ApplyBatchNormFreeze();
 
+  // planner_transforms.cc: resolves reshape, classes and input_channels
+  // into TransformSteps on the copies they name.
+  void ApplyTransforms();
+  PlanAction* TransformTarget(const std::string& name, const ConfigPos& pos, const std::string& path);
+  bool ResolveReshape(const ReshapeRule& r, const Shape& in, TransformStep* step);
+  bool ResolveClassRows(const ClassRule& r, std::vector<AxisSource>* rows, std::vector<std::string>* labels,
+                        std::string* summary);
+  void ApplyClasses(const ClassRule& r);
+  void ApplyChannelMap(const ChannelMapRule& r);
+  void AddStep(PlanAction* a, TransformStep step);
+  bool InitializerFits(const TransformStep& step, const PlanAction& a, const ConfigPos& pos,
+                       const std::string& key_path, const std::string& what);
+
   // planner_rule_checks.cc
   void CheckUnmatchedRules();
   void CheckUnmatchedRenames(const std::vector<std::string>& sources);
@@ -137,6 +150,7 @@ class Planner {
   std::map<size_t, size_t> action_new_;  // action index -> new_variables index
   std::set<size_t> allowed_new_;         // new_variables named by allow_shape_change
   std::set<std::string> shape_errors_;   // targets already reported as mis-shaped
+  bool transform_initializes_ = false;   // a transform step initializes rows or channels
   std::set<std::pair<std::string, std::string>> links_checked_;
 };
 

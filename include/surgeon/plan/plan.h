@@ -5,7 +5,8 @@
 // (PlanToJson), diffed and tested without any file. The executor must not
 // make decisions the plan did not make; in particular only kInitialize
 // actions create values, and those come only from the config's `new`
-// entries and `global_step: reset`.
+// entries and `global_step: reset` (and the initialized rows or channels of
+// a copy's transforms, which say so).
 #ifndef SURGEON_PLAN_PLAN_H_
 #define SURGEON_PLAN_PLAN_H_
 
@@ -19,6 +20,7 @@
 #include "surgeon/format/tensor_entry.h"
 #include "surgeon/plan/config.h"
 #include "surgeon/plan/initializer.h"
+#include "surgeon/plan/transform.h"
 
 namespace surgeon {
 
@@ -42,6 +44,11 @@ struct PlanAction {
   std::string replaces;      // kInitialize: the source variable it takes the place of, if any,
   DataType replaced_dtype = DataType::kFloat;  // and that variable's dtype
   Shape replaced_shape;                        // and shape (they may differ only when allowed).
+  // kCopy: value transforms (reshape, classes, input_channels), applied in
+  // order to the source tensor in its source dtype, before any cast; the
+  // first step's in_shape is the source shape, the last one's out_shape is
+  // `shape`. Empty: a byte copy.
+  std::vector<TransformStep> transforms;
   // Human text: which config rule(s) decided this, with file:line:col.
   std::string rule;
 };

@@ -23,6 +23,14 @@
 //     width; the producer comes from `feeds_from` or Inventory::feeds; a new
 //     bias must match its kernel's output dimension. Axes come from
 //     Inventory::layouts, else [..., in, out] is assumed (and said);
+//   - value transforms (reshape, classes, input_channels) on a name that is
+//     not a copied target (did-you-mean) or a variable-size dtype; an element
+//     count that changes, a permutation of the wrong rank, a flatten between
+//     shapes that are not Dense [H*W*C, N] and conv [H, W, C, N]; an axis out
+//     of range; a class axis whose size is not source_offset + the source
+//     labels; a `map` label missing from its list (did-you-mean); a channel
+//     index out of range, or a sum/mean on a non-float tensor; a reshape or
+//     channel map in rewrite mode ({from: source});
 //   - an initializer that does not fit its dtype/shape (ResolveInitializer);
 //   - a target prefix that is the source checkpoint;
 //   - an `expect:` entry the plan breaks (checked last, on a valid plan).

@@ -7,7 +7,7 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
 #
-# Targets: table bundle v1 meta_graph config safetensors. A crash, leak or sanitizer
+# Targets: table bundle v1 meta_graph config safetensors checkpoint_path plan. A crash, leak or sanitizer
 # report stops that target and leaves the input in build-fuzz/artifacts/;
 # copy it into tests/fuzz/regressions/<target>/ once fixed. Exit status is
 # non-zero when any target failed.
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-60}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(table bundle v1 meta_graph config safetensors)
+[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(table bundle v1 meta_graph config safetensors checkpoint_path plan)
 BUILD=${BUILD:-build-fuzz}
 CORPUS=${SURGEON_CORPUS:-../shared/tf-corpus}
 
@@ -38,7 +38,7 @@ seed() {  # seed TARGET MAXLEN FILE...
     cp "$f" "$d/$(echo "$f" | sha1sum | cut -c1-16)"
   done
 }
-declare -A MAXLEN=([table]=65536 [bundle]=16384 [v1]=65536 [meta_graph]=32768 [config]=4096 [safetensors]=8192)
+declare -A MAXLEN=([table]=65536 [bundle]=16384 [v1]=65536 [meta_graph]=32768 [config]=4096 [safetensors]=8192 [checkpoint_path]=4096 [plan]=4096)
 rm -rf "$BUILD/seeds"
 if [[ -d $CORPUS ]]; then
   v1files=()
@@ -53,6 +53,14 @@ else
   echo "NOTE: $CORPUS not found: fuzzing from the regression inputs and configs only"
 fi
 seed config ${MAXLEN[config]} configs/*.yaml examples/*.yaml
+seed plan ${MAXLEN[plan]} configs/*.yaml examples/*.yaml
+# checkpoint_path: "<file names separated by |>\n<checkpoint state file>".
+mkdir -p "$BUILD/seeds/checkpoint_path"
+printf 'model.ckpt-5.index|model.ckpt-5.data-00000-of-00001|model.ckpt-5.meta\nmodel_checkpoint_path: "model.ckpt-5"\nall_model_checkpoint_paths: "model.ckpt-5"\n' \
+  >"$BUILD/seeds/checkpoint_path/v2"
+printf 'sub/model.ckpt-1-00000-of-00002|sub/model.ckpt-1-00001-of-00002|w.h5\nmodel_checkpoint_path: "sub/model.ckpt-1"\n' \
+  >"$BUILD/seeds/checkpoint_path/v1_sharded"
+printf 'variables/variables.index|saved_model.pb\n' >"$BUILD/seeds/checkpoint_path/saved_model"
 # safetensors: small files written by surgeon's own writer (no repo fixtures).
 if [[ " ${TARGETS[*]} " == *" safetensors "* && -x build/surgeon && -d $CORPUS ]]; then
   mkdir -p "$BUILD/seeds/safetensors-src"

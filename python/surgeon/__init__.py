@@ -52,7 +52,8 @@ _core = _load_core()
 
 __all__ = [
     "Error", "RequestError", "OperationError", "TensorInfo", "Plan", "Report", "TensorCheck", "VerifyResult",
-    "ConvertResult", "ProgressCallback", "inspect", "load", "plan", "run", "verify", "convert", "numpy_dtype",
+    "ConvertResult", "AverageResult", "ProgressCallback", "inspect", "load", "plan", "run", "verify", "convert",
+    "average", "numpy_dtype",
 ]
 __version__ = "0.1.0"
 
@@ -270,10 +271,38 @@ class ConvertResult:
     warnings: List[str]
 
 
-def convert(src: PathLike, dst: PathLike, force: bool = False, *,
+def convert(src: PathLike, dst: PathLike, force: bool = False, *, format: str = "",
             progress: Optional[ProgressCallback] = None) -> ConvertResult:
-    """`surgeon convert`: any readable checkpoint at `src` -> a fresh
-    single-shard V2 checkpoint at prefix `dst` (byte-identical for a
-    single-shard V2 source)."""
-    d = _core.convert(os.fspath(src), os.fspath(dst), force, progress)
+    """`surgeon convert`: any readable checkpoint or weight file at `src` ->
+    a fresh single-shard V2 checkpoint at prefix `dst` (byte-identical for a
+    single-shard V2 source), or one safetensors / npz / keras_h5 file.
+    `format` as in `surgeon convert --format`; "" picks it from dst's
+    extension."""
+    d = _core.convert(os.fspath(src), os.fspath(dst), force, format, progress)
     return ConvertResult(d["target_prefix"], d["tensors"], d["bytes"], list(d["files"]), list(d["warnings"]))
+
+
+@dataclass
+class AverageResult:
+    target_prefix: str
+    averaged: int
+    equal: int
+    from_first: List[str]
+    excluded: List[str]
+    bytes: int
+    files: List[str]
+    warnings: List[str]
+
+
+def average(sources: Sequence[PathLike], dst: PathLike, weights: Sequence[float] = (), *,
+            exclude: Sequence[str] = (), non_float: str = "equal", force: bool = False, format: str = "",
+            progress: Optional[ProgressCallback] = None) -> AverageResult:
+    """`surgeon average`: the element-wise weighted mean of checkpoints of
+    one model (float64 sums rounded once per dtype); integer/bool/string
+    tensors must be equal unless non_float="first"."""
+    if non_float not in ("equal", "first"):
+        raise RequestError(f"non_float {non_float!r}: expected 'equal' or 'first'")
+    d = _core.average([os.fspath(s) for s in sources], os.fspath(dst), [float(w) for w in weights], list(exclude),
+                      non_float == "first", force, format, progress)
+    return AverageResult(d["target_prefix"], d["averaged"], d["equal"], list(d["from_first"]), list(d["excluded"]),
+                         d["bytes"], list(d["files"]), list(d["warnings"]))

@@ -42,11 +42,11 @@ ProgressFn TerminalProgress(const std::string& label);
 // does the same through user space.
 void AddCopyPathOption(CLI::App* cmd, CopyOptions* copy);
 
-// A command sets `*exit_code` from its callback.
-using Register = std::function<void(CLI::App& app, int* exit_code)>;
+// Each command registers itself; its callback sets `*exit_code`.
 void RegisterInspect(CLI::App& app, int* exit_code);
 void RegisterVerify(CLI::App& app, int* exit_code);
 void RegisterConvert(CLI::App& app, int* exit_code);
+void RegisterAverage(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterPlan(CLI::App& app, int* exit_code);
 void RegisterDiff(CLI::App& app, int* exit_code);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   RegisterDiff(app, &exit_code);
   RegisterVerify(app, &exit_code);
   RegisterConvert(app, &exit_code);
+  RegisterAverage(app, &exit_code);
   if (int rc = CheckSubcommand(app, argc, argv); rc != 0) return rc;
   try {
     app.parse(argc, argv);

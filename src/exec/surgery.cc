@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "surgeon/exec/copy.h"
+#include "surgeon/exec/transformed_copy.h"
+#include "surgeon/format/batch_norm.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
@@ -39,6 +41,15 @@ Inventory MakeInventory(const CheckpointReader& reader, const std::optional<tens
       inv.graph_variables.push_back(std::move(gv));
     }
     for (const auto& f : ComputeVariableFeeds(graph->graph_def())) inv.feeds.emplace_back(f.from, f.to);
+    // Batch-norm layers by checkpoint key (a node name that is no variable stays as is).
+    std::map<std::string, std::string> key_of;
+    for (const auto& v : SummarizeMetaGraph(*graph).variables) key_of[v.name] = v.checkpoint_key();
+    for (BatchNormVariables bn : ComputeBatchNormVariables(graph->graph_def())) {
+      for (std::string* name : {&bn.scale, &bn.offset, &bn.mean, &bn.variance}) {
+        if (auto k = key_of.find(*name); k != key_of.end()) *name = k->second;
+      }
+      inv.batch_norms.push_back(std::move(bn));
+    }
   }
   return inv;
 }
@@ -97,6 +108,10 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   for (const PlanAction& a : plan.actions) {
     spec.checkpoint.push_back({a.target, a.dtype, a.shape});
     if (!a.trainable) spec.non_trainable.insert(a.target);
+    // A transformed copy with a new class or channel count: the planner
+    // refuses reshapes here, so only one dimension changes, as for a head
+    // replaced by a new variable.
+    if (!a.transforms.empty() && a.shape != a.transforms.front().in_shape) spec.new_shapes[a.target] = a.shape;
     if (a.kind != PlanAction::Kind::kInitialize) continue;
     if (!a.replaces.empty()) {
       spec.renames[a.replaces] = a.target;
@@ -115,13 +130,17 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   for (const auto& d : plan.dropped) {
     if (!replaced.count(d.source)) spec.dropped.insert(d.source);
   }
+  for (const FrozenBatchNorm& b : plan.frozen_batch_norms) {
+    spec.frozen_statistics.insert(b.statistics.begin(), b.statistics.end());
+  }
   return spec;
 }
 
 // What a run writes, in write order: copies first, in source data order
-// (sequential reads), then new tensors.
+// (sequential reads), then transformed copies, then new tensors.
 struct TensorOrder {
   std::vector<CopyItem> copies;
+  std::vector<const PlanAction*> transformed;
   std::vector<const PlanAction*> inits;
   uint64_t bytes_total = 0;
 
@@ -130,6 +149,7 @@ struct TensorOrder {
   std::vector<TensorSpec> Specs() const {
     std::vector<TensorSpec> specs;
     for (const CopyItem& c : copies) specs.push_back({c.target_key, c.dtype, c.shape});
+    for (const PlanAction* a : transformed) specs.push_back({a->target, a->dtype, a->shape});
     for (const PlanAction* a : inits) specs.push_back({a->target, a->dtype, a->shape});
     return specs;
   }
@@ -141,6 +161,10 @@ Result<TensorOrder> OrderTensors(const Surgery& s) {
     order.bytes_total += a.bytes;
     if (a.kind != PlanAction::Kind::kCopy) {
       order.inits.push_back(&a);
+      continue;
+    }
+    if (!a.transforms.empty()) {
+      order.transformed.push_back(&a);
       continue;
     }
     const TensorEntry* e = s.reader->Find(a.source);
@@ -159,6 +183,14 @@ Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* wr
   report->copied = copied.copied;
   report->cast = copied.cast;
   report->copied_bytes = copied.bytes;
+  for (const PlanAction* a : order.transformed) {
+    SURGEON_ASSIGN_OR_RETURN(uint64_t written, WriteTransformedCopy(*s.reader, *a, writer));
+    report->copied++;
+    report->transformed++;
+    if (a->dtype != a->source_dtype) report->cast++;
+    report->copied_bytes += written;
+    progress.Advance(written);
+  }
   for (const PlanAction* a : order.inits) {
     SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
     SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
@@ -298,6 +330,7 @@ std::string RunReportJson(const Surgery& s, const RunReport& report) {
   out["run"] = {{"copied", report.copied},
                 {"initialized", report.initialized},
                 {"cast", report.cast},
+                {"transformed", report.transformed},
                 {"copied_bytes", report.copied_bytes},
                 {"generated_bytes", report.generated_bytes},
                 {"seconds", report.seconds}};

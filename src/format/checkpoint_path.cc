@@ -6,6 +6,7 @@
 #include <fstream>
 #include <regex>
 
+#include "format/keras_archive.h"
 #include "surgeon/format/checkpoint_state.h"
 #include "surgeon/format/table.h"
 #include "surgeon/format/v1_reader.h"
@@ -94,7 +95,9 @@ CheckpointFormat SniffFile(const std::string& path) {
   for (long offset : {0L, 512L, 1024L, 2048L}) {
     if (read_at(offset, 8) == kHdf5) format = CheckpointFormat::kKerasH5;
   }
-  if (head.rfind("PK\x03\x04", 0) == 0 || head.rfind("PK\x05\x06", 0) == 0) format = CheckpointFormat::kNpz;
+  if (head.rfind("PK\x03\x04", 0) == 0 || head.rfind("PK\x05\x06", 0) == 0) {
+    format = IsKerasArchive(path) ? CheckpointFormat::kKerasH5 : CheckpointFormat::kNpz;
+  }
   if (head.size() == 9 && head[8] == '{') {
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(head[i]);

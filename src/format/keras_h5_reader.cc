@@ -4,6 +4,7 @@
 #include <map>
 
 #include "format/h5_util.h"
+#include "format/keras_archive.h"
 #include "format/keras_names.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/keras_h5.h"
@@ -75,6 +76,7 @@ std::pair<DataType, Id> MemoryType(hid_t file_type) {
 class KerasH5Reader : public CheckpointReader {
  public:
   static Result<std::unique_ptr<CheckpointReader>> Open(const std::string& path);
+  static Result<std::unique_ptr<CheckpointReader>> OpenArchive(const std::string& path);
 
   CheckpointFormat format() const override { return CheckpointFormat::kKerasH5; }
   const std::string& path() const override { return path_; }
@@ -83,9 +85,14 @@ class KerasH5Reader : public CheckpointReader {
   std::vector<std::pair<std::string, std::string>> Describe() const override { return describe_; }
 
  private:
+  Status LoadLayout(hid_t root);
   Status LoadKeras2(hid_t root, const std::string& root_path);
   Status LoadKeras3(hid_t group, const std::string& group_path, bool under_layers);
   Status AddVars(hid_t vars, const std::string& vars_path, bool under_layers);
+  // The variable names of layer `owner`'s vars: from config.json when it
+  // knows the layer's class and lists as many, else from the shapes.
+  std::vector<std::string> RolesFor(const std::string& owner, const std::vector<Shape>& shapes);
+  std::string ArchiveNamingNote() const;
   // Registers dataset `dataset_path` as tensor `name`.
   Status AddTensor(const std::string& name, const std::string& dataset_path);
   std::string Where(const std::string& name, const std::string& dataset) const {
@@ -97,6 +104,9 @@ class KerasH5Reader : public CheckpointReader {
   std::vector<TensorEntry> entries_;
   std::map<std::string, std::string> datasets_;  // tensor name -> dataset path
   std::vector<std::pair<std::string, std::string>> describe_;
+  // From a .keras archive's config.json: layer name -> class and roles.
+  std::map<std::string, KerasLayerVars> config_layers_;
+  std::vector<std::string> roles_by_shape_;  // Layers whose roles came from shapes despite a config.
 };
 
 Result<std::unique_ptr<CheckpointReader>> KerasH5Reader::Open(const std::string& path) {
@@ -107,27 +117,60 @@ Result<std::unique_ptr<CheckpointReader>> KerasH5Reader::Open(const std::string&
   if (!r->file_.ok()) return Status::DataLoss(path + ": not a readable HDF5 file (truncated or corrupt?): " + h5::LastError());
   Id root(H5Gopen2(r->file_.get(), "/", H5P_DEFAULT));
   if (!root.ok()) return Status::DataLoss(path + ": cannot open the HDF5 root group: " + h5::LastError());
-  if (h5::HasAttribute(root.get(), "layer_names") || h5::HasAttribute(root.get(), "layer_names0")) {
-    r->describe_.push_back({"layout", "Keras 2 save_weights (layer_names at /)"});
-    SURGEON_RETURN_IF_ERROR(r->LoadKeras2(root.get(), ""));
-  } else if (h5::HasChild(root.get(), "model_weights")) {
-    Id mw(H5Gopen2(root.get(), "model_weights", H5P_DEFAULT));
-    if (!mw.ok()) return Status::DataLoss(path + ": /model_weights is not a group");
-    r->describe_.push_back({"layout", "Keras 2 model.save (layer_names at /model_weights)"});
-    SURGEON_RETURN_IF_ERROR(r->LoadKeras2(mw.get(), "/model_weights"));
-  } else if (h5::HasChild(root.get(), "layers") || h5::HasChild(root.get(), "vars")) {
-    r->describe_.push_back({"layout", "Keras 3 .weights.h5 (layers/<layer>/vars/<i>)"});
-    r->describe_.push_back({"names", kKeras3NamingNote});
-    SURGEON_RETURN_IF_ERROR(r->LoadKeras3(root.get(), "", false));
+  SURGEON_RETURN_IF_ERROR(r->LoadLayout(root.get()));
+  return std::unique_ptr<CheckpointReader>(std::move(r));
+}
+
+// The archive's model.weights.h5 is opened from memory (HDF5's core driver
+// over a copy of the member), and config.json names each layer's variables.
+Result<std::unique_ptr<CheckpointReader>> KerasH5Reader::OpenArchive(const std::string& path) {
+  h5::SilenceErrors();
+  SURGEON_ASSIGN_OR_RETURN(KerasArchive archive, ReadKerasArchive(path));
+  auto r = std::unique_ptr<KerasH5Reader>(new KerasH5Reader);
+  r->path_ = path;
+  auto layers = KerasLayersFromConfig(archive.config_json);
+  if (!layers.ok()) return Status::DataLoss(path + ": " + layers.status().message());
+  r->config_layers_ = std::move(*layers);
+  Id fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (!fapl.ok() || H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/0) < 0 ||
+      H5Pset_file_image(fapl.get(), archive.weights_h5.data(), archive.weights_h5.size()) < 0) {
+    return Status::Internal(path + ": cannot set up HDF5 in-memory access: " + h5::LastError());
+  }
+  archive.weights_h5 = {};
+  r->file_ = Id(H5Fopen((path + "/model.weights.h5").c_str(), H5F_ACC_RDONLY, fapl.get()));
+  if (!r->file_.ok()) {
+    return Status::DataLoss(path + ": member model.weights.h5 is not a readable HDF5 file: " + h5::LastError());
+  }
+  Id root(H5Gopen2(r->file_.get(), "/", H5P_DEFAULT));
+  if (!root.ok()) return Status::DataLoss(path + ": model.weights.h5: cannot open the root group: " + h5::LastError());
+  SURGEON_RETURN_IF_ERROR(r->LoadLayout(root.get()));
+  return std::unique_ptr<CheckpointReader>(std::move(r));
+}
+
+// Recognizes the layout under `root`, registers every tensor and describes
+// how the names were found.
+Status KerasH5Reader::LoadLayout(hid_t root) {
+  if (h5::HasAttribute(root, "layer_names") || h5::HasAttribute(root, "layer_names0")) {
+    describe_.push_back({"layout", "Keras 2 save_weights (layer_names at /)"});
+    SURGEON_RETURN_IF_ERROR(LoadKeras2(root, ""));
+  } else if (h5::HasChild(root, "model_weights")) {
+    Id mw(H5Gopen2(root, "model_weights", H5P_DEFAULT));
+    if (!mw.ok()) return Status::DataLoss(path_ + ": /model_weights is not a group");
+    describe_.push_back({"layout", "Keras 2 model.save (layer_names at /model_weights)"});
+    SURGEON_RETURN_IF_ERROR(LoadKeras2(mw.get(), "/model_weights"));
+  } else if (h5::HasChild(root, "layers") || h5::HasChild(root, "vars")) {
+    describe_.push_back({"layout", "Keras 3 .weights.h5 (layers/<layer>/vars/<i>)"});
+    SURGEON_RETURN_IF_ERROR(LoadKeras3(root, "", false));
+    describe_.push_back({"names", config_layers_.empty() ? std::string(kKeras3NamingNote) : ArchiveNamingNote()});
   } else {
-    return Status::InvalidArgument(path + ": an HDF5 file, but not Keras weights: no layer_names attribute, "
+    return Status::InvalidArgument(path_ + ": an HDF5 file, but not Keras weights: no layer_names attribute, "
                                    "/model_weights or /layers group");
   }
   for (const auto& attr : {"keras_version", "backend"}) {
-    if (auto v = h5::ReadString(root.get(), attr); v.ok()) r->describe_.push_back({attr, *v});
+    if (auto v = h5::ReadString(root, attr); v.ok()) describe_.push_back({attr, *v});
   }
-  std::sort(r->entries_.begin(), r->entries_.end(), [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
-  return std::unique_ptr<CheckpointReader>(std::move(r));
+  std::sort(entries_.begin(), entries_.end(), [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
+  return Status::OK();
 }
 
 Status KerasH5Reader::LoadKeras2(hid_t root, const std::string& root_path) {
@@ -204,12 +247,29 @@ Status KerasH5Reader::AddVars(hid_t vars, const std::string& vars_path, bool und
     for (size_t i = 0; i < dims.size(); ++i) shape[i] = static_cast<int64_t>(dims[i]);
     shapes.push_back(shape);
   }
-  std::vector<std::string> roles = Keras3Roles(shapes);
+  std::vector<std::string> roles = RolesFor(owner, shapes);
   if (!under_layers) roles.assign(names.begin(), names.end());
   for (size_t i = 0; i < names.size(); ++i) {
     SURGEON_RETURN_IF_ERROR(AddTensor(owner + "/" + roles[i], vars_path + "/" + names[i]));
   }
   return Status::OK();
+}
+
+std::vector<std::string> KerasH5Reader::RolesFor(const std::string& owner, const std::vector<Shape>& shapes) {
+  if (config_layers_.empty()) return Keras3Roles(shapes);
+  auto it = config_layers_.find(owner);
+  if (it != config_layers_.end() && it->second.roles.size() == shapes.size()) return it->second.roles;
+  roles_by_shape_.push_back(owner);
+  return Keras3Roles(shapes);
+}
+
+std::string KerasH5Reader::ArchiveNamingNote() const {
+  std::string note = ".keras archive: <layer> is each vars group's 'name' attribute, variable names from "
+                     "config.json's layer classes";
+  if (roles_by_shape_.empty()) return note;
+  note += "; inferred from shapes (class not known or variable count differs) for:";
+  for (const auto& l : roles_by_shape_) note += " " + l;
+  return note;
 }
 
 Status KerasH5Reader::AddTensor(const std::string& name, const std::string& dataset_path) {
@@ -264,6 +324,9 @@ Result<TensorData> KerasH5Reader::Read(const TensorEntry& e) const {
 
 }  // namespace
 
-Result<std::unique_ptr<CheckpointReader>> OpenKerasH5(const std::string& path) { return KerasH5Reader::Open(path); }
+Result<std::unique_ptr<CheckpointReader>> OpenKerasH5(const std::string& path) {
+  if (IsKerasArchive(path)) return KerasH5Reader::OpenArchive(path);
+  return KerasH5Reader::Open(path);
+}
 
 }  // namespace surgeon

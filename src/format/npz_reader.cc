@@ -35,8 +35,9 @@ Status ReadExactly(zip_file_t* f, uint8_t* out, uint64_t n, const std::string& w
 
 // Fortran-order bytes of `shape` -> row-major bytes.
 std::vector<uint8_t> FortranToRowMajor(const std::vector<uint8_t>& in, const Shape& shape, size_t elem) {
-  std::vector<uint8_t> out(in.size());
   const size_t rank = shape.size();
+  if (rank <= 1) return in;  // The same bytes in either order.
+  std::vector<uint8_t> out(in.size());
   std::vector<int64_t> index(rank, 0), fstride(rank, 1);
   for (size_t k = 1; k < rank; ++k) fstride[k] = fstride[k - 1] * shape[k - 1];
   const size_t n = elem ? in.size() / elem : 0;

@@ -25,6 +25,15 @@ bool IsOptimizerUpdateOp(std::string_view op);
 // (node names), in graph order.
 std::vector<std::string> OptimizerUpdatesOf(const tensorflow::GraphDef& graph, const std::set<std::string>& variables);
 
+// The nodes of `graph` that assign to one of `variables` (node names):
+// Assign, AssignAdd, AssignSub and their resource forms (AssignVariableOp,
+// AssignAddVariableOp, AssignSubVariableOp), whose first input is the
+// variable, read through Identity/Switch/Enter. This is how a batch norm's
+// moving statistics are updated (moving_averages.assign_moving_average,
+// Keras' "AssignMovingAvg"). Nodes in the variable's own scope ("V/Assign",
+// its initializer) are not included. In graph order.
+std::vector<std::string> VariableAssignsOf(const tensorflow::GraphDef& graph, const std::set<std::string>& variables);
+
 }  // namespace surgeon::graph_internal
 
 #endif  // SURGEON_GRAPH_OPTIMIZER_UPDATES_H_

@@ -174,6 +174,16 @@ class Rewriter {
     return out;
   }
 
+  // Source variable nodes of the spec's frozen statistics.
+  std::set<std::string> FrozenStatisticNodes() const {
+    std::set<std::string> out;
+    for (const auto& v : SummarizeMetaGraph(mg_).variables) {
+      auto r = spec_.renames.find(v.name);
+      if (spec_.frozen_statistics.count(r == spec_.renames.end() ? v.name : r->second)) out.insert(v.name);
+    }
+    return out;
+  }
+
   // Steps 1 and 2: old savers, dropped variables, updates of frozen ones.
   void RemoveNodes() {
     const std::set<std::string> saver_scopes = SaverScopes();
@@ -209,6 +219,22 @@ class Rewriter {
       warnings_.push_back("freeze: removed " + std::to_string(frozen_updates.size()) +
                           " optimizer update(s) of frozen variables, e.g. '" + frozen_updates.front() +
                           "'; the graph's train op no longer changes them");
+    }
+    std::vector<std::string> statistic_updates = VariableAssignsOf(mg_.graph_def(), FrozenStatisticNodes());
+    // The old saver's restore assigns are already going.
+    statistic_updates.erase(std::remove_if(statistic_updates.begin(), statistic_updates.end(),
+                                           [&](const std::string& u) { return removed_.count(u) > 0; }),
+                            statistic_updates.end());
+    for (const auto& u : statistic_updates) {
+      remove(u);
+      quiet_removed_.insert(u);
+    }
+    if (!statistic_updates.empty()) {
+      std::string names;
+      for (const auto& u : statistic_updates) names += (names.empty() ? "'" : ", '") + u + "'";
+      warnings_.push_back("freeze: removed " + std::to_string(statistic_updates.size()) +
+                          " moving-average update(s) of frozen batch-norm statistics (" + names +
+                          ") and their UPDATE_OPS entries; the graph's train op no longer changes them");
     }
     std::map<std::string, std::map<std::string, int>> reported;  // root -> op -> count
     std::map<std::string, std::string> first_reported;           // root -> first node
@@ -535,6 +561,7 @@ class Rewriter {
     for (auto& v : *vals) v = NewTensor(v);
     auto end = std::remove_if(vals->begin(), vals->end(), [&](const std::string& v) {
       if (exists(v)) return false;
+      if (quiet_removed_.count(ParseTensorRef(v).node)) return true;  // Reported with their removal.
       warnings_.push_back("collection '" + key + "': entry '" + v + "' removed (its node was removed)");
       return true;
     });
@@ -706,6 +733,7 @@ class Rewriter {
   std::vector<std::string> warnings_;
   std::vector<std::string> notes_;
   std::unordered_set<std::string> removed_;
+  std::unordered_set<std::string> quiet_removed_;  // Removed without a per-collection-entry warning.
   std::unordered_map<std::string, std::string> name_map_;
   std::map<std::string, tensorflow::SaveSliceInfoDef> slice_info_;
   std::unordered_map<std::string, std::string> snapshots_;  // variable node -> VariableDef.snapshot_name

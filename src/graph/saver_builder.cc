@@ -12,8 +12,9 @@ namespace surgeon {
 
 using namespace graph_internal;  // NOLINT: file-local helpers
 
-Result<tensorflow::SaverDef> AddSaverSubgraph(std::vector<SaverEntry> entries, const SaverOptions& options,
-                                              tensorflow::GraphDef* graph) {
+namespace {
+
+Status CheckEntries(const std::vector<SaverEntry>& entries) {
   if (entries.empty()) return Status::InvalidArgument("saver: no variables to save");
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& e : entries) {
@@ -23,117 +24,156 @@ Result<tensorflow::SaverDef> AddSaverSubgraph(std::vector<SaverEntry> entries, c
       return Status::InvalidArgument("saver: checkpoint key '" + e.key + "' saved twice");
     }
   }
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const SaverEntry& a, const SaverEntry& b) { return a.key < b.key; });
+  return Status::OK();
+}
 
-  const std::string s = options.scope + "/";
-  // TF's unique_name within the saver scope: "save/X", then "save/X_1", ...
-  std::map<std::string, int> used;
-  auto unique = [&](const std::string& base) {
-    int n = used[base]++;
-    return s + base + (n == 0 ? std::string() : "_" + std::to_string(n));
-  };
-  std::vector<std::string> names, slices;
-  std::vector<DataType> dtypes;
-  for (const auto& e : entries) {
-    names.push_back(e.key);
-    slices.push_back(e.slice_spec);
-    dtypes.push_back(e.dtype);
+// Adds the nodes of one saver scope to a graph, in the order TF adds them.
+// REQUIRES: entries checked (CheckEntries) and sorted by key.
+class SaverGraphBuilder {
+ public:
+  SaverGraphBuilder(const std::vector<SaverEntry>& entries, const SaverOptions& options, tensorflow::GraphDef* graph)
+      : entries_(entries), options_(options), graph_(graph), s_(options.scope + "/"), filename_(s_ + "Const") {
+    for (const auto& e : entries) {
+      names_.push_back(e.key);
+      slices_.push_back(e.slice_spec);
+      dtypes_.push_back(e.dtype);
+    }
   }
 
-  // Filename tensor (saver.py: "Keep the name 'Const' for backwards compatibility").
-  const std::string filename = s + "Const";
-  if (options.form == SaverFilenameForm::kPlaceholderWithDefault) {
-    AddStringConst(graph, s + "filename/input", {"model"}, /*scalar=*/true);
-    auto* f = AddNode(graph, s + "filename", "PlaceholderWithDefault");
-    f->add_input(s + "filename/input");
+  tensorflow::SaverDef Build() {
+    AddFilename();
+    AddSave();
+    AddRestore();
+    tensorflow::SaverDef def;
+    def.set_filename_tensor_name(filename_ + ":0");
+    def.set_save_tensor_name(s_ + "control_dependency:0");
+    def.set_restore_op_name(s_ + "restore_all");
+    def.set_max_to_keep(options_.max_to_keep);
+    def.set_keep_checkpoint_every_n_hours(options_.keep_checkpoint_every_n_hours);
+    def.set_version(tensorflow::SaverDef::V2);
+    return def;
+  }
+
+ private:
+  // TF's unique_name within the saver scope: "save/X", then "save/X_1", ...
+  std::string Unique(const std::string& base) {
+    int n = used_[base]++;
+    return s_ + base + (n == 0 ? std::string() : "_" + std::to_string(n));
+  }
+
+  // The filename tensor (saver.py: "Keep the name 'Const' for backwards
+  // compatibility").
+  void AddFilename() {
+    if (options_.form != SaverFilenameForm::kPlaceholderWithDefault) {
+      AddStringConst(graph_, filename_, {"model"}, /*scalar=*/true);
+      return;
+    }
+    AddStringConst(graph_, s_ + "filename/input", {"model"}, /*scalar=*/true);
+    auto* f = AddNode(graph_, s_ + "filename", "PlaceholderWithDefault");
+    f->add_input(s_ + "filename/input");
     SetType(f, "dtype", DataType::kString);
     SetShape(f, "shape", {});
-    auto* c = AddNode(graph, filename, "PlaceholderWithDefault");
-    c->add_input(s + "filename");
+    auto* c = AddNode(graph_, filename_, "PlaceholderWithDefault");
+    c->add_input(s_ + "filename");
     SetType(c, "dtype", DataType::kString);
     SetShape(c, "shape", {});
-  } else {
-    AddStringConst(graph, filename, {"model"}, /*scalar=*/true);
   }
 
-  // Save.
-  AddStringConst(graph, s + "SaveV2/tensor_names", names, /*scalar=*/false);
-  AddStringConst(graph, s + "SaveV2/shape_and_slices", slices, /*scalar=*/false);
-  std::vector<std::string> save_inputs;
-  for (const auto& e : entries) {
-    if (!e.resource) {
-      save_inputs.push_back(e.variable);
-    } else if (!e.snapshot.empty()) {
-      save_inputs.push_back(e.snapshot);
-    } else {
-      std::string read_name = unique("ReadVariableOp");
-      auto* read = AddNode(graph, read_name, "ReadVariableOp");
-      read->add_input(e.variable);
-      SetType(read, "dtype", e.dtype);
-      save_inputs.push_back(read_name);
-    }
+  // What SaveV2 reads for entry `e`: the variable, a resource's snapshot, or
+  // a ReadVariableOp added in the saver scope.
+  std::string SaveInput(const SaverEntry& e) {
+    if (!e.resource) return e.variable;
+    if (!e.snapshot.empty()) return e.snapshot;
+    std::string read_name = Unique("ReadVariableOp");
+    auto* read = AddNode(graph_, read_name, "ReadVariableOp");
+    read->add_input(e.variable);
+    SetType(read, "dtype", e.dtype);
+    return read_name;
   }
-  auto* save = AddNode(graph, s + "SaveV2", "SaveV2");
-  save->add_input(filename);
-  save->add_input(s + "SaveV2/tensor_names");
-  save->add_input(s + "SaveV2/shape_and_slices");
-  for (const auto& in : save_inputs) save->add_input(in);
-  SetTypeList(save, "dtypes", dtypes);
-  auto* dep = AddNode(graph, s + "control_dependency", "Identity");
-  dep->add_input(filename);
-  dep->add_input("^" + s + "SaveV2");
-  SetType(dep, "T", DataType::kString);
-  SetColocation(dep, filename);
 
-  // Restore (BulkSaverBuilder: one RestoreV2 on the CPU).
-  const std::string cpu = "/device:CPU:0";
-  AddStringConst(graph, s + "RestoreV2/tensor_names", names, false)->set_device(cpu);
-  AddStringConst(graph, s + "RestoreV2/shape_and_slices", slices, false)->set_device(cpu);
-  auto* restore = AddNode(graph, s + "RestoreV2", "RestoreV2");
-  restore->add_input(filename);
-  restore->add_input(s + "RestoreV2/tensor_names");
-  restore->add_input(s + "RestoreV2/shape_and_slices");
-  restore->set_device(cpu);
-  SetTypeList(restore, "dtypes", dtypes);
-  std::vector<std::string> assigns;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const auto& e = entries[i];
-    const std::string restored = i == 0 ? s + "RestoreV2" : s + "RestoreV2:" + std::to_string(i);
-    if (e.resource) {
-      std::string id_name = unique("Identity");
-      auto* id = AddNode(graph, id_name, "Identity");
-      id->add_input(restored);
-      SetType(id, "T", e.dtype);
-      std::string name = unique("AssignVariableOp");
-      auto* a = AddNode(graph, name, "AssignVariableOp");
-      a->add_input(e.variable);
-      a->add_input(id_name);
-      SetType(a, "dtype", e.dtype);
-      assigns.push_back(name);
-      continue;
+  void AddSave() {
+    AddStringConst(graph_, s_ + "SaveV2/tensor_names", names_, /*scalar=*/false);
+    AddStringConst(graph_, s_ + "SaveV2/shape_and_slices", slices_, /*scalar=*/false);
+    std::vector<std::string> save_inputs;
+    for (const auto& e : entries_) save_inputs.push_back(SaveInput(e));
+    auto* save = AddNode(graph_, s_ + "SaveV2", "SaveV2");
+    save->add_input(filename_);
+    save->add_input(s_ + "SaveV2/tensor_names");
+    save->add_input(s_ + "SaveV2/shape_and_slices");
+    for (const auto& in : save_inputs) save->add_input(in);
+    SetTypeList(save, "dtypes", dtypes_);
+    auto* dep = AddNode(graph_, s_ + "control_dependency", "Identity");
+    dep->add_input(filename_);
+    dep->add_input("^" + s_ + "SaveV2");
+    SetType(dep, "T", DataType::kString);
+    SetColocation(dep, filename_);
+  }
+
+  // BulkSaverBuilder: one RestoreV2 on the CPU, then one assign per entry.
+  void AddRestore() {
+    const std::string cpu = "/device:CPU:0";
+    AddStringConst(graph_, s_ + "RestoreV2/tensor_names", names_, false)->set_device(cpu);
+    AddStringConst(graph_, s_ + "RestoreV2/shape_and_slices", slices_, false)->set_device(cpu);
+    auto* restore = AddNode(graph_, s_ + "RestoreV2", "RestoreV2");
+    restore->add_input(filename_);
+    restore->add_input(s_ + "RestoreV2/tensor_names");
+    restore->add_input(s_ + "RestoreV2/shape_and_slices");
+    restore->set_device(cpu);
+    SetTypeList(restore, "dtypes", dtypes_);
+    std::vector<std::string> assigns;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      const std::string restored = i == 0 ? s_ + "RestoreV2" : s_ + "RestoreV2:" + std::to_string(i);
+      assigns.push_back(entries_[i].resource ? AddAssignVariable(entries_[i], restored)
+                                             : AddAssign(entries_[i], restored));
     }
-    std::string name = unique("Assign");
-    auto* a = AddNode(graph, name, "Assign");
+    auto* all = AddNode(graph_, s_ + "restore_all", "NoOp");
+    for (const auto& a : assigns) all->add_input("^" + a);
+  }
+
+  // ResourceVariableSaveable.restore: Identity, then AssignVariableOp.
+  std::string AddAssignVariable(const SaverEntry& e, const std::string& restored) {
+    std::string id_name = Unique("Identity");
+    auto* id = AddNode(graph_, id_name, "Identity");
+    id->add_input(restored);
+    SetType(id, "T", e.dtype);
+    std::string name = Unique("AssignVariableOp");
+    auto* a = AddNode(graph_, name, "AssignVariableOp");
+    a->add_input(e.variable);
+    a->add_input(id_name);
+    SetType(a, "dtype", e.dtype);
+    return name;
+  }
+
+  std::string AddAssign(const SaverEntry& e, const std::string& restored) {
+    std::string name = Unique("Assign");
+    auto* a = AddNode(graph_, name, "Assign");
     a->add_input(e.variable);
     a->add_input(restored);
     SetType(a, "T", e.dtype);
     SetColocation(a, e.colocation.empty() ? e.variable : e.colocation);
     SetBool(a, "use_locking", true);
     SetBool(a, "validate_shape", true);
-    assigns.push_back(name);
+    return name;
   }
-  auto* all = AddNode(graph, s + "restore_all", "NoOp");
-  for (const auto& a : assigns) all->add_input("^" + a);
 
-  tensorflow::SaverDef def;
-  def.set_filename_tensor_name(filename + ":0");
-  def.set_save_tensor_name(s + "control_dependency:0");
-  def.set_restore_op_name(s + "restore_all");
-  def.set_max_to_keep(options.max_to_keep);
-  def.set_keep_checkpoint_every_n_hours(options.keep_checkpoint_every_n_hours);
-  def.set_version(tensorflow::SaverDef::V2);
-  return def;
+  const std::vector<SaverEntry>& entries_;
+  const SaverOptions& options_;
+  tensorflow::GraphDef* graph_;
+  const std::string s_;         // "<scope>/"
+  const std::string filename_;  // "<scope>/Const"
+  std::vector<std::string> names_, slices_;
+  std::vector<DataType> dtypes_;
+  std::map<std::string, int> used_;
+};
+
+}  // namespace
+
+Result<tensorflow::SaverDef> AddSaverSubgraph(std::vector<SaverEntry> entries, const SaverOptions& options,
+                                              tensorflow::GraphDef* graph) {
+  SURGEON_RETURN_IF_ERROR(CheckEntries(entries));
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const SaverEntry& a, const SaverEntry& b) { return a.key < b.key; });
+  return SaverGraphBuilder(entries, options, graph).Build();
 }
 
 }  // namespace surgeon

@@ -106,7 +106,9 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
   for (const PlanAction& a : plan.actions) {
     bool copy = a.kind == PlanAction::Kind::kCopy;
     std::string source = copy ? a.source : "(" + std::string(InitializerKindName(a.initializer.kind)) + ")";
-    rows.push_back({std::string(ActionKindName(a.kind)), source, "->", a.target, ShapeToString(a.shape),
+    std::string kind(ActionKindName(a.kind));
+    for (const TransformStep& t : a.transforms) kind += "+" + t.operation;
+    rows.push_back({kind, source, "->", a.target, ShapeToString(a.shape),
                     DtypeText(a), a.frozen ? "frozen" : (a.trainable ? "" : "no-train"), a.rule});
     (copy ? copied : initialized)++;
     (copy ? copy_bytes : init_bytes) += a.bytes;
@@ -121,6 +123,18 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
          " copied, " + HumanBytes(copy_bytes) + "; " + std::to_string(initialized) + " initialized, " +
          HumanBytes(init_bytes) + "), " + std::to_string(frozen) + " frozen, " + std::to_string(plan.dropped.size()) +
          " dropped" + (grouped ? " (" + std::to_string(grouped) + " in groups; --all lists them)" : "") + "\n";
+  for (const FrozenBatchNorm& b : plan.frozen_batch_norms) {
+    std::string names;
+    for (const auto* list : {&b.parameters, &b.statistics}) {
+      for (const std::string& n : *list) names += (names.empty() ? "" : ", ") + n;
+    }
+    out += "batch norm '" + b.layer + "' frozen with its moving statistics (" + names + "; related by " + b.relation +
+           ")" + (plan.meta_mode == MetaGraphMode::kFromSource ? "; their update ops leave the graph" : "") + "\n";
+  }
+  for (const ExpectationOutcome& e : plan.expectations) {
+    out += e.key + " (" + e.config + "): " + (e.met ? "met" : "NOT MET") + ", expected " + e.expected + ": " +
+           e.actual + "\n";
+  }
   return out;
 }
 

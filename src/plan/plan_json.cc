@@ -22,6 +22,39 @@ nlohmann::json InitializerToJson(const InitializerSpec& s) {
   return init;
 }
 
+// One transform step; class rows list the whole mapping (label, source row
+// or initialized), channel maps each target channel's terms.
+nlohmann::json TransformToJson(const TransformStep& t) {
+  nlohmann::json j = {{"operation", t.operation},
+                      {"in_shape", t.in_shape},
+                      {"out_shape", t.out_shape},
+                      {"summary", t.summary},
+                      {"rule", t.rule}};
+  if (t.kind == TransformStep::Kind::kReshape) {
+    j["view"] = t.view;
+    j["permutation"] = t.permutation;
+    return j;
+  }
+  j["axis"] = t.axis;
+  nlohmann::json entries = nlohmann::json::array();
+  for (size_t i = 0; i < t.sources.size(); ++i) {
+    const AxisSource& s = t.sources[i];
+    nlohmann::json e = {{"index", i}};
+    if (i < t.labels.size()) e["label"] = t.labels[i];
+    if (s.initialize) {
+      e["initialize"] = true;
+    } else {
+      nlohmann::json terms = nlohmann::json::array();
+      for (const AxisTerm& term : s.terms) terms.push_back({{"index", term.index}, {"weight", term.weight}});
+      e["from"] = terms;
+    }
+    entries.push_back(std::move(e));
+  }
+  j["entries"] = entries;
+  if (t.NeedsInitializer()) j["initializer"] = InitializerToJson(t.initializer);
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json PlanActionToJson(const PlanAction& a) {
@@ -37,6 +70,11 @@ nlohmann::json PlanActionToJson(const PlanAction& a) {
     j["source"] = a.source;
     j["source_dtype"] = DataTypeShortName(a.source_dtype);
     if (!a.source_object_name.empty()) j["source_object_name"] = a.source_object_name;
+    if (!a.transforms.empty()) {
+      j["transforms"] = nlohmann::json::array();
+      for (const TransformStep& t : a.transforms) j["transforms"].push_back(TransformToJson(t));
+      j["seed"] = JsonSeed(a.seed);
+    }
     return j;
   }
   j["initializer"] = InitializerToJson(a.initializer);
@@ -59,6 +97,16 @@ nlohmann::json PlanToJson(const Plan& plan) {
     bytes += a.bytes;
     actions.push_back(PlanActionToJson(a));
   }
+  json expectations = json::array();
+  for (const ExpectationOutcome& e : plan.expectations) {
+    expectations.push_back({{"key", e.key}, {"config", e.config}, {"expected", e.expected}, {"actual", e.actual},
+                            {"met", e.met}, {"offenders", e.offenders}});
+  }
+  json batch_norms = json::array();
+  for (const FrozenBatchNorm& b : plan.frozen_batch_norms) {
+    batch_norms.push_back({{"layer", b.layer}, {"relation", b.relation}, {"parameters", b.parameters},
+                           {"statistics", b.statistics}});
+  }
   json dropped = json::array();
   for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
   return {{"config", plan.config_path},
@@ -72,6 +120,8 @@ nlohmann::json PlanToJson(const Plan& plan) {
           {"dropped", dropped},
           {"frozen", plan.FrozenNames()},
           {"warnings", plan.warnings},
+          {"frozen_batch_norms", batch_norms},
+          {"expectations", expectations},
           {"totals",
            {{"variables", plan.actions.size()},
             {"copied", copied},

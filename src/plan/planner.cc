@@ -268,6 +268,8 @@ Result<Plan> Planner::Run() {
   ClassifySources();
   AddNewVariables();
   ApplyFreeze();
+  ApplyBatchNormFreeze();
+  ApplyTransforms();
   // Root causes first: a rule that matches nothing explains most of what
   // the later checks would find.
   CheckUnmatchedRules();
@@ -278,9 +280,9 @@ Result<Plan> Planner::Run() {
     for (size_t i = 0; i < errors_.size(); ++i) msg += (i ? "\n" : "") + errors_[i];
     return Status::InvalidArgument(msg);
   }
-  if (!c_.has_seed && !new_action_.empty()) {
+  if (!c_.has_seed && (!new_action_.empty() || transform_initializes_)) {
     plan_.warnings.push_back((c_.path.empty() ? std::string("<config>") : c_.path) +
-                             ": no seed given; new variables use seed 0");
+                             ": no seed given; new variables (and initialized class rows or channels) use seed 0");
   }
 
   for (const PlanAction& a : plan_.actions) {
@@ -290,6 +292,7 @@ Result<Plan> Planner::Run() {
             [](const PlanAction& x, const PlanAction& y) { return x.target < y.target; });
   std::sort(plan_.dropped.begin(), plan_.dropped.end(),
             [](const DroppedTensor& x, const DroppedTensor& y) { return x.source < y.source; });
+  if (c_.expect) SURGEON_RETURN_IF_ERROR(CheckExpectations(*c_.expect, inv_, &plan_));
   return std::move(plan_);
 }
 

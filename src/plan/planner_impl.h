@@ -41,6 +41,11 @@ uint64_t TensorBytes(DataType dtype, const Shape& shape, uint64_t fallback);
 // A layout's axis as an index into a shape of `rank` dims (or -1 if out of range).
 int AxisIndex(int axis_from_end, size_t rank);
 
+// The config's `expect:` block against a finished (sorted) plan: records an
+// outcome per entry in plan->expectations; InvalidArgument, one line per
+// broken entry ("cfg.yaml:12:3: expect.initialized: ..."), when any fails.
+Status CheckExpectations(const PlanExpectations& expect, const Inventory& inv, Plan* plan);
+
 class Planner {
  public:
   Planner(const PlanConfig& config, const Inventory& inventory) : c_(config), inv_(inventory) {}
@@ -78,6 +83,22 @@ class Planner {
   void ReportCollision(size_t i, size_t prev, const std::string& via_alias);
   void ApplyFreeze();
   size_t AddAction(PlanAction a, std::vector<size_t> rename_rules, std::string alias);
+
+  // planner_batch_norm.cc
+  void ApplyBatchNormFreeze();
+
+  // planner_transforms.cc: resolves reshape, classes and input_channels
+  // into TransformSteps on the copies they name.
+  void ApplyTransforms();
+  PlanAction* TransformTarget(const std::string& name, const ConfigPos& pos, const std::string& path);
+  bool ResolveReshape(const ReshapeRule& r, const Shape& in, TransformStep* step);
+  bool ResolveClassRows(const ClassRule& r, std::vector<AxisSource>* rows, std::vector<std::string>* labels,
+                        std::string* summary);
+  void ApplyClasses(const ClassRule& r);
+  void ApplyChannelMap(const ChannelMapRule& r);
+  void AddStep(PlanAction* a, TransformStep step);
+  bool InitializerFits(const TransformStep& step, const PlanAction& a, const ConfigPos& pos,
+                       const std::string& key_path, const std::string& what);
 
   // planner_rule_checks.cc
   void CheckUnmatchedRules();
@@ -129,6 +150,7 @@ class Planner {
   std::map<size_t, size_t> action_new_;  // action index -> new_variables index
   std::set<size_t> allowed_new_;         // new_variables named by allow_shape_change
   std::set<std::string> shape_errors_;   // targets already reported as mis-shaped
+  bool transform_initializes_ = false;   // a transform step initializes rows or channels
   std::set<std::pair<std::string, std::string>> links_checked_;
 };
 

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "surgeon/exec/average.h"
 #include "surgeon/exec/convert.h"
 #include "surgeon/exec/inspect.h"
 #include "surgeon/exec/surgery.h"
@@ -234,17 +235,51 @@ py::dict Verify(const std::string& path, std::optional<py::function> progress) {
   return out;
 }
 
-py::dict Convert(const std::string& src, const std::string& dst, bool force, std::optional<py::function> progress) {
+// The output format named `format`, or the one dst's extension names when "".
+OutputFormat FormatFor(const std::string& format, const std::string& dst) {
+  if (format.empty()) return OutputFormatForPath(dst);
+  auto f = ParseOutputFormat(format);
+  if (!f) throw StatusError(Status::InvalidArgument("format '" + format + "': expected one of " + OutputFormatChoices()));
+  return *f;
+}
+
+py::dict Convert(const std::string& src, const std::string& dst, bool force, const std::string& format,
+                 std::optional<py::function> progress) {
+  const OutputFormat output_format = FormatFor(format, dst);
   ProgressBridge bridge(std::move(progress));
   auto pfn = bridge.fn();
   ConvertResult r = bridge.Run([&] {
     OutputOptions options;
     options.force = force;
-    return Unwrap(ConvertCheckpoint(src, dst, options, pfn));
+    return Unwrap(ConvertCheckpoint(src, dst, output_format, options, pfn));
   });
   py::dict out;
   out["target_prefix"] = r.target_prefix;
   out["tensors"] = r.tensors;
+  out["bytes"] = r.bytes;
+  out["files"] = r.files;
+  out["warnings"] = r.warnings;
+  return out;
+}
+
+py::dict Average(const std::vector<std::string>& sources, const std::string& dst, const std::vector<double>& weights,
+                 const std::vector<std::string>& exclude, bool non_float_from_first, bool force,
+                 const std::string& format, std::optional<py::function> progress) {
+  AverageOptions options;
+  options.weights = weights;
+  for (const std::string& text : exclude) options.exclude.push_back(Unwrap(Pattern::Parse(text)));
+  options.non_float_from_first = non_float_from_first;
+  options.output.force = force;
+  options.format = FormatFor(format, dst);
+  ProgressBridge bridge(std::move(progress));
+  auto pfn = bridge.fn();
+  AverageResult r = bridge.Run([&] { return Unwrap(AverageCheckpoints(sources, dst, options, pfn)); });
+  py::dict out;
+  out["target_prefix"] = r.target_prefix;
+  out["averaged"] = r.averaged;
+  out["equal"] = r.equal;
+  out["from_first"] = r.from_first;
+  out["excluded"] = r.excluded;
   out["bytes"] = r.bytes;
   out["files"] = r.files;
   out["warnings"] = r.warnings;
@@ -288,5 +323,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("run", &Run, py::arg("config"), py::arg("is_text"), py::arg("base_dir"), py::arg("force"),
         py::arg("report_path"), py::arg("progress"));
   m.def("verify", &Verify, py::arg("path"), py::arg("progress"));
-  m.def("convert", &Convert, py::arg("src"), py::arg("dst"), py::arg("force"), py::arg("progress"));
+  m.def("convert", &Convert, py::arg("src"), py::arg("dst"), py::arg("force"), py::arg("format"), py::arg("progress"));
+  m.def("average", &Average, py::arg("sources"), py::arg("dst"), py::arg("weights"), py::arg("exclude"),
+        py::arg("non_float_from_first"), py::arg("force"), py::arg("format"), py::arg("progress"));
 }

@@ -19,7 +19,8 @@ const std::vector<std::pair<std::string, Entry>>& Targets() {
   static const std::vector<std::pair<std::string, Entry>> t = {
       {"table", fuzz::FuzzTable},     {"bundle", fuzz::FuzzBundle}, {"v1", fuzz::FuzzV1},
       {"meta_graph", fuzz::FuzzMetaGraph}, {"config", fuzz::FuzzConfig},
-      {"safetensors", fuzz::FuzzSafetensors},
+      {"safetensors", fuzz::FuzzSafetensors}, {"checkpoint_path", fuzz::FuzzCheckpointPath},
+      {"plan", fuzz::FuzzPlan},
   };
   return t;
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "format/keras_archive.h"
 #include "surgeon/base/file.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/keras_h5.h"
@@ -313,6 +314,39 @@ TEST_CASE("keras h5: a layer named in layer_names without its group is refused")
   H5Awrite(a, t, "ghost");
   H5Aclose(a), H5Sclose(s), H5Tclose(t), H5Fclose(f);
   CheckRefused(dir + "/m.h5", "'ghost'");
+}
+
+}  // namespace
+}  // namespace surgeon
+
+namespace surgeon {
+namespace {
+
+TEST_CASE("keras archive: config.json names each layer's variables by class and options") {
+  const std::string config = R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+    {"class_name": "InputLayer", "config": {"name": "img"}},
+    {"class_name": "BatchNormalization", "config": {"name": "bn", "center": false}},
+    {"class_name": "Dense", "config": {"name": "d", "use_bias": false}},
+    {"class_name": "SeparableConv2D", "config": {"name": "sep"}},
+    {"class_name": "Functional", "config": {"name": "inner", "layers": [
+      {"class_name": "LayerNormalization", "config": {"name": "ln", "scale": false}}]}},
+    {"class_name": "MyLayer", "config": {"name": "custom"}}]}})";
+  auto layers = KerasLayersFromConfig(config);
+  REQUIRE(layers.ok());
+  CHECK(layers->at("bn").roles == std::vector<std::string>{"gamma", "moving_mean", "moving_variance"});
+  CHECK(layers->at("d").roles == std::vector<std::string>{"kernel"});
+  CHECK(layers->at("sep").roles == std::vector<std::string>{"depthwise_kernel", "pointwise_kernel", "bias"});
+  CHECK(layers->at("ln").roles == std::vector<std::string>{"beta"});
+  CHECK(layers->at("custom").class_name == "MyLayer");
+  CHECK(layers->at("custom").roles.empty());  // Unknown class: the reader falls back to shapes.
+  CHECK(layers->at("img").roles.empty());
+
+  for (const char* bad : {"", "[1, 2]", "{\"config\": 3}", "{not json"}) {
+    INFO(bad);
+    auto r = KerasLayersFromConfig(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains("not a Keras model config"));
+  }
 }
 
 }  // namespace

@@ -25,6 +25,8 @@
 #include "surgeon/base/file.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint.h"
+#include "surgeon/format/checkpoint_path.h"
+#include "surgeon/format/checkpoint_state.h"
 #include "surgeon/format/meta_graph.h"
 #include "surgeon/format/object_graph.h"
 #include "surgeon/format/safetensors.h"
@@ -33,6 +35,9 @@
 #include "surgeon/graph/graph_checker.h"
 #include "surgeon/graph/rewrite_graph.h"
 #include "surgeon/plan/config.h"
+#include "surgeon/plan/plan_format.h"
+#include "surgeon/plan/plan_json.h"
+#include "surgeon/plan/planner.h"
 
 namespace surgeon::fuzz {
 
@@ -195,6 +200,100 @@ inline int FuzzConfig(const uint8_t* data, size_t size) {
   if (cfg.ok()) {
     std::vector<size_t> applied;
     (void)ApplyRenameRules(cfg->rename, "vgg_16/conv1/conv1_1/weights", &applied);
+  }
+  return 0;
+}
+
+
+// Checkpoint path resolution: the first line of the bytes is a list of
+// file names separated by '|' (each created, empty or holding the rest of the
+// bytes, in a fresh directory; '/' makes a subdirectory), the rest is the
+// `checkpoint` state file. Then the directory, each name, and each name's
+// stem are resolved as a user's `source.checkpoint` would be.
+inline int FuzzCheckpointPath(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const size_t eol = std::min(bytes.find('\n'), bytes.size());
+  const std::string_view state = bytes.substr(std::min(eol + 1, bytes.size()));
+  (void)ParseCheckpointState(state, "checkpoint");
+  static int round = 0;
+  const std::string dir = ScratchDir() + "/p" + std::to_string(round++ % 4);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir);
+  WriteBytes(dir + "/checkpoint", reinterpret_cast<const uint8_t*>(state.data()), state.size());
+  std::vector<std::string> names;
+  std::string_view list = bytes.substr(0, eol);
+  while (!list.empty() && names.size() < 8) {
+    const size_t bar = std::min(list.find('|'), list.size());
+    std::string name(list.substr(0, bar));
+    list.remove_prefix(std::min(bar + 1, list.size()));
+    if (name.empty() || name.find('\0') != std::string::npos || name.find("..") != std::string::npos) continue;
+    const std::filesystem::path p = std::filesystem::path(dir) / name;
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (!std::filesystem::is_directory(p, ec)) {
+      const bool with_data = names.size() % 2 == 1;
+      WriteBytes(p.string(), data, with_data ? size : 0);
+    }
+    names.push_back(p.string());
+  }
+  (void)ResolveCheckpoint(dir);
+  (void)ResolveCheckpoint(dir + "/");
+  for (const std::string& n : names) {
+    (void)ResolveCheckpoint(n);
+    (void)ResolveCheckpoint(n.substr(0, n.rfind('.')));
+    (void)TargetPrefixProblem(n);
+  }
+  return 0;
+}
+
+// A slim VGG16-like inventory, with layouts and producer links as a source
+// meta graph gives them, for the config -> plan path.
+inline const Inventory& FuzzInventory() {
+  static const Inventory* inventory = [] {
+    auto* inv = new Inventory;
+    auto add = [&](const std::string& name, DataType dtype, Shape shape) {
+      TensorEntry e;
+      e.key = name;
+      e.dtype = dtype;
+      e.shape = std::move(shape);
+      auto bytes = FixedTensorBytes(dtype, e.shape);
+      e.size = bytes.ok() ? *bytes : 0;
+      inv->tensors.push_back(e);
+      inv->graph_variables.push_back({name, dtype, e.shape, dtype != DataType::kInt64});
+    };
+    int64_t in = 3;
+    const char* layers[] = {"conv1/conv1_1", "conv2/conv2_1", "fc6", "fc7", "fc8"};
+    const int64_t widths[] = {64, 128, 4096, 4096, 1000};
+    std::string previous;
+    for (int i = 0; i < 5; ++i) {
+      const std::string base = std::string("vgg_16/") + layers[i];
+      const Shape kernel = i < 2 ? Shape{3, 3, in, widths[i]} : Shape{1, 1, in, widths[i]};
+      add(base + "/weights", DataType::kFloat, kernel);
+      add(base + "/biases", DataType::kFloat, {widths[i]});
+      add(base + "/weights/Momentum", DataType::kFloat, kernel);
+      inv->feeds.push_back({base + "/weights", base + "/biases"});
+      if (!previous.empty()) inv->feeds.push_back({previous, base + "/weights"});
+      previous = base + "/weights";
+      in = widths[i];
+    }
+    add("global_step", DataType::kInt64, {});
+    std::sort(inv->tensors.begin(), inv->tensors.end(),
+              [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
+    return inv;
+  }();
+  return *inventory;
+}
+
+// YAML surgery config, planned against FuzzInventory(); a plan that is built
+// is printed as a table and as JSON (what `surgeon plan` does).
+inline int FuzzPlan(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto cfg = ParseConfig(text, "fuzz.yaml", ScratchDir());
+  if (!cfg.ok()) return 0;
+  auto plan = BuildPlan(*cfg, FuzzInventory());
+  if (plan.ok()) {
+    (void)FormatPlanTable(*plan);
+    (void)PlanToJson(*plan).dump();
   }
   return 0;
 }

@@ -31,8 +31,17 @@ TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][c
                           "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"
                           "rename: [{from: a, to: b}, {regex: a, to: b}, {scope: a, to: b}]\n"
                           "new: [{name: n, shape: [2], dtype: float32, initializer: zeros, feeds_from: a, trainable: true}]\n"
-                          "freeze: [n]\ncast: [{match: a, to: float16}]\nallow_shape_change: [n]\n";
-  auto config = ParseConfig(all, "t.yaml", "/w");
+                          "freeze: [n]\ncast: [{match: a, to: float16}]\nallow_shape_change: [n]\n"
+                          "reshape: [{name: a, shape: [2], permute: [0]}, {name: b, layout: {from: AB, to: BA}},\n"
+                          "          {name: c, shape: [1], flatten: hwc}]\n"
+                          "classes: [{tensors: [a], axis: -1, source_labels: s.txt, target_labels: t.txt, source_offset: 1,\n"
+                          "           target_offset: 1, map: {x: y}, initializer: zeros}]\n"
+                          "input_channels: [{name: a, axis: 2, channels: [0, zero], initializer: zeros}]\n"
+                          "expect: {initialized: [n], dropped: [b], min_copied_params: 1, min_copied_fraction: 0.5}\n";
+  const std::string dir = testing::MakeTempDir("reference");  // label files of `classes`
+  testing::WriteFile(dir + "/s.txt", "y\n");
+  testing::WriteFile(dir + "/t.txt", "x\n");
+  auto config = ParseConfig(all, "t.yaml", dir);
   INFO((config.ok() ? "" : config.status().message()));
   REQUIRE(config.ok());
   size_t used = 0;

@@ -83,6 +83,8 @@ TEST_CASE("PlanToJson follows docs/plan.schema.json (PlanJsonSchema)", "[plan][f
   Plan p = SmallPlan();
   p.actions[1].seed = (uint64_t{1} << 53) + 1;  // not exact as a double
   p.actions[1].replaced_shape = {1, 1, 4096, 1000};
+  p.expectations.push_back({"expect.initialized", "c.yaml:3:4", "only 'a/*'", "1 initialized", true, {}});
+  p.frozen_batch_norms.push_back({"bn1", "name: scope 'bn1'", {"bn1/gamma"}, {"bn1/moving_mean"}});
   const nlohmann::json j = PlanToJson(p);
   auto check_object = [](const nlohmann::json& value, const nlohmann::json& def, const std::string& where) {
     for (const auto& key : def["required"]) {
@@ -96,6 +98,10 @@ TEST_CASE("PlanToJson follows docs/plan.schema.json (PlanJsonSchema)", "[plan][f
   };
   check_object(j, schema, "plan");
   for (const auto& a : j["actions"]) check_object(a, schema["$defs"]["action"], "action");
+  for (const char* list : {"expectations", "frozen_batch_norms"}) {
+    REQUIRE(j[list].size() == 1);
+    check_object(j[list][0], schema["properties"][list]["items"], list);
+  }
   CHECK(j["actions"][1]["seed"] == "9007199254740993");
   CHECK(j["seed"] == 7);
   CHECK(j["actions"][1]["replaces"] ==

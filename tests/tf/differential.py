@@ -597,6 +597,34 @@ def dtype_enum_fn():
     return lambda name: types_pb2.DataType.Value(name) if name in types_pb2.DataType.keys() else name
 
 
+def judge_seeds(seeds, judge_one, out, progress, every):
+    """Calls judge_one(seed) for each seed and returns the records; a
+    MutationError makes a "skipped" record, any other exception a
+    "generator_error" one (a bug of the generator: kept, the run goes on).
+    Each record is appended to the JSON-lines file `out` as it is made."""
+    records = []
+    t0 = time.monotonic()
+    f = open(out, "a") if out else None
+    try:
+        for i, seed in enumerate(seeds):
+            try:
+                rec = judge_one(seed)
+            except MutationError as e:
+                rec = {"seed": seed, "class": "skipped", "mutation": str(e)}
+            except Exception as e:
+                rec = {"seed": seed, "class": "generator_error", "mutation": f"{type(e).__name__}: {e}"[:300]}
+            records.append(rec)
+            if f:
+                f.write(json.dumps(rec) + "\n")
+                f.flush()
+            if progress and i % every == every - 1:
+                print(f"{i + 1}/{len(seeds)} in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+    finally:
+        if f:
+            f.close()
+    return records
+
+
 def run(start, count, out, scratch=None, nice=0, progress=True, worker=None):
     """Judges mutants start..start+count-1, appending records to `out`
     (JSON lines; seeds already there are skipped). Returns the records."""
@@ -619,27 +647,10 @@ def run(start, count, out, scratch=None, nice=0, progress=True, worker=None):
     scratch = scratch or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
     scratch = tempfile.mkdtemp(prefix="surgeon-diff-", dir=scratch)
     dtype_enum = dtype_enum_fn()
-    f = open(out, "a") if out else None
-    t0 = time.monotonic()
     try:
-        for seed in range(start, start + count):
-            if seed in done:
-                continue
-            try:
-                rec = judge(seed, base_list, worker, scratch, dtype_enum)
-            except MutationError as e:
-                rec = {"seed": seed, "class": "skipped", "mutation": str(e)}
-            except Exception as e:  # a bug of this generator: keep it, go on
-                rec = {"seed": seed, "class": "generator_error", "mutation": f"{type(e).__name__}: {e}"[:300]}
-            records.append(rec)
-            if f:
-                f.write(json.dumps(rec) + "\n")
-                f.flush()
-            if progress and (seed - start) % 500 == 499:
-                print(f"{seed - start + 1}/{count} in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+        records += judge_seeds([s for s in range(start, start + count) if s not in done],
+                               lambda seed: judge(seed, base_list, worker, scratch, dtype_enum), out, progress, 500)
     finally:
-        if f:
-            f.close()
         if own_worker:
             worker.close()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -33,7 +33,6 @@ A graph surgeon accepts must import in TensorFlow; the reverse
 import argparse
 import collections
 import glob
-import json
 import os
 import random
 import re
@@ -41,7 +40,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -115,8 +113,7 @@ def bases(root, max_bytes=None):
     return [b for b in out if max_bytes is None or os.path.getsize(b[1]) <= max_bytes]
 
 
-class MutationError(Exception):
-    pass
+MutationError = differential.MutationError
 
 
 TYPE_ATTRS = ("T", "dtype", "DstT", "SrcT", "Tidx", "out_type", "index_type", "Tshape", "Tparams", "Tindices")
@@ -369,31 +366,16 @@ def run(start, count, out=None, root=None, worker=None, progress=True, max_bytes
     own = worker is None
     worker = worker or TFWorker()
     scratch = tempfile.mkdtemp(prefix="surgeon-metadiff-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    records = []
-    f = open(out, "a") if out else None
-    t0 = time.monotonic()
     try:
         base_list = usable_bases(root, worker, scratch, max_bytes)
         if not base_list:
             raise RuntimeError("no usable meta graph bases")
-        for seed in range(start, start + count):
-            try:
-                rec = judge(seed, base_list, worker, scratch)
-            except MutationError as e:
-                rec = {"seed": seed, "class": "skipped", "mutation": str(e)}
-            records.append(rec)
-            if f:
-                f.write(json.dumps(rec) + "\n")
-                f.flush()
-            if progress and (seed - start) % 200 == 199:
-                print(f"{seed - start + 1}/{count} in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+        return differential.judge_seeds(range(start, start + count),
+                                        lambda seed: judge(seed, base_list, worker, scratch), out, progress, 200)
     finally:
-        if f:
-            f.close()
         if own:
             worker.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    return records
 
 
 def summarize(records, examples=3):

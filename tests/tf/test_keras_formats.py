@@ -17,7 +17,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import SURGEON, run_surgeon, surgeon_json
+from conftest import SURGEON, run_python, run_surgeon, surgeon_json
 
 h5py = pytest.importorskip("h5py")
 
@@ -130,6 +130,84 @@ def test_keras3_weights_h5(keras3_h5, kdir):
     out = check_inspect(path, arrays, "Keras 3")
     assert "inferred from shapes" in out["header"]["names"]  # No config in a .weights.h5: says how.
     check_convert_to_tf(path, arrays, os.path.join(kdir, "from_k3", "model.ckpt-0"))
+
+
+@pytest.fixture(scope="module")
+def keras3_archive(kdir):
+    """A Keras 3 `.keras` model whose variable counts shape inference cannot
+    name (BatchNormalization without center, Dense without bias, separable
+    and depthwise convs, LayerNormalization without scale, an Embedding),
+    with a nested model. Keras' own `variable.path` is the oracle."""
+    code = f"""
+import os, json
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import keras, numpy as np
+keras.utils.set_random_seed(5)
+inner_in = keras.Input((6, 6, 8))
+inner = keras.Model(inner_in, keras.layers.DepthwiseConv2D(3, name="dw")(inner_in), name="inner")
+img = keras.Input((8, 8, 3), name="img")
+x = keras.layers.Conv2D(8, 3, name="stem")(img)
+x = keras.layers.BatchNormalization(center=False, name="bn_nocenter")(x)
+x = inner(x)
+x = keras.layers.SeparableConv2D(4, 3, name="sep")(x)
+x = keras.layers.Flatten()(x)
+x = keras.layers.LayerNormalization(scale=False, name="ln")(x)
+x = keras.layers.Dense(5, use_bias=False, name="nobias")(x)
+tok = keras.Input((4,), dtype="int32", name="tok")
+e = keras.layers.Flatten()(keras.layers.Embedding(11, 3, name="emb")(tok))
+out = keras.layers.Concatenate()([x, e])
+model = keras.Model([img, tok], keras.layers.Dense(2, name="head")(out))
+for w in model.weights:
+    w.assign(np.random.default_rng(len(w.path)).standard_normal(w.shape).astype(w.dtype))
+model.save({os.path.join(kdir, "m.keras")!r})
+model.save_weights({os.path.join(kdir, "m.weights.h5")!r})
+np.savez({os.path.join(kdir, "m_expected.npz")!r}, **{{w.path: np.asarray(w) for w in model.weights}})
+"""
+    p = run_python(code)
+    assert p.returncode == 0, p.stderr[-3000:]
+    with np.load(os.path.join(kdir, "m_expected.npz")) as z:
+        arrays = {k: z[k] for k in z.files}
+    return os.path.join(kdir, "m.keras"), os.path.join(kdir, "m.weights.h5"), arrays
+
+
+def test_keras3_archive_names_from_its_config(keras3_archive, kdir):
+    archive, weights_h5, arrays = keras3_archive
+    assert "bn_nocenter/moving_variance" in arrays and "nobias/kernel" in arrays and "sep/depthwise_kernel" in arrays
+    out = surgeon_json("inspect", archive)
+    assert out["format"] == "keras_h5"
+    assert "config.json" in out["header"]["names"]
+    got = {t["name"]: t for t in out["tensors"]}
+    assert sorted(got) == sorted(arrays)
+    for name, a in arrays.items():
+        assert got[name]["shape"] == list(a.shape), name
+    dst = os.path.join(kdir, "from_archive.npz")
+    run_surgeon("convert", archive, dst)
+    with np.load(dst) as z:
+        assert sorted(z.files) == sorted(arrays)
+        for name, a in arrays.items():
+            assert same_bits(z[name], a), name
+    # The bare .weights.h5 of the same model has no config: shape inference
+    # cannot name the 3-variable BatchNormalization, and inspect says how
+    # the names were made.
+    bare = surgeon_json("inspect", weights_h5)
+    assert "inferred from shapes" in bare["header"]["names"]
+    assert "bn_nocenter/moving_variance" not in {t["name"] for t in bare["tensors"]}
+
+
+def test_keras3_archive_with_a_damaged_member_is_refused(keras3_archive, kdir):
+    archive, _, _ = keras3_archive
+    bad = os.path.join(kdir, "damaged.keras")
+    data = bytearray(open(archive, "rb").read())
+    import zipfile
+    with zipfile.ZipFile(archive) as z:
+        info = z.getinfo("model.weights.h5")
+    data[info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2] ^= 0xFF
+    open(bad, "wb").write(bytes(data))
+    out_dir = os.path.join(kdir, "out_damaged")
+    p = run_surgeon("convert", bad, os.path.join(out_dir, "model.ckpt-0"), check=False)
+    assert p.returncode != 0
+    assert bad in p.stderr and "model.weights.h5" in p.stderr, p.stderr
+    assert leftovers(out_dir) == []
 
 
 def test_keras2_save_weights_and_model_save(keras2_h5, kdir):

@@ -51,6 +51,7 @@ struct RunOptions {
 struct RunReport {
   uint64_t copied_bytes = 0, generated_bytes = 0;
   size_t copied = 0, initialized = 0, cast = 0;
+  size_t transformed = 0;  // Of the copies, written through value transforms.
   double seconds = 0;
   std::vector<std::string> files;     // Written, in rename order.
   std::vector<std::string> warnings;  // Graph rewrite findings that need attention.

@@ -12,6 +12,9 @@
 //   Keras 3 .weights.h5    /layers/<obj>/vars/<i>, the layer name in the
 //                          vars group's "name" attribute; roles inferred
 //                          from shapes (see keras_names.h; inspect says so)
+//   Keras 3 .keras archive a zip (libzip) of config.json + model.weights.h5:
+//                          the latter opened from memory, the roles named by
+//                          config.json's layer classes (keras_archive.h)
 //
 // Datasets of float (16/32/64-bit IEEE), integer (8-64 bit) and h5py's bool
 // enum are read, in any byte order, converted by HDF5 to little-endian;

@@ -35,7 +35,11 @@
 //     "trainable_variables". A frozen variable (trainable in the source,
 //     `non_trainable` here) also loses its optimizer update op (ApplyMomentum,
 //     ResourceApplyAdam, ...; graph/optimizer_updates.h), so the source's
-//     own train op stops changing it; this is reported.
+//     own train op stops changing it; this is reported. A frozen batch-norm
+//     statistic (`frozen_statistics`) loses the ops that assign to it
+//     (AssignMovingAvg's AssignSub / AssignSubVariableOp), and so its
+//     UPDATE_OPS entries: running the train op under
+//     control_dependencies(UPDATE_OPS) no longer changes it; reported once.
 //  Partitioned variables are named by their checkpoint key (the parts'
 //  SaveSliceInfoDef.full_name) in renames, drops and non_trainable; each
 //  part "<key>/part_<i>" follows. Their shape cannot change here.
@@ -59,6 +63,7 @@ struct RewriteSpec {
   std::set<std::string> dropped;               // source variables to remove
   std::map<std::string, Shape> new_shapes;     // target variable -> its new shape
   std::set<std::string> non_trainable;         // target variables to leave out of trainable_variables
+  std::set<std::string> frozen_statistics;     // target variables whose assign (update) ops are removed
   std::vector<FreshVariable> added;            // target variables with no source node
   // The output checkpoint's entries: the saver restores exactly these. Each
   // key is a variable node of the rewritten graph, or the full_name of its

@@ -21,12 +21,25 @@
 //   freeze: ["mycls/conv*"]
 //   cast: [{match: "*", to: float16}]
 //   allow_shape_change: ["mycls/fc8/*"]
+//   expect:                                   # guards: a plan that breaks one is an error
+//     initialized: ["mycls/fc8/*"]            # the only target names `new`/reset may create
+//     dropped: ["*/Momentum", "global_step"]  # the only source names that may be left out
+//     min_copied_params: 100000000            # source model elements copied, at least
+//     min_copied_fraction: 0.9                # of the source model's elements
+//   reshape:         # value transforms on copied tensors (target names)
+//     - {name: mycls/fc6/weights, shape: [7, 7, 512, 4096], flatten: hwc}
+//     - {name: mycls/conv1/weights, layout: {from: OIHW, to: HWIO}}
+//   classes:
+//     - {tensors: [mycls/fc8/weights], source_labels: imagenet.txt, target_labels: mine.txt,
+//        source_offset: 1, initializer: {type: truncated_normal, stddev: 0.01}}
+//   input_channels:
+//     - {name: mycls/conv1/weights, channels: [{sum: [0, 1, 2]}]}   # RGB -> gray
 //
 // Patterns: see pattern.h. Naming model: a source tensor answers to its
 // checkpoint key and, in a TF2 checkpoint, to its object path; both are
 // mapped through the rename rules. keep/drop/rename/cast see source names;
-// new, freeze, feeds_from and allow_shape_change see target names (either
-// mapped name). Every key is listed, with its meaning, in
+// new, freeze, feeds_from, allow_shape_change, reshape, classes and
+// input_channels see target names (either mapped name). Every key is listed, with its meaning, in
 // config_reference.h, from which the parser takes its allowed keys.
 //
 // Rename rules are tried in order on the name the earlier rules produced:
@@ -106,6 +119,89 @@ struct CastRule {
   ConfigPos pos;
 };
 
+// `expect:`: what the user expects the plan to do; BuildPlan refuses a plan
+// that breaks any of these (planner_expectations.cc). "Model parameters" are
+// the source tensors that are neither optimizer state (IsOptimizerSlot) nor
+// bookkeeping (BookkeepingWord); their element counts are what the two
+// minimums measure.
+struct PlanExpectations {
+  ConfigPos pos;  // The `expect` map.
+  std::optional<std::vector<PatternRule>> initialized;  // target names allowed to be initialized
+  ConfigPos initialized_pos;
+  std::optional<std::vector<PatternRule>> dropped;  // source names (key or object path) allowed to be dropped
+  ConfigPos dropped_pos;
+  std::optional<uint64_t> min_copied_params;  // copied elements of source model parameters
+  ConfigPos min_copied_params_pos;
+  std::optional<double> min_copied_fraction;  // the same / all source model parameter elements, in [0, 1]
+  ConfigPos min_copied_fraction_pos;
+};
+
+// Value transforms on copied tensors (`reshape`, `classes`,
+// `input_channels`). They name target variables by their target name (after
+// renames; a TF2 copy also answers to its mapped object path), like `new`
+// and `freeze`: a transform changes what is written. One tensor may take
+// several; they apply in the order reshape, classes, input_channels, each
+// seeing the shape the previous one produced.
+
+// reshape[]: a new shape with the same element count, optionally through a
+// transpose (`permute`, or `layout: {from, to}`), or a Dense <-> conv
+// `flatten` order.
+enum class FlattenOrder {
+  kNone,
+  kHwc,  // channels_last (TF/Keras Flatten): dense row = (h*W + w)*C + c
+  kChw,  // channels_first (Caffe/PyTorch): dense row = (c*H + h)*W + w
+};
+struct ReshapeRule {
+  std::string name;
+  Shape shape;                 // empty: the permuted shape
+  bool has_shape = false;
+  std::vector<int> permute;    // output axis i = input axis permute[i]; empty: none
+  std::string layout_from, layout_to;  // when given as `layout`, e.g. "OIHW" -> "HWIO"
+  FlattenOrder flatten = FlattenOrder::kNone;
+  std::string key_path;  // "reshape[0]"
+  ConfigPos pos, shape_pos, permute_pos;
+};
+
+// A label file: one label per line (surrounding blanks and a trailing
+// empty line ignored), read when the config is loaded.
+struct LabelList {
+  std::string path;  // resolved
+  std::vector<std::string> labels;
+  ConfigPos pos;     // the config node naming the file
+};
+
+// classes[]: rows of a classifier head re-indexed by label name.
+struct ClassRule {
+  std::vector<std::string> tensors;  // target names
+  std::vector<ConfigPos> tensor_pos;
+  int axis = -1;                     // the class axis, from the end when negative
+  LabelList source_labels, target_labels;
+  int64_t source_offset = 0;         // leading source rows that are not labelled (background)
+  int64_t target_offset = 0;         // 0 (offset rows dropped) or source_offset (copied)
+  // map: target label -> the source label it takes its row from (renamed classes).
+  std::vector<std::pair<std::string, std::string>> map;
+  std::vector<ConfigPos> map_pos;
+  InitializerSpec initializer;       // rows of new classes; default zeros
+  std::string key_path;              // "classes[0]"
+  ConfigPos pos, axis_pos, offset_pos, initializer_pos;
+};
+
+// input_channels[]: each target channel along `axis` from the source channels.
+struct ChannelSpec {
+  enum class Kind { kCopy, kSum, kMean, kZero, kInitialize };
+  Kind kind = Kind::kCopy;
+  std::vector<int64_t> channels;  // kCopy: one; kSum/kMean: the listed ones
+  ConfigPos pos;
+};
+struct ChannelMapRule {
+  std::string name;
+  int axis = -2;  // default: the input-channel axis of [..., in, out] (HWIO, Dense)
+  std::vector<ChannelSpec> channels;
+  InitializerSpec initializer;  // for `initialize` channels; default zeros
+  std::string key_path;         // "input_channels[0]"
+  ConfigPos pos, axis_pos, initializer_pos;
+};
+
 enum class MetaGraphMode {
   kNone,        // target.meta_graph: false
   kFresh,       // true (default): build a new graph for the target variables
@@ -153,6 +249,10 @@ struct PlanConfig {
   std::vector<PatternRule> freeze;
   std::vector<CastRule> cast;
   std::vector<PatternRule> allow_shape_change;
+  std::optional<PlanExpectations> expect;  // nullopt: no `expect:` block
+  std::vector<ReshapeRule> reshape;
+  std::vector<ClassRule> classes;
+  std::vector<ChannelMapRule> input_channels;
 };
 
 // Reads and validates the YAML file (syntax, keys, types; not the
@@ -160,8 +260,9 @@ struct PlanConfig {
 Result<PlanConfig> LoadConfig(const std::string& yaml_path);
 
 // The same on text already in memory; `display_name` prefixes messages and
-// `base_dir` anchors relative paths. No file is read; CanonicalPath() is
-// consulted for source_canonical/target_canonical.
+// `base_dir` anchors relative paths. No file is read but the label files of
+// `classes` rules; CanonicalPath() is consulted for
+// source_canonical/target_canonical.
 Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& display_name,
                                const std::string& base_dir);
 

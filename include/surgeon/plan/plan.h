@@ -5,7 +5,8 @@
 // (PlanToJson), diffed and tested without any file. The executor must not
 // make decisions the plan did not make; in particular only kInitialize
 // actions create values, and those come only from the config's `new`
-// entries and `global_step: reset`.
+// entries and `global_step: reset` (and the initialized rows or channels of
+// a copy's transforms, which say so).
 #ifndef SURGEON_PLAN_PLAN_H_
 #define SURGEON_PLAN_PLAN_H_
 
@@ -19,6 +20,7 @@
 #include "surgeon/format/tensor_entry.h"
 #include "surgeon/plan/config.h"
 #include "surgeon/plan/initializer.h"
+#include "surgeon/plan/transform.h"
 
 namespace surgeon {
 
@@ -42,6 +44,11 @@ struct PlanAction {
   std::string replaces;      // kInitialize: the source variable it takes the place of, if any,
   DataType replaced_dtype = DataType::kFloat;  // and that variable's dtype
   Shape replaced_shape;                        // and shape (they may differ only when allowed).
+  // kCopy: value transforms (reshape, classes, input_channels), applied in
+  // order to the source tensor in its source dtype, before any cast; the
+  // first step's in_shape is the source shape, the last one's out_shape is
+  // `shape`. Empty: a byte copy.
+  std::vector<TransformStep> transforms;
   // Human text: which config rule(s) decided this, with file:line:col.
   std::string rule;
 };
@@ -49,6 +56,30 @@ struct PlanAction {
 struct DroppedTensor {
   std::string source;
   std::string rule;  // e.g. "drop[0] '*/Momentum' (vgg.yaml:6:8)"
+};
+
+// One `expect:` entry and how the plan fares against it. A plan BuildPlan
+// returns meets all of them (a broken one is an error); they are kept to be
+// shown in the table, the JSON and the report.
+struct ExpectationOutcome {
+  std::string key;       // "expect.initialized"
+  std::string config;    // Where it was written: "cfg.yaml:12:3"
+  std::string expected;  // "only 'mycls/fc8/*'", ">= 100000000 elements"
+  std::string actual;    // "2 initialized", "138357544 of 138357544 elements (1.0000)"
+  bool met = true;
+  std::vector<std::string> offenders;  // The variables that break it (all of them).
+};
+
+// A batch-norm layer whose moving statistics the plan freezes: because its
+// gamma/beta are frozen (the statistics follow), or because a freeze rule
+// names the statistics. In rewrite mode their update ops (AssignMovingAvg)
+// leave the graph and its UPDATE_OPS collection.
+struct FrozenBatchNorm {
+  std::string layer;     // The layer's scope in the source, "bn1"
+  std::string relation;  // How its variables were related: "graph: FusedBatchNormV3 'bn1/FusedBatchNormV3'"
+                         // or "name: scope 'bn1'"
+  std::vector<std::string> parameters;  // Target names of its frozen gamma/beta.
+  std::vector<std::string> statistics;  // Target names of its frozen moving_mean/moving_variance.
 };
 
 struct Plan {
@@ -64,6 +95,8 @@ struct Plan {
   std::vector<DroppedTensor> dropped;  // Sorted by source.
   std::vector<std::string> warnings;
   std::map<std::string, std::string> renames;  // source -> target, for every kCopy
+  std::vector<FrozenBatchNorm> frozen_batch_norms;  // Sorted by layer.
+  std::vector<ExpectationOutcome> expectations;  // config `expect:` order; empty without one
 
   // Target names of frozen variables, sorted (for <prefix>.frozen.txt).
   std::vector<std::string> FrozenNames() const;

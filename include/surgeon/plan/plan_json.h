@@ -25,7 +25,9 @@ namespace surgeon {
 
 // {"config", "source": {checkpoint, meta_graph}, "target": {checkpoint,
 // meta_graph}, "seed", "actions": [row...], "dropped": [{source, rule}...],
-// "frozen": [target...], "warnings": [...], "totals": {...}}.
+// "frozen": [target...], "warnings": [...], "frozen_batch_norms": [{layer,
+// relation, parameters, statistics}...], "expectations": [{key, config,
+// expected, actual, met, offenders}...], "totals": {...}}.
 nlohmann::json PlanToJson(const Plan& plan);
 nlohmann::json PlanActionToJson(const PlanAction& action);
 // A seed as JSON: a number up to 2^53, a decimal string above.

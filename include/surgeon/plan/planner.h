@@ -23,8 +23,20 @@
 //     width; the producer comes from `feeds_from` or Inventory::feeds; a new
 //     bias must match its kernel's output dimension. Axes come from
 //     Inventory::layouts, else [..., in, out] is assumed (and said);
+//   - value transforms (reshape, classes, input_channels) on a name that is
+//     not a copied target (did-you-mean) or a variable-size dtype; an element
+//     count that changes, a permutation of the wrong rank, a flatten between
+//     shapes that are not Dense [H*W*C, N] and conv [H, W, C, N]; an axis out
+//     of range; a class axis whose size is not source_offset + the source
+//     labels; a `map` label missing from its list (did-you-mean); a channel
+//     index out of range, or a sum/mean on a non-float tensor; a reshape or
+//     channel map in rewrite mode ({from: source});
 //   - an initializer that does not fit its dtype/shape (ResolveInitializer);
-//   - a target prefix that is the source checkpoint.
+//   - a target prefix that is the source checkpoint;
+//   - an `expect:` entry the plan breaks (checked last, on a valid plan).
+// Batch norm: freezing a layer's gamma or beta also freezes its carried
+// moving_mean/moving_variance (Plan::frozen_batch_norms says which and how
+// they were related).
 #ifndef SURGEON_PLAN_PLANNER_H_
 #define SURGEON_PLAN_PLANNER_H_
 
@@ -34,6 +46,7 @@
 #include <vector>
 
 #include "surgeon/base/status.h"
+#include "surgeon/format/batch_norm.h"
 #include "surgeon/format/tensor_entry.h"
 #include "surgeon/format/variable_layout.h"
 #include "surgeon/plan/config.h"
@@ -64,6 +77,11 @@ struct Inventory {
   // absent here is assumed to be [..., in, out] (Dense/Conv2D), and shape
   // messages about it say so.
   std::map<std::string, VariableLayout> layouts;
+  // Optional, from the source .meta (ComputeBatchNormVariables), with
+  // checkpoint keys for variable names: batch-norm layers as the graph
+  // relates gamma/beta to their moving statistics. Layers absent here are
+  // related by name (scope + gamma/beta/moving_mean/moving_variance).
+  std::vector<BatchNormVariables> batch_norms;
 };
 
 Result<Plan> BuildPlan(const PlanConfig& config, const Inventory& inventory);

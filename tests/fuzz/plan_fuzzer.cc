@@ -1,0 +1,7 @@
+// libFuzzer target: see fuzz_entry.h (FuzzPlan). Built by -DSURGEON_FUZZ=ON;
+// run by scripts/fuzz.sh.
+#include "fuzz_entry.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return surgeon::fuzz::FuzzPlan(data, size);
+}

@@ -1,4 +1,4 @@
-"""Value transforms (issue 15 items 1-3), judged by what TensorFlow computes.
+"""Value transforms, judged by what TensorFlow computes.
 
 TensorFlow writes a source checkpoint (tf.raw_ops.SaveV2), surgeon reshapes,
 re-indexes class rows or maps input channels, and TensorFlow reads the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Differential mutation run (issue 17): N mutants of TF-written checkpoints
+# Differential mutation run: N mutants of TF-written checkpoints
 # read by TensorFlow and by surgeon, classified; prints the summary table.
 #
 #   scripts/differential.sh N [LANES]      (default: 2 lanes, i.e. 2 cores)

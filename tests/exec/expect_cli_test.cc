@@ -1,4 +1,4 @@
-// Issue 15 item 5 end to end: a failing `expect:` makes `surgeon plan` exit
+// End to end: a failing `expect:` makes `surgeon plan` exit
 // non-zero naming each broken expectation, and `surgeon run` writes nothing.
 #include <cstring>
 #include <filesystem>
@@ -45,7 +45,7 @@ expect:
   min_copied_fraction: 0.5
 )";
 
-TEST_CASE("issue 15: plan exits non-zero on a broken expectation; run writes nothing", "[issue15][cli][expect]") {
+TEST_CASE("plan exits non-zero on a broken expectation; run writes nothing", "[cli][expect]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i15-expect");
   WriteModel(dir + "/src/model.ckpt");

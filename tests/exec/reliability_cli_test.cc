@@ -353,7 +353,7 @@ TEST_CASE("CLI: a target directory another process is writing into is refused, n
   CHECK(Run(surgeon + " convert " + Quote(src) + " " + Quote(dir + "/out/model.ckpt-1")).first == 0);
 }
 
-// Differential run (issue 17): TF writes any bytes as a key; inspect --json
+// Differential run: TF writes any bytes as a key; inspect --json
 // threw nlohmann's "invalid UTF-8" and exited 1 on a checkpoint verify and
 // convert accept. Invalid bytes now become U+FFFD in the JSON.
 TEST_CASE("CLI: inspect --json lists a key that is not UTF-8", "[reliability][cli][differential]") {

@@ -96,7 +96,7 @@ TEST_CASE("Corpus sources: rename everything under a new scope", "[corpus][surge
       const TensorEntry* e = run.output->Find("moved/" + name);
       if (e == nullptr) {
         // Bookkeeping stays where it is: a regex that does not spell it
-        // does not move it (issue 13).
+        // does not move it.
         CHECK(!BookkeepingWord(name).empty());
         if (name == "_CHECKPOINTABLE_OBJECT_GRAPH") continue;  // Copied or not: it names stale keys.
         e = run.output->Find(name);

@@ -54,7 +54,7 @@ input_channels:
   - {name: conv/weights, channels: [{sum: [0, 1, 2]}, 1, zero]}
 )";
 
-TEST_CASE("surgeon run writes reshaped, re-indexed and channel-mapped tensors", "[exec][cli][issue15]") {
+TEST_CASE("surgeon run writes reshaped, re-indexed and channel-mapped tensors", "[exec][cli]") {
   Fixture f;
   auto [rc, out] = f.Surgeon("run -q", kAll);
   INFO(out);
@@ -77,7 +77,7 @@ TEST_CASE("surgeon run writes reshaped, re-indexed and channel-mapped tensors", 
   CHECK(ReadFloats(**r, "conv/weights") == std::vector<float>{6, 9, 2, 3, 0, 0});
 }
 
-TEST_CASE("surgeon plan --json lists each transform with its rule and mapping", "[exec][cli][issue15]") {
+TEST_CASE("surgeon plan --json lists each transform with its rule and mapping", "[exec][cli]") {
   Fixture f;
   auto [rc, out] = f.Surgeon("plan --json", kAll);
   INFO(out);
@@ -95,7 +95,7 @@ TEST_CASE("surgeon plan --json lists each transform with its rule and mapping", 
   CHECK(table.find("copy+input_channels") != std::string::npos);
 }
 
-TEST_CASE("a transform that does not fit is refused before anything is written", "[exec][cli][issue15]") {
+TEST_CASE("a transform that does not fit is refused before anything is written", "[exec][cli]") {
   Fixture f;
   auto [rc, out] = f.Surgeon("run -q",
                              "reshape: [{name: fc/weights, shape: [3, 5]}]\n"

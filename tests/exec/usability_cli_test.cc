@@ -1,4 +1,4 @@
-// Issue 13, "comparing through a surgery", "errors and warnings" and "output
+// User trial fixes, "comparing through a surgery", "errors and warnings" and "output
 // and docs": each item end to end through the binary.
 #include <nlohmann/json.hpp>
 
@@ -51,8 +51,8 @@ const char kSurgery[] = "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoi
 
 }  // namespace
 
-TEST_CASE("issue 13: diff follows a surgery (--report, --config); --metadata-only says what it compared",
-          "[issue13][cli][diff]") {
+TEST_CASE("diff follows a surgery (--report, --config); --metadata-only says what it compared",
+          "[cli][diff]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-diff");
   WriteModel(dir + "/src/model.ckpt");
@@ -89,7 +89,7 @@ TEST_CASE("issue 13: diff follows a surgery (--report, --config); --metadata-onl
   CHECK(crc == 0);  // Same values as src: every copy still equal.
 }
 
-TEST_CASE("issue 13: plan --json and the run report share one row schema", "[issue13][cli][json]") {
+TEST_CASE("plan --json and the run report share one row schema", "[cli][json]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-json");
   WriteModel(dir + "/src/model.ckpt");
@@ -115,8 +115,8 @@ TEST_CASE("issue 13: plan --json and the run report share one row schema", "[iss
   CHECK(inspect["header"]["index_blocks"].is_number());
 }
 
-TEST_CASE("issue 13: plan fits the terminal, groups long runs of drops, warns once on stderr",
-          "[issue13][cli][table]") {
+TEST_CASE("plan fits the terminal, groups long runs of drops, warns once on stderr",
+          "[cli][table]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-table");
   WriteModel(dir + "/src/model.ckpt", /*slots=*/20);
@@ -154,7 +154,7 @@ TEST_CASE("issue 13: plan fits the terminal, groups long runs of drops, warns on
   CHECK(Contains(eout, "will refuse it unless given --force"));
 }
 
-TEST_CASE("issue 13: run -q silences graph-rewrite chatter", "[issue13][cli][corpus]") {
+TEST_CASE("run -q silences graph-rewrite chatter", "[cli][corpus]") {
   SURGEON_REQUIRE_CORPUS(corpus);
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-quiet");
@@ -171,7 +171,7 @@ TEST_CASE("issue 13: run -q silences graph-rewrite chatter", "[issue13][cli][cor
   CHECK_FALSE(Contains(qout, "node(s) that used dropped"));
 }
 
-TEST_CASE("issue 13: messages a new user needs", "[issue13][cli][errors]") {
+TEST_CASE("messages a new user needs", "[cli][errors]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-msgs");
   WriteModel(dir + "/src/model.ckpt");
@@ -209,7 +209,7 @@ TEST_CASE("issue 13: messages a new user needs", "[issue13][cli][errors]") {
   }
 }
 
-TEST_CASE("issue 13: --help documents every config key; inspect says 'version not recorded'", "[issue13][cli][docs]") {
+TEST_CASE("--help documents every config key; inspect says 'version not recorded'", "[cli][docs]") {
   const std::string s = testing::SurgeonBinary();
   auto [rc, help] = Run(s + " plan --help");
   CHECK(rc == 0);

@@ -1,4 +1,4 @@
-// Issue 13, "wrong results": each item end to end through the binary, on
+// User trial fixes, "wrong results": each item end to end through the binary, on
 // fixtures made here (and the TF2 corpus case when present).
 #include <filesystem>
 
@@ -83,8 +83,8 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("issue 13.1: a target prefix ending in '/' is refused with its config line; nothing written",
-          "[issue13][cli]") {
+TEST_CASE("a target prefix ending in '/' is refused with its config line; nothing written",
+          "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-slash");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {2, 3}}});
@@ -105,8 +105,8 @@ TEST_CASE("issue 13.1: a target prefix ending in '/' is refused with its config 
   CHECK_FALSE(fs::exists(dir + "/out2"));
 }
 
-TEST_CASE("issue 13.2: a root scope rename leaves global_step where it is; the .meta keeps its collection",
-          "[issue13][cli]") {
+TEST_CASE("a root scope rename leaves global_step where it is; the .meta keeps its collection",
+          "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-scope");
   WriteCheckpoint(dir + "/src/model.ckpt",
@@ -124,8 +124,8 @@ TEST_CASE("issue 13.2: a root scope rename leaves global_step where it is; the .
   CHECK(mg->collection_def().count("global_step") == 1);
 }
 
-TEST_CASE("issue 13.3: a TF2 variable replaced by its object path is replaced, not written beside",
-          "[issue13][cli][corpus]") {
+TEST_CASE("a TF2 variable replaced by its object path is replaced, not written beside",
+          "[cli][corpus]") {
   SURGEON_REQUIRE_CORPUS(corpus);
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-tf2");
@@ -156,8 +156,8 @@ TEST_CASE("issue 13.3: a TF2 variable replaced by its object path is replaced, n
   CHECK_FALSE(Has(keys, "layer_with_weights-7/kernel/.ATTRIBUTES/VARIABLE_VALUE"));
 }
 
-TEST_CASE("issue 13.4: a replacement that changes the dtype is refused unless allowed, and listed",
-          "[issue13][cli]") {
+TEST_CASE("a replacement that changes the dtype is refused unless allowed, and listed",
+          "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-dtype");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"fc/kernel", DataType::kFloat, {4, 3}}, {"fc/bias", DataType::kFloat, {3}}});
@@ -177,8 +177,8 @@ TEST_CASE("issue 13.4: a replacement that changes the dtype is refused unless al
   CHECK(pout.find("replaces 'fc/bias' float32 -> float64") != std::string::npos);
 }
 
-TEST_CASE("issue 13.5: head shapes follow the graph op (conv2d_transpose, LSTM gates) or say what they assumed",
-          "[issue13][cli]") {
+TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say what they assumed",
+          "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-layout");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"dec/kernel", DataType::kFloat, {3, 3, 64, 128}},
@@ -221,7 +221,7 @@ TEST_CASE("issue 13.5: head shapes follow the graph op (conv2d_transpose, LSTM g
   CHECK(bout.find("has 16 outputs (shape[-1] / 4 gates) [MatMul 'rnn/MatMul']; use shape [16, 5]") != std::string::npos);
 }
 
-TEST_CASE("issue 13.6: writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", "[issue13][cli]") {
+TEST_CASE("writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-state");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {2}}});
@@ -242,7 +242,7 @@ TEST_CASE("issue 13.6: writing model.ckpt-5 next to model.ckpt-0 keeps it in `ch
   CHECK(state->all_model_checkpoint_paths == std::vector<std::string>{"model.ckpt-5", "model.ckpt-0"});
 }
 
-TEST_CASE("issue 13.7: a run that fails while copying removes the directories it created", "[issue13][cli]") {
+TEST_CASE("a run that fails while copying removes the directories it created", "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("i13-dirs");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {64}}});

@@ -1,4 +1,4 @@
-// Keras HDF5, safetensors and npz (issue 16): round trips through surgeon's
+// Keras HDF5, safetensors and npz: round trips through surgeon's
 // own writers and readers, and bad input. Every fixture is generated here:
 // through the writers, then damaged (truncated at every offset, bytes
 // flipped, headers rewritten), or built with libhdf5 / libzip directly for

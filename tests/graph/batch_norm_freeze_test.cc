@@ -1,4 +1,4 @@
-// Issue 15 item 4: a frozen batch norm's moving statistics. The graph says
+// A frozen batch norm's moving statistics. The graph says
 // which variables form a layer (ComputeBatchNormVariables), and rewrite mode
 // removes the ops that update frozen statistics, with their UPDATE_OPS
 // entries, so the source's train op no longer changes them.
@@ -67,7 +67,7 @@ tensorflow::MetaGraphDef BatchNormGraph() {
 }
 
 TEST_CASE("ComputeBatchNormVariables: FusedBatchNorm inputs name gamma, beta and the statistics",
-          "[graph][batch_norm][issue15]") {
+          "[graph][batch_norm]") {
   const auto layers = ComputeBatchNormVariables(BatchNormGraph().graph_def());
   REQUIRE(layers.size() == 2);
   CHECK(layers[0].scale == "bn1/gamma");
@@ -81,7 +81,7 @@ TEST_CASE("ComputeBatchNormVariables: FusedBatchNorm inputs name gamma, beta and
 }
 
 TEST_CASE("ComputeBatchNormVariables: branches of one layer merge; constants are not variables",
-          "[graph][batch_norm][issue15]") {
+          "[graph][batch_norm]") {
   tensorflow::MetaGraphDef mg = BatchNormGraph();
   // A training branch fed empty statistics (constants), reading bn1's gamma/beta.
   AddNode(&mg, "empty", "Const", {});
@@ -96,7 +96,7 @@ TEST_CASE("ComputeBatchNormVariables: branches of one layer merge; constants are
 }
 
 TEST_CASE("rewrite: frozen statistics lose their AssignMovingAvg and UPDATE_OPS entries",
-          "[graph][batch_norm][issue15]") {
+          "[graph][batch_norm]") {
   const tensorflow::MetaGraphDef mg = BatchNormGraph();
   RewriteSpec spec;
   for (const auto& v : SummarizeMetaGraph(mg).variables) spec.checkpoint.push_back({v.name, v.dtype, v.shape});

@@ -146,7 +146,7 @@ TEST_CASE("checker finds broken graphs") {
     (*Find(&mg, "dense/bias")->mutable_attr())["shape"].mutable_shape()->mutable_dim(0)->set_size(7);
     CHECK(Mentions(CheckGraph(mg), "assigns a value of shape [3] to 'dense/bias' of shape [7]"));
   }
-  // Gaps the differential run against TF's import_meta_graph found (issue 17).
+  // Gaps the differential run against TF's import_meta_graph found.
   SECTION("Const whose value dtype is not its dtype attr (TF import fails or aborts)") {
     auto mg = SmallGraph();
     tensorflow::NodeDef* c = nullptr;

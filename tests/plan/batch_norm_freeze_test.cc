@@ -1,4 +1,4 @@
-// Issue 15 item 4: freezing a batch-norm layer's gamma/beta freezes its
+// Freezing a batch-norm layer's gamma/beta freezes its
 // moving statistics, related by the source graph or, without one, by name.
 #include "surgeon/plan/config.h"
 #include "surgeon/plan/plan_format.h"
@@ -35,7 +35,7 @@ Result<Plan> PlanFor(const std::string& body, const Inventory& inv) {
 std::vector<std::string> Frozen(const Plan& p) { return p.FrozenNames(); }
 
 TEST_CASE("BuildPlan: freezing gamma/beta freezes the layer's statistics, related by name",
-          "[plan][planner][batch_norm][issue15]") {
+          "[plan][planner][batch_norm]") {
   auto plan = PlanFor("drop_optimizer_slots: true\nfreeze: [\"bn1/gamma\", \"bn1/beta\"]\n", BnInventory());
   REQUIRE(plan.ok());
   CHECK(Frozen(*plan) == std::vector<std::string>{"bn1/beta", "bn1/gamma", "bn1/moving_mean", "bn1/moving_variance"});
@@ -60,7 +60,7 @@ TEST_CASE("BuildPlan: freezing gamma/beta freezes the layer's statistics, relate
   CHECK(j["frozen"].size() == 4);
 }
 
-TEST_CASE("BuildPlan: the graph relates statistics that names do not", "[plan][planner][batch_norm][issue15]") {
+TEST_CASE("BuildPlan: the graph relates statistics that names do not", "[plan][planner][batch_norm]") {
   // Statistics under names the name rule does not know; the graph's
   // FusedBatchNormV3 reads them.
   Inventory inv = BnInventory("mean_ema", "var_ema");
@@ -78,7 +78,7 @@ TEST_CASE("BuildPlan: the graph relates statistics that names do not", "[plan][p
 }
 
 TEST_CASE("BuildPlan: statistics frozen by a pattern are listed; unfrozen layers are not",
-          "[plan][planner][batch_norm][issue15]") {
+          "[plan][planner][batch_norm]") {
   auto plan = PlanFor("freeze: [\"*/moving_*\"]\n", BnInventory());
   REQUIRE(plan.ok());
   REQUIRE(plan->frozen_batch_norms.size() == 2);

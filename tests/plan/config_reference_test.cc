@@ -9,7 +9,7 @@
 
 namespace surgeon {
 
-TEST_CASE("README config reference == ConfigReferenceMarkdown()", "[plan][config][docs][issue13]") {
+TEST_CASE("README config reference == ConfigReferenceMarkdown()", "[plan][config][docs]") {
   const std::string readme = testing::ReadFile(std::string(SURGEON_SOURCE_DIR) + "/README.md");
   const std::string begin = "<!-- config-reference:begin (generated: ConfigReferenceMarkdown) -->\n";
   const std::string end = "<!-- config-reference:end -->";
@@ -25,7 +25,7 @@ TEST_CASE("README config reference == ConfigReferenceMarkdown()", "[plan][config
   }
 }
 
-TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][config][docs][issue13]") {
+TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][config][docs]") {
   const std::string head = "source: {checkpoint: s, meta_graph: s.meta}\ntarget: {checkpoint: t, format: tf_checkpoint, meta_graph: true}\n";
   const std::string all = head +
                           "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"

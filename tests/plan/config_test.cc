@@ -106,7 +106,7 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
       {"source: s\n", "test.yaml:1:1: target: required key is missing"},
       {"source: [\n",
        "test.yaml:1:9: invalid YAML: this '[' is never closed: missing ']' (the parser noticed at line 2)"},
-      // Issue 13: yaml-cpp notices a missing '}' at the next line; point at the '{'.
+      // yaml-cpp notices a missing '}' at the next line; point at the '{'.
       {kHead + "new:\n  - {name: x, shape: [2], initializer: zeros\nfreeze: ['x # not a comment']\n",
        "test.yaml:4:5: invalid YAML: this '{' is never closed: missing '}' (the parser noticed at line 5)"},
       {kHead + "rename: [{scope: '', to: a}]\n",

@@ -1,4 +1,4 @@
-// Issue 15 item 5: the `expect:` block turns a surprising plan into an error
+// The `expect:` block turns a surprising plan into an error
 // before anything is written.
 #include "surgeon/plan/config.h"
 #include "surgeon/plan/plan_format.h"
@@ -30,7 +30,7 @@ std::string ErrorOf(const std::string& yaml) {
   return plan.ok() ? "(plan succeeded)" : plan.status().message();
 }
 
-TEST_CASE("ParseConfig: expect", "[plan][config][expect][issue15]") {
+TEST_CASE("ParseConfig: expect", "[plan][config][expect]") {
   auto c = ParseConfig(kHead +
                            "expect:\n  initialized: [\"a/*\"]\n  dropped: []\n  min_copied_params: 1000\n"
                            "  min_copied_fraction: 0.5\n",
@@ -59,7 +59,7 @@ TEST_CASE("ParseConfig: expect", "[plan][config][expect][issue15]") {
   CHECK(error("expect: [x]\n") == "t.yaml:4:9: expect: expected a map, got a list");
 }
 
-TEST_CASE("BuildPlan: expectations that hold are recorded in the plan", "[plan][planner][expect][issue15]") {
+TEST_CASE("BuildPlan: expectations that hold are recorded in the plan", "[plan][planner][expect]") {
   auto plan = PlanFor(kMycls +
                       "expect:\n  initialized: [\"mycls/fc8/*\"]\n  dropped: [\"vgg_16/fc8/*\"]\n"
                       "  min_copied_params: 134000000\n  min_copied_fraction: 0.95\n");
@@ -83,7 +83,7 @@ TEST_CASE("BuildPlan: expectations that hold are recorded in the plan", "[plan][
 }
 
 TEST_CASE("BuildPlan: a permissive config re-initializing the backbone is refused by expect",
-          "[plan][planner][expect][issue15]") {
+          "[plan][planner][expect]") {
   // The failure users report most: shapes that "do not fit" are silently
   // re-initialized. Here a 4-channel first conv besides the new head.
   const std::string fixed = kHead + R"(rename: [{from: "vgg_16/", to: "mycls/"}]
@@ -111,7 +111,7 @@ allow_shape_change: ["*"]
 }
 
 TEST_CASE("BuildPlan: expect lists at most 10 offenders; [] allows nothing; slots do not count",
-          "[plan][planner][expect][issue15]") {
+          "[plan][planner][expect]") {
   std::string many = kHead + "keep: [\"vgg_16/fc*\"]\nexpect:\n  dropped: []\n";
   const std::string error = ErrorOf(many);
   CHECK(

@@ -49,7 +49,7 @@ TEST_CASE("FormatPlanTable: rows, dropped, totals, warnings", "[plan][format]") 
         "total: 2 target variables (1 copied, 32.0 MiB; 1 initialized, 160.0 KiB), 1 frozen, 1 dropped\n");
 }
 
-TEST_CASE("FormatPlanTable: fits a width, groups long runs of drops unless --all", "[plan][format][issue13]") {
+TEST_CASE("FormatPlanTable: fits a width, groups long runs of drops unless --all", "[plan][format]") {
   Plan p = SmallPlan();
   p.actions[0].rule = "keep[0] 'vgg_16/*' (t.yaml:4:8), rename[0] 'vgg_16/' -> 'mycls/' (t.yaml:6:5), frozen by "
                       "freeze[0] 'mycls/fc7/*' (t.yaml:9:10)";
@@ -77,7 +77,7 @@ TEST_CASE("FormatPlanTable: fits a width, groups long runs of drops unless --all
   CHECK(full.find("in groups") == std::string::npos);
 }
 
-TEST_CASE("PlanToJson follows docs/plan.schema.json (PlanJsonSchema)", "[plan][format][issue13]") {
+TEST_CASE("PlanToJson follows docs/plan.schema.json (PlanJsonSchema)", "[plan][format]") {
   const nlohmann::json schema = nlohmann::json::parse(PlanJsonSchema());
   CHECK(schema == nlohmann::json::parse(testing::ReadFile(std::string(SURGEON_SOURCE_DIR) + "/docs/plan.schema.json")));
   Plan p = SmallPlan();

@@ -123,7 +123,7 @@ TEST_CASE("BuildPlan: rename-only moves a model under a new scope", "[plan][plan
 }
 
 TEST_CASE("BuildPlan: TF2 bookkeeping stays put under a root scope; the object-graph warning is true",
-          "[plan][planner][issue13]") {
+          "[plan][planner]") {
   Inventory inv;
   auto e = Entry("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE", {4, 2});
   e.object_full_name = "dense/kernel";
@@ -147,7 +147,7 @@ TEST_CASE("BuildPlan: TF2 bookkeeping stays put under a root scope; the object-g
   CHECK(untouched->warnings.empty());
 }
 
-TEST_CASE("BuildPlan: one naming model: new and freeze see TF2 object paths too", "[plan][planner][issue13]") {
+TEST_CASE("BuildPlan: one naming model: new and freeze see TF2 object paths too", "[plan][planner]") {
   Inventory inv;
   auto k = Entry("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE", {4, 2});
   k.object_full_name = "dense/kernel";
@@ -181,7 +181,7 @@ TEST_CASE("BuildPlan: one naming model: new and freeze see TF2 object paths too"
                   "VARIABLE_VALUE' [4, 2]") != std::string::npos);
 }
 
-TEST_CASE("BuildPlan: a replacement may not change the dtype unless allowed", "[plan][planner][issue13]") {
+TEST_CASE("BuildPlan: a replacement may not change the dtype unless allowed", "[plan][planner]") {
   const std::string yaml = kHead + "drop: ['vgg_16/fc8/*']\nnew:\n"
                                    "  - {name: vgg_16/fc8/biases, shape: [1000], dtype: float64, initializer: zeros}\n";
   CHECK(ErrorOf(yaml, SlimVgg16()) ==
@@ -196,7 +196,7 @@ TEST_CASE("BuildPlan: a replacement may not change the dtype unless allowed", "[
   CHECK(b->rule.find("replaces 'vgg_16/fc8/biases' float32 -> float64") != std::string::npos);
 }
 
-TEST_CASE("BuildPlan: the graph's op decides which axis is the output", "[plan][planner][issue13]") {
+TEST_CASE("BuildPlan: the graph's op decides which axis is the output", "[plan][planner]") {
   Inventory inv;
   inv.tensors = {Entry("dec/deconv/kernel", {3, 3, 64, 128}), Entry("dec/deconv/bias", {64}),
                  Entry("rnn/lstm/kernel", {40 + 16, 64}), Entry("rnn/lstm/bias", {64})};
@@ -226,7 +226,7 @@ TEST_CASE("BuildPlan: the graph's op decides which axis is the output", "[plan][
 }
 
 TEST_CASE("BuildPlan: root causes come first; a freeze typo is never 'fixed' with a new name",
-          "[plan][planner][issue13]") {
+          "[plan][planner]") {
   const std::string yaml = kHead + R"(keep: ["vgg_16/conv*", "vgg_16/fc6/*", "vgg_16/fc7x/*"]
 rename: [{from: "vgg_16/", to: "mycls/"}]
 new:

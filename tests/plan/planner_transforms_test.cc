@@ -44,7 +44,7 @@ Inventory Head() {
   return inv;
 }
 
-TEST_CASE("reshape: Dense fc6 -> 7x7 conv, both flatten orders, and a layout transpose", "[plan][transform][issue15]") {
+TEST_CASE("reshape: Dense fc6 -> 7x7 conv, both flatten orders, and a layout transpose", "[plan][transform]") {
   Inventory inv;
   inv.tensors = {Entry("fc6/weights", {25088, 4096}), Entry("conv1/weights", {64, 3, 3, 3})};
   auto plan = PlanIn("/w", R"(reshape:
@@ -70,7 +70,7 @@ TEST_CASE("reshape: Dense fc6 -> 7x7 conv, both flatten orders, and a layout tra
   CHECK(hwc->FindTarget("fc6/weights")->transforms[0].permutation.empty());
 }
 
-TEST_CASE("reshape refusals name the config line and the tensor", "[plan][transform][issue15]") {
+TEST_CASE("reshape refusals name the config line and the tensor", "[plan][transform]") {
   Inventory inv;
   inv.tensors = {Entry("fc6/weights", {25088, 4096})};
   CHECK(ErrorIn("/w", "reshape: [{name: fc6/weights, shape: [7, 7, 512, 4095]}]\n", inv) ==
@@ -89,7 +89,7 @@ TEST_CASE("reshape refusals name the config line and the tensor", "[plan][transf
         "t.yaml:4:39: reshape[0].layout: axis 'X' of 'IX' is not in 'OI'");
 }
 
-TEST_CASE("classes: rows by label, background dropped or kept, new classes initialized", "[plan][transform][issue15]") {
+TEST_CASE("classes: rows by label, background dropped or kept, new classes initialized", "[plan][transform]") {
   LabelDir d;
   auto plan = PlanIn(d.dir, R"(classes:
   - {tensors: [head/weights, head/biases], source_labels: src.txt, target_labels: subset.txt, source_offset: 1}
@@ -124,7 +124,7 @@ TEST_CASE("classes: rows by label, background dropped or kept, new classes initi
   CHECK(json["initializer"]["type"] == "truncated_normal");
 }
 
-TEST_CASE("classes refusals: label counts, duplicates, unknown map labels", "[plan][transform][issue15]") {
+TEST_CASE("classes refusals: label counts, duplicates, unknown map labels", "[plan][transform]") {
   LabelDir d;
   CHECK(ErrorIn(d.dir, "classes: [{tensors: [head/weights], source_labels: src.txt, target_labels: subset.txt}]\n",
                 Head()) ==
@@ -150,7 +150,7 @@ TEST_CASE("classes refusals: label counts, duplicates, unknown map labels", "[pl
                 Head()) == "t.yaml:5:37: classes[0].axis: 'head/weights' [4, 6] has no axis 2");
 }
 
-TEST_CASE("input_channels: RGB -> gray by sum, RGB -> RGB + depth, refusals", "[plan][transform][issue15]") {
+TEST_CASE("input_channels: RGB -> gray by sum, RGB -> RGB + depth, refusals", "[plan][transform]") {
   auto gray = PlanIn("/w", "input_channels: [{name: conv/weights, channels: [{sum: [0, 1, 2]}]}]\n", Head());
   REQUIRE(gray.ok());
   const PlanAction* g = gray->FindTarget("conv/weights");
@@ -172,7 +172,7 @@ TEST_CASE("input_channels: RGB -> gray by sum, RGB -> RGB + depth, refusals", "[
         "t.yaml:4:45: input_channels[0].axis: 'conv/weights' [3, 3, 3, 8] has no axis 5");
 }
 
-TEST_CASE("transforms compose in order and refuse rewrite-mode reshapes", "[plan][transform][issue15]") {
+TEST_CASE("transforms compose in order and refuse rewrite-mode reshapes", "[plan][transform]") {
   Inventory inv;
   inv.tensors = {Entry("conv1/weights", {64, 3, 3, 3})};
   auto plan = PlanIn("/w", R"(reshape: [{name: conv1/weights, layout: {from: OIHW, to: HWIO}}]

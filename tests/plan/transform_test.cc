@@ -20,7 +20,7 @@ std::vector<float> Floats(const std::vector<uint8_t>& b) {
   return v;
 }
 
-TEST_CASE("TransposeBytes: numpy transpose semantics", "[plan][transform][issue15]") {
+TEST_CASE("TransposeBytes: numpy transpose semantics", "[plan][transform]") {
   // x[i][j][k], shape [2, 3, 4]; transpose (2, 0, 1) -> y[k][i][j] = x[i][j][k].
   auto x = Iota(24);
   auto y = Floats(TransposeBytes(Bytes(x), {2, 3, 4}, {2, 0, 1}, 4));
@@ -32,7 +32,7 @@ TEST_CASE("TransposeBytes: numpy transpose semantics", "[plan][transform][issue1
   CHECK(Floats(TransposeBytes(Bytes(x), {2, 3, 4}, {0, 1, 2}, 4)) == x);
 }
 
-TEST_CASE("ApplyTransformStep: Dense rows flattened channels_first -> HWC conv", "[plan][transform][issue15]") {
+TEST_CASE("ApplyTransformStep: Dense rows flattened channels_first -> HWC conv", "[plan][transform]") {
   // Dense [C*H*W, N] with rows (c, h, w), C=2, H=W=2, N=1 -> conv [H, W, C, N].
   TransformStep s;
   s.in_shape = {8, 1};
@@ -51,7 +51,7 @@ TEST_CASE("ApplyTransformStep: Dense rows flattened channels_first -> HWC conv",
 }
 
 TEST_CASE("ApplyTransformStep: rows gathered along the last axis, new rows from the initializer",
-          "[plan][transform][issue15]") {
+          "[plan][transform]") {
   TransformStep s;
   s.kind = TransformStep::Kind::kAlongAxis;
   s.in_shape = {2, 3};  // 2 inputs x 3 classes
@@ -68,7 +68,7 @@ TEST_CASE("ApplyTransformStep: rows gathered along the last axis, new rows from 
         std::string::npos);
 }
 
-TEST_CASE("ApplyTransformStep: channel sums and means in float64, zero channels", "[plan][transform][issue15]") {
+TEST_CASE("ApplyTransformStep: channel sums and means in float64, zero channels", "[plan][transform]") {
   // HWIO [1, 1, 3, 2] -> [1, 1, 3, 2]: sum(0,1,2), mean(0,2), zero.
   TransformStep s;
   s.kind = TransformStep::Kind::kAlongAxis;

@@ -1,5 +1,5 @@
 """Differential mutation testing: surgeon's checkpoint readers against
-TensorFlow's, on mutants of TF-written checkpoints (issue 17).
+TensorFlow's, on mutants of TF-written checkpoints.
 
     python differential.py run --start S --count N --out results.jsonl
     python differential.py summary results*.jsonl

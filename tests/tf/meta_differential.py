@@ -1,5 +1,5 @@
 """Differential mutation testing of meta graphs: surgeon's graph checker
-(`surgeon verify`) against tf.compat.v1.train.import_meta_graph (issue 17).
+(`surgeon verify`) against tf.compat.v1.train.import_meta_graph.
 
     python meta_differential.py run --start S --count N [--out F.jsonl]
     python meta_differential.py summary F.jsonl...

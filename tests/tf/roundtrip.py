@@ -1,4 +1,4 @@
-"""Round-trip property (issue 17): seeded random tensor sets, written by
+"""Round-trip property: seeded random tensor sets, written by
 TensorFlow and read by surgeon, written by surgeon and read by TensorFlow.
 
 Case SEED is a set of 1-6 tensors drawn by random.Random(SEED): dtypes

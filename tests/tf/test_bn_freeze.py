@@ -1,4 +1,4 @@
-"""Issue 15 item 4, judged by TensorFlow 2.21: a frozen batch norm keeps its
+"""BN-aware freeze, judged by TensorFlow 2.21: a frozen batch norm keeps its
 moving statistics.
 
 TensorFlow writes a small TF1 training graph (conv -> batch_normalization ->

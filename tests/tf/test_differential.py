@@ -1,4 +1,4 @@
-"""Issue 17, CI variant: surgeon against TensorFlow on malformed and random
+"""CI variant: surgeon against TensorFlow on malformed and random
 input. The long run is scripts/differential.sh N.
 
   test_checkpoint_mutants   SURGEON_DIFF_MUTANTS (default 800) mutants of

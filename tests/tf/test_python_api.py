@@ -264,6 +264,7 @@ def vgg_config(source, target):
             {"name": "mycls/fc8/biases", "shape": [10], "initializer": "zeros"},
         ],
         "freeze": ["mycls/conv*"],
+        "expect": {"initialized": ["mycls/fc8/*"], "min_copied_fraction": 0.95},
     }
 
 
@@ -287,6 +288,8 @@ def without_positions(plan_data):
     file:line:col of each rule (a dict has no lines of its own)."""
     d = json.loads(POS.sub("", json.dumps(plan_data)))
     d.pop("config", None)
+    for e in d.get("expectations", []):
+        e.pop("config", None)
     return d
 
 

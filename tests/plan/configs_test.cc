@@ -24,7 +24,9 @@ TEST_CASE("configs/*.yaml load and plan", "[plan][configs]") {
     INFO(f);
     auto config = LoadConfig(f);
     REQUIRE(config.ok());
-    Inventory inv = f.find("keras") != std::string::npos ? testing::KerasVgg16() : testing::SlimVgg16();
+    const std::string& source = config->source_checkpoint;
+    const bool keras_source = source.size() > 3 && source.compare(source.size() - 3, 3, ".h5") == 0;
+    Inventory inv = keras_source ? testing::KerasVgg16() : testing::SlimVgg16();
     auto plan = BuildPlan(*config, inv);
     if (!plan.ok()) FAIL(plan.status().ToString());
     CHECK_FALSE(FormatPlanTable(*plan).empty());

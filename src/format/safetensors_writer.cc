@@ -2,11 +2,47 @@
 // tensor's offsets, so the writer takes the full list up front, writes the
 // header at once and then checks each Add against the list.
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "surgeon/format/safetensors.h"
 
 namespace surgeon {
 namespace {
+
+// Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points
+// above U+10FFFF): what nlohmann::json's dump() requires of every string.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
 
 class SafetensorsWriter : public TensorWriter {
  public:
@@ -20,6 +56,11 @@ class SafetensorsWriter : public TensorWriter {
       SURGEON_ASSIGN_OR_RETURN(uint64_t bytes, FixedTensorBytes(s.dtype, s.shape));
       if (header.contains(s.key)) return Status::InvalidArgument(path_ + ": tensor '" + s.key + "' is written twice");
       if (s.key == "__metadata__") return Status::InvalidArgument(path_ + ": '__metadata__' cannot name a tensor in safetensors");
+      if (!IsValidUtf8(s.key)) {
+        return Status::InvalidArgument(path_ + ": tensor '" + s.key +
+                                       "' has a name that is not valid UTF-8, which a safetensors (JSON) header "
+                                       "cannot hold; rename it or write another format");
+      }
       header[s.key] = {{"dtype", SafetensorsDtypeName(s.dtype)}, {"shape", s.shape}, {"data_offsets", {offset, offset + bytes}}};
       offset += bytes;
     }

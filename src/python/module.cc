@@ -193,7 +193,7 @@ py::tuple PlanJson(const std::string& config, bool is_text, const std::string& b
   {
     py::gil_scoped_release release;
     Surgery s = Unwrap(PrepareSurgery(Unwrap(ConfigFrom(config, is_text, base_dir))));
-    json = PlanToJson(s.plan).dump(1);
+    json = PlanToJson(s.plan).dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
     warnings = s.warnings;
   }
   return py::make_tuple(json, warnings);

@@ -351,3 +351,19 @@ TEST_CASE("keras archive: config.json names each layer's variables by class and 
 
 }  // namespace
 }  // namespace surgeon
+
+namespace surgeon {
+namespace {
+
+TEST_CASE("safetensors: a tensor name that is not UTF-8 is refused before writing, naming it") {
+  const std::string dir = testing::MakeTempDir("safetensors_utf8");
+  StagedOutput out;
+  const std::string bad = std::string("dense/\xff") + "kernel";
+  auto w = CreateTensorWriter(OutputFormat::kSafetensors, &out, dir + "/w.safetensors", {{bad, DataType::kFloat, {1}}});
+  REQUIRE_FALSE(w.ok());
+  CHECK_THAT(w.status().message(), Catch::Contains("not valid UTF-8"));
+  CHECK_THAT(w.status().message(), Catch::Contains(dir + "/w.safetensors"));
+}
+
+}  // namespace
+}  // namespace surgeon

@@ -60,6 +60,21 @@ inline const std::string& ScratchDir() {
   return dir;
 }
 
+// False when the file cannot be created (a fuzzer-chosen name may be too
+// long, or have a file where a directory should be).
+inline bool TryWriteBytes(const std::string& path, const uint8_t* data, size_t size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return done == size;
+}
+
 inline void WriteBytes(const std::string& path, const uint8_t* data, size_t size) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) std::abort();
@@ -232,7 +247,7 @@ inline int FuzzCheckpointPath(const uint8_t* data, size_t size) {
     std::filesystem::create_directories(p.parent_path(), ec);
     if (!std::filesystem::is_directory(p, ec)) {
       const bool with_data = names.size() % 2 == 1;
-      WriteBytes(p.string(), data, with_data ? size : 0);
+      if (!TryWriteBytes(p.string(), data, with_data ? size : 0)) continue;
     }
     names.push_back(p.string());
   }
@@ -293,7 +308,7 @@ inline int FuzzPlan(const uint8_t* data, size_t size) {
   auto plan = BuildPlan(*cfg, FuzzInventory());
   if (plan.ok()) {
     (void)FormatPlanTable(*plan);
-    (void)PlanToJson(*plan).dump();
+    (void)PlanToJson(*plan).dump(1, ' ', false, nlohmann::json::error_handler_t::replace);  // as `surgeon plan --json`
   }
   return 0;
 }

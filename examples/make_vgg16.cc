@@ -71,63 +71,71 @@ int Fail(const Status& s) {
   return 1;
 }
 
-}  // namespace
+struct Options {
+  std::string dir;
+  uint64_t seed = 1;
+  int copies = 1;
+  bool slots = false, meta = true;
+};
 
-int main(int argc, char** argv) {
+// Parses argv; returns the exit code for a usage error, or 0.
+int ParseArgs(int argc, char** argv, Options* o) {
   if (argc < 2 || argv[1][0] == '-') {
     std::fprintf(stderr, "usage: make_vgg16 OUT_DIR [--seed N] [--copies K] [--slots] [--no-meta]\n");
     return 2;
   }
-  std::string dir = argv[1];
-  uint64_t seed = 1;
-  int copies = 1;
-  bool slots = false, meta = true;
+  o->dir = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seed" && i + 1 < argc) {
-      seed = std::strtoull(argv[++i], nullptr, 10);
+      o->seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--copies" && i + 1 < argc) {
-      copies = std::atoi(argv[++i]);
+      o->copies = std::atoi(argv[++i]);
     } else if (a == "--slots") {
-      slots = true;
+      o->slots = true;
     } else if (a == "--no-meta") {
-      meta = false;
+      o->meta = false;
     } else {
       std::fprintf(stderr, "make_vgg16: unknown argument '%s'\n", a.c_str());
       return 2;
     }
   }
-  const std::string prefix = JoinPath(dir, "vgg_16.ckpt");
+  return 0;
+}
 
-  // Every tensor, in key order (the order tf.train.Saver writes them).
-  struct Var {
-    std::string name;
-    DataType dtype;
-    Shape shape;
-    bool trainable;
-  };
+struct Var {
+  std::string name;
+  DataType dtype;
+  Shape shape;
+  bool trainable;
+};
+
+// Every tensor, in key order (the order tf.train.Saver writes them).
+std::vector<Var> Variables(const Options& o) {
   std::vector<Var> vars;
-  for (int c = 0; c < copies; ++c) {
+  for (int c = 0; c < o.copies; ++c) {
     std::string root = c == 0 ? "vgg_16" : "vgg_16_" + std::to_string(c);
     for (const Layer& l : Vgg16Layers(root)) {
       for (const std::string& part : {std::string("biases"), std::string("weights")}) {
         Shape shape = part == "biases" ? Shape{l.weights.back()} : l.weights;
         vars.push_back({l.scope + "/" + part, DataType::kFloat, shape, true});
-        if (slots) vars.push_back({l.scope + "/" + part + "/Momentum", DataType::kFloat, shape, false});
+        if (o.slots) vars.push_back({l.scope + "/" + part + "/Momentum", DataType::kFloat, shape, false});
       }
     }
   }
-  if (slots) vars.push_back({"global_step", DataType::kInt64, {}, false});
+  if (o.slots) vars.push_back({"global_step", DataType::kInt64, {}, false});
   std::sort(vars.begin(), vars.end(), [](const Var& a, const Var& b) { return a.name < b.name; });
+  return vars;
+}
 
-  StagedOutput out;
-  auto writer = BundleWriter::Create(&out, prefix);
-  if (!writer.ok()) return Fail(writer.status());
+// Adds every variable's value (weights pseudo-random, slots zero,
+// global_step 200); returns the number of weight parameters written.
+Result<uint64_t> AddValues(const std::vector<Var>& vars, uint64_t seed, TensorWriter* writer) {
   uint64_t params = 0;
   std::vector<uint8_t> buf;
   for (size_t i = 0; i < vars.size(); ++i) {
     const Var& v = vars[i];
-    uint64_t bytes = FixedTensorBytes(v.dtype, v.shape).value();
+    SURGEON_ASSIGN_OR_RETURN(uint64_t bytes, FixedTensorBytes(v.dtype, v.shape));
     buf.assign(bytes, 0);
     if (v.dtype == DataType::kFloat && v.name.find("Momentum") == std::string::npos) {
       FillRandom(&buf, seed * 1000003 + i);
@@ -137,36 +145,52 @@ int main(int argc, char** argv) {
       int64_t step = 200;
       std::memcpy(buf.data(), &step, 8);
     }
-    Status s = (*writer)->Add(v.name, v.dtype, v.shape, ByteSpan(buf.data(), buf.size()));
-    if (!s.ok()) return Fail(s);
+    SURGEON_RETURN_IF_ERROR(writer->Add(v.name, v.dtype, v.shape, ByteSpan(buf.data(), buf.size())));
   }
-  buf = {};
-  if (Status s = (*writer)->Finish(); !s.ok()) return Fail(s);
-  if (meta) {
-    std::vector<FreshVariable> fresh;
-    for (const Var& v : vars) {
-      FreshVariable f;
-      f.name = v.name;
-      f.dtype = v.dtype;
-      f.shape = v.shape;
-      f.trainable = v.trainable;
-      if (v.trainable && v.name.size() > 8 && v.name.compare(v.name.size() - 8, 8, "/weights") == 0) {
-        // slim's default: xavier_initializer() == glorot_uniform.
-        Fans fans = ComputeFans(v.shape);
-        double limit = std::sqrt(6.0 / (fans.fan_in + fans.fan_out));
-        f.init = ResolvedInitializer{ResolvedInitializer::Distribution::kUniform, -limit, limit};
-      }
-      fresh.push_back(std::move(f));
+  return params;
+}
+
+// Stages "<prefix>.meta": a fresh TF1 graph of the variables, weights with
+// slim's default initializer (xavier_initializer() == glorot_uniform).
+Status StageMetaGraph(const std::vector<Var>& vars, const std::string& prefix, StagedOutput* out) {
+  std::vector<FreshVariable> fresh;
+  for (const Var& v : vars) {
+    FreshVariable f;
+    f.name = v.name;
+    f.dtype = v.dtype;
+    f.shape = v.shape;
+    f.trainable = v.trainable;
+    if (v.trainable && v.name.size() > 8 && v.name.compare(v.name.size() - 8, 8, "/weights") == 0) {
+      Fans fans = ComputeFans(v.shape);
+      double limit = std::sqrt(6.0 / (fans.fan_in + fans.fan_out));
+      f.init = ResolvedInitializer{ResolvedInitializer::Distribution::kUniform, -limit, limit};
     }
-    auto graph = BuildFreshMetaGraph(fresh, FreshGraphOptions{});
-    if (!graph.ok()) return Fail(graph.status());
-    auto file = out.Add(MetaGraphFilename(prefix));
-    if (!file.ok()) return Fail(file.status());
-    if (Status s = WriteMetaGraph(*graph, *file); !s.ok()) return Fail(s);
+    fresh.push_back(std::move(f));
+  }
+  SURGEON_ASSIGN_OR_RETURN(auto graph, BuildFreshMetaGraph(fresh, FreshGraphOptions{}));
+  SURGEON_ASSIGN_OR_RETURN(auto file, out->Add(MetaGraphFilename(prefix)));
+  return WriteMetaGraph(graph, file);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (int rc = ParseArgs(argc, argv, &o); rc != 0) return rc;
+  const std::string prefix = JoinPath(o.dir, "vgg_16.ckpt");
+  const std::vector<Var> vars = Variables(o);
+  StagedOutput out;
+  auto writer = BundleWriter::Create(&out, prefix);
+  if (!writer.ok()) return Fail(writer.status());
+  auto params = AddValues(vars, o.seed, writer->get());
+  if (!params.ok()) return Fail(params.status());
+  if (Status s = (*writer)->Finish(); !s.ok()) return Fail(s);
+  if (o.meta) {
+    if (Status s = StageMetaGraph(vars, prefix, &out); !s.ok()) return Fail(s);
   }
   if (Status s = StageCheckpointState(prefix, &out); !s.ok()) return Fail(s);
   if (Status s = out.Commit(); !s.ok()) return Fail(s);
   std::printf("wrote %s: %zu tensors, %llu float32 weight parameters, %.1f MB\n", prefix.c_str(), vars.size(),
-              static_cast<unsigned long long>(params), (*writer)->data_bytes() / 1e6);
+              static_cast<unsigned long long>(*params), (*writer)->data_bytes() / 1e6);
   return 0;
 }

@@ -243,6 +243,17 @@ OutputFormat FormatFor(const std::string& format, const std::string& dst) {
   return *f;
 }
 
+// What convert and average both return: where and what they wrote.
+py::dict WrittenDict(const std::string& target_prefix, uint64_t bytes, const std::vector<std::string>& files,
+                     const std::vector<std::string>& warnings) {
+  py::dict out;
+  out["target_prefix"] = target_prefix;
+  out["bytes"] = bytes;
+  out["files"] = files;
+  out["warnings"] = warnings;
+  return out;
+}
+
 py::dict Convert(const std::string& src, const std::string& dst, bool force, const std::string& format,
                  std::optional<py::function> progress) {
   const OutputFormat output_format = FormatFor(format, dst);
@@ -253,12 +264,8 @@ py::dict Convert(const std::string& src, const std::string& dst, bool force, con
     options.force = force;
     return Unwrap(ConvertCheckpoint(src, dst, output_format, options, pfn));
   });
-  py::dict out;
-  out["target_prefix"] = r.target_prefix;
+  py::dict out = WrittenDict(r.target_prefix, r.bytes, r.files, r.warnings);
   out["tensors"] = r.tensors;
-  out["bytes"] = r.bytes;
-  out["files"] = r.files;
-  out["warnings"] = r.warnings;
   return out;
 }
 
@@ -274,15 +281,11 @@ py::dict Average(const std::vector<std::string>& sources, const std::string& dst
   ProgressBridge bridge(std::move(progress));
   auto pfn = bridge.fn();
   AverageResult r = bridge.Run([&] { return Unwrap(AverageCheckpoints(sources, dst, options, pfn)); });
-  py::dict out;
-  out["target_prefix"] = r.target_prefix;
+  py::dict out = WrittenDict(r.target_prefix, r.bytes, r.files, r.warnings);
   out["averaged"] = r.averaged;
   out["equal"] = r.equal;
   out["from_first"] = r.from_first;
   out["excluded"] = r.excluded;
-  out["bytes"] = r.bytes;
-  out["files"] = r.files;
-  out["warnings"] = r.warnings;
   return out;
 }
 

@@ -47,7 +47,7 @@ expect:
 
 TEST_CASE("plan exits non-zero on a broken expectation; run writes nothing", "[cli][expect]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i15-expect");
+  const std::string dir = testing::MakeTempDir("expect");
   WriteModel(dir + "/src/model.ckpt");
   WriteFile(dir + "/c.yaml", kConfig);
   auto [rc, out] = Run(s + " plan " + Q(dir + "/c.yaml") + " 2>&1");

@@ -11,6 +11,7 @@
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/table.h"
+#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -22,17 +23,8 @@ using testing::Run;
 using testing::WriteFile;
 
 std::string WriteSmallV2(const std::string& prefix) {
-  StagedOutput out;
-  auto w = BundleWriter::Create(&out, prefix);
-  REQUIRE(w.ok());
-  std::vector<uint8_t> a(4 * 3 * 4), b(5 * 4);
-  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<uint8_t>(i * 7 + 1);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 13 + 5);
-  REQUIRE((*w)->Add("net/conv/weights", DataType::kFloat, {4, 3}, ByteSpan(a.data(), a.size())).ok());
-  REQUIRE((*w)->Add("net/conv/biases", DataType::kInt32, {5}, ByteSpan(b.data(), b.size())).ok());
-  REQUIRE((*w)->Finish().ok());
-  REQUIRE(out.Commit().ok());
-  return prefix;
+  return testing::WriteFixture(prefix, {{"net/conv/weights", DataType::kFloat, {4, 3}, testing::PatternBytes(4 * 3 * 4, 1, 7)},
+                                        {"net/conv/biases", DataType::kInt32, {5}, testing::PatternBytes(5 * 4, 5, 13)}});
 }
 
 using testing::Quote;

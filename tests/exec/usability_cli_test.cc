@@ -54,7 +54,7 @@ const char kSurgery[] = "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoi
 TEST_CASE("diff follows a surgery (--report, --config); --metadata-only says what it compared",
           "[cli][diff]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-diff");
+  const std::string dir = testing::MakeTempDir("ux-diff");
   WriteModel(dir + "/src/model.ckpt");
   WriteFile(dir + "/c.yaml", kSurgery);
   auto [rrc, rout] = Run(s + " run -q " + Q(dir + "/c.yaml") + " --report " + Q(dir + "/r.json") + " 2>&1");
@@ -91,7 +91,7 @@ TEST_CASE("diff follows a surgery (--report, --config); --metadata-only says wha
 
 TEST_CASE("plan --json and the run report share one row schema", "[cli][json]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-json");
+  const std::string dir = testing::MakeTempDir("ux-json");
   WriteModel(dir + "/src/model.ckpt");
   WriteFile(dir + "/c.yaml", std::string(kSurgery) + "\n");
   auto [prc, pout] = Run("(" + s + " plan --json " + Q(dir + "/c.yaml") + " 2>/dev/null)");
@@ -118,7 +118,7 @@ TEST_CASE("plan --json and the run report share one row schema", "[cli][json]") 
 TEST_CASE("plan fits the terminal, groups long runs of drops, warns once on stderr",
           "[cli][table]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-table");
+  const std::string dir = testing::MakeTempDir("ux-table");
   WriteModel(dir + "/src/model.ckpt", /*slots=*/20);
   WriteFile(dir + "/c.yaml", std::string(kSurgery) + "drop_optimizer_slots: true\n");
   const std::string seedless = dir + "/noseed.yaml";
@@ -157,7 +157,7 @@ TEST_CASE("plan fits the terminal, groups long runs of drops, warns once on stde
 TEST_CASE("run -q silences graph-rewrite chatter", "[cli][corpus]") {
   SURGEON_REQUIRE_CORPUS(corpus);
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-quiet");
+  const std::string dir = testing::MakeTempDir("ux-quiet");
   WriteFile(dir + "/c.yaml", "source: {checkpoint: " + corpus + "/v2_lenet_traffic/model.ckpt}\n"
                              "target: {checkpoint: out/model.ckpt-0, meta_graph: {from: source}}\n"
                              "drop_optimizer_slots: true\n");
@@ -173,7 +173,7 @@ TEST_CASE("run -q silences graph-rewrite chatter", "[cli][corpus]") {
 
 TEST_CASE("messages a new user needs", "[cli][errors]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-msgs");
+  const std::string dir = testing::MakeTempDir("ux-msgs");
   WriteModel(dir + "/src/model.ckpt");
   auto expect = [&](const std::string& cmd, int code, const std::vector<std::string>& parts) {
     auto [rc, out] = Run(s + " " + cmd + " 2>&1");
@@ -218,7 +218,7 @@ TEST_CASE("--help documents every config key; inspect says 'version not recorded
     CHECK(Contains(help, (d.map.empty() ? "" : d.map + ".") + d.key + ":"));
   }
   for (const InitializerDoc& d : InitializerReference()) CHECK(Contains(help, std::string(InitializerKindName(d.kind))));
-  const std::string dir = testing::MakeTempDir("i13-version");
+  const std::string dir = testing::MakeTempDir("ux-version");
   WriteModel(dir + "/model.ckpt");
   tensorflow::MetaGraphDef mg;  // No meta_info_def: no TF version recorded.
   mg.mutable_graph_def();

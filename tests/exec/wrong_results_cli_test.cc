@@ -8,6 +8,7 @@
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/checkpoint_state.h"
 #include "surgeon/format/meta_graph.h"
+#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -18,7 +19,7 @@ using testing::ReadFile;
 using testing::Run;
 using testing::WriteFile;
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
+using testing::Quote;
 
 struct Tensor {
   std::string key;
@@ -28,18 +29,13 @@ struct Tensor {
 
 // A V2 checkpoint with these tensors (bytes: a counter pattern).
 void WriteCheckpoint(const std::string& prefix, const std::vector<Tensor>& tensors) {
-  StagedOutput out;
-  auto w = BundleWriter::Create(&out, prefix);
-  REQUIRE(w.ok());
+  std::vector<testing::FixtureTensor> fixture;
   for (const Tensor& t : tensors) {
     auto bytes = FixedTensorBytes(t.dtype, t.shape);
     REQUIRE(bytes.ok());
-    std::vector<uint8_t> data(*bytes);
-    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + t.key.size());
-    REQUIRE((*w)->Add(t.key, t.dtype, t.shape, ByteSpan(data.data(), data.size())).ok());
+    fixture.push_back({t.key, t.dtype, t.shape, testing::PatternBytes(*bytes, static_cast<uint8_t>(t.key.size()), 7)});
   }
-  REQUIRE((*w)->Finish().ok());
-  REQUIRE(out.Commit().ok());
+  testing::WriteFixture(prefix, fixture);
 }
 
 tensorflow::NodeDef* AddNode(tensorflow::GraphDef* g, const std::string& name, const std::string& op,
@@ -86,18 +82,18 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
 TEST_CASE("a target prefix ending in '/' is refused with its config line; nothing written",
           "[cli]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-slash");
+  const std::string dir = testing::MakeTempDir("wrong-slash");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {2, 3}}});
   WriteFile(dir + "/c.yaml", "source: {checkpoint: src/model.ckpt}\ntarget:\n  checkpoint: out/dir/\n");
   for (const std::string cmd : {"plan", "run"}) {
-    auto [rc, out] = Run(s + " " + cmd + " " + Q(dir + "/c.yaml") + " 2>&1");
+    auto [rc, out] = Run(s + " " + cmd + " " + Quote(dir + "/c.yaml") + " 2>&1");
     INFO(out);
     CHECK(rc == 2);
     CHECK(out.find("c.yaml:3:15: target.checkpoint: 'out/dir/' names a directory, not a checkpoint prefix") !=
           std::string::npos);
     CHECK(out.find("e.g. 'out/dir/model.ckpt-0'") != std::string::npos);
   }
-  auto [rc, out] = Run(s + " convert " + Q(dir + "/src/model.ckpt") + " " + Q(dir + "/out2/dir/") + " 2>&1");
+  auto [rc, out] = Run(s + " convert " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/out2/dir/") + " 2>&1");
   INFO(out);
   CHECK(rc == 2);
   CHECK(out.find("names a directory, not a checkpoint prefix") != std::string::npos);
@@ -108,12 +104,12 @@ TEST_CASE("a target prefix ending in '/' is refused with its config line; nothin
 TEST_CASE("a root scope rename leaves global_step where it is; the .meta keeps its collection",
           "[cli]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-scope");
+  const std::string dir = testing::MakeTempDir("wrong-scope");
   WriteCheckpoint(dir + "/src/model.ckpt",
                   {{"dense/kernel", DataType::kFloat, {4, 2}}, {"global_step", DataType::kInt64, {}}});
   WriteFile(dir + "/c.yaml", "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
                              "rename: [{scope: '/', to: 'mymodel/'}]\n");
-  auto [rc, out] = Run(s + " run -q " + Q(dir + "/c.yaml") + " 2>&1");
+  auto [rc, out] = Run(s + " run -q " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(out);
   REQUIRE(rc == 0);
   auto keys = Entries(dir + "/out/model.ckpt-0");
@@ -128,13 +124,13 @@ TEST_CASE("a TF2 variable replaced by its object path is replaced, not written b
           "[cli][corpus]") {
   SURGEON_REQUIRE_CORPUS(corpus);
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-tf2");
+  const std::string dir = testing::MakeTempDir("wrong-tf2");
   const std::string src = corpus + "/tf2_savedmodel_mnist";
   const std::string head = "source: {checkpoint: " + src + "}\ntarget: {checkpoint: out/model.ckpt-0}\n"
                            "drop_optimizer_slots: true\n";
   // Not dropped: the new name shadows the copied variable's object path.
   WriteFile(dir + "/shadow.yaml", head + "new:\n  - {name: dense_1/kernel, shape: [128, 5], initializer: zeros}\n");
-  auto [rc, out] = Run(s + " plan " + Q(dir + "/shadow.yaml") + " 2>&1");
+  auto [rc, out] = Run(s + " plan " + Quote(dir + "/shadow.yaml") + " 2>&1");
   INFO(out);
   CHECK(rc == 2);
   CHECK(out.find("new[0]: 'dense_1/kernel' is the object path of source variable "
@@ -143,12 +139,12 @@ TEST_CASE("a TF2 variable replaced by its object path is replaced, not written b
   WriteFile(dir + "/replace.yaml", head + "drop: ['dense_1/*']\nnew:\n"
                                           "  - {name: dense_1/kernel, shape: [128, 5], initializer: zeros}\n"
                                           "  - {name: dense_1/bias, shape: [5], initializer: zeros}\n");
-  auto [prc, pout] = Run(s + " plan " + Q(dir + "/replace.yaml") + " 2>&1");
+  auto [prc, pout] = Run(s + " plan " + Quote(dir + "/replace.yaml") + " 2>&1");
   INFO(pout);
   REQUIRE(prc == 0);
   CHECK(pout.find("replaces 'layer_with_weights-7/kernel/.ATTRIBUTES/VARIABLE_VALUE' (object path "
                   "'dense_1/kernel') [128, 10] -> [128, 5]") != std::string::npos);
-  auto [rrc, rout] = Run(s + " run -q " + Q(dir + "/replace.yaml") + " 2>&1");
+  auto [rrc, rout] = Run(s + " run -q " + Quote(dir + "/replace.yaml") + " 2>&1");
   INFO(rout);
   REQUIRE(rrc == 0);
   auto keys = Entries(dir + "/out/model.ckpt-0");
@@ -159,19 +155,19 @@ TEST_CASE("a TF2 variable replaced by its object path is replaced, not written b
 TEST_CASE("a replacement that changes the dtype is refused unless allowed, and listed",
           "[cli]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-dtype");
+  const std::string dir = testing::MakeTempDir("wrong-dtype");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"fc/kernel", DataType::kFloat, {4, 3}}, {"fc/bias", DataType::kFloat, {3}}});
   const std::string yaml = "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
                            "drop: ['fc/bias']\nnew:\n  - {name: fc/bias, shape: [3], dtype: float64, initializer: zeros}\n";
   WriteFile(dir + "/c.yaml", yaml);
-  auto [rc, out] = Run(s + " run -q " + Q(dir + "/c.yaml") + " 2>&1");
+  auto [rc, out] = Run(s + " run -q " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(out);
   CHECK(rc == 2);
   CHECK(out.find("c.yaml:5:5: new[0].dtype: 'fc/bias' [3] float64 replaces source variable 'fc/bias' [3] float32: "
                  "the dtype changes") != std::string::npos);
   CHECK_FALSE(fs::exists(dir + "/out"));
   WriteFile(dir + "/c.yaml", yaml + "allow_shape_change: ['fc/bias']\n");
-  auto [prc, pout] = Run(s + " plan " + Q(dir + "/c.yaml") + " 2>&1");
+  auto [prc, pout] = Run(s + " plan " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(pout);
   CHECK(prc == 0);
   CHECK(pout.find("replaces 'fc/bias' float32 -> float64") != std::string::npos);
@@ -180,7 +176,7 @@ TEST_CASE("a replacement that changes the dtype is refused unless allowed, and l
 TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say what they assumed",
           "[cli]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-layout");
+  const std::string dir = testing::MakeTempDir("wrong-layout");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"dec/kernel", DataType::kFloat, {3, 3, 64, 128}},
                                             {"rnn/kernel", DataType::kFloat, {56, 64}},
                                             {"rnn/bias", DataType::kFloat, {64}}});
@@ -204,18 +200,18 @@ TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say
                            "  - {name: head/w, shape: [16, 5], initializer: zeros, feeds_from: rnn/kernel}\n";
   WriteFile(dir + "/c.yaml", head);
   // Without a .meta: the Dense/Conv2D assumption, stated with its override.
-  auto [rc, out] = Run(s + " plan " + Q(dir + "/c.yaml") + " 2>&1");
+  auto [rc, out] = Run(s + " plan " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(out);
   CHECK(rc == 2);
   CHECK(out.find("assumed the Dense/Conv2D layout [..., in, out] for 'dec/kernel'") != std::string::npos);
   CHECK(out.find("list it under allow_shape_change") != std::string::npos);
   // With it: output channels at dimension 2, 16 LSTM units (64 / 4 gates).
   WriteMeta(dir + "/src/model.ckpt.meta", mg);
-  auto [grc, gout] = Run(s + " plan " + Q(dir + "/c.yaml") + " 2>&1");
+  auto [grc, gout] = Run(s + " plan " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(gout);
   CHECK(grc == 0);
   WriteFile(dir + "/bad.yaml", head + "  - {name: head/v, shape: [64, 5], initializer: zeros, feeds_from: rnn/kernel}\n");
-  auto [brc, bout] = Run(s + " plan " + Q(dir + "/bad.yaml") + " 2>&1");
+  auto [brc, bout] = Run(s + " plan " + Quote(dir + "/bad.yaml") + " 2>&1");
   INFO(bout);
   CHECK(brc == 2);
   CHECK(bout.find("has 16 outputs (shape[-1] / 4 gates) [MatMul 'rnn/MatMul']; use shape [16, 5]") != std::string::npos);
@@ -223,10 +219,10 @@ TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say
 
 TEST_CASE("writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", "[cli]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-state");
+  const std::string dir = testing::MakeTempDir("wrong-state");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {2}}});
   for (const std::string step : {"0", "5"}) {
-    auto [rc, out] = Run(s + " convert " + Q(dir + "/src/model.ckpt") + " " + Q(dir + "/out/model.ckpt-" + step) + " 2>&1");
+    auto [rc, out] = Run(s + " convert " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/out/model.ckpt-" + step) + " 2>&1");
     INFO(out);
     REQUIRE(rc == 0);
   }
@@ -235,7 +231,7 @@ TEST_CASE("writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", 
   CHECK(state->model_checkpoint_path == "model.ckpt-5");
   CHECK(state->all_model_checkpoint_paths == std::vector<std::string>{"model.ckpt-0", "model.ckpt-5"});
   // Rewriting an older one makes it the newest, listed once.
-  REQUIRE(Run(s + " convert --force " + Q(dir + "/src/model.ckpt") + " " + Q(dir + "/out/model.ckpt-0")).first == 0);
+  REQUIRE(Run(s + " convert --force " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/out/model.ckpt-0")).first == 0);
   state = ParseCheckpointState(ReadFile(dir + "/out/checkpoint"), "checkpoint");
   REQUIRE(state.ok());
   CHECK(state->model_checkpoint_path == "model.ckpt-0");
@@ -244,19 +240,19 @@ TEST_CASE("writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", 
 
 TEST_CASE("a run that fails while copying removes the directories it created", "[cli]") {
   const std::string s = testing::SurgeonBinary();
-  const std::string dir = testing::MakeTempDir("i13-dirs");
+  const std::string dir = testing::MakeTempDir("wrong-dirs");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {64}}});
   std::string data = ReadFile(DataFilename(dir + "/src/model.ckpt", 0, 1));
   data[3] ^= 0x10;
   WriteFile(DataFilename(dir + "/src/model.ckpt", 0, 1), data);
   fs::create_directories(dir + "/existing");
   WriteFile(dir + "/c.yaml", "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: new/deeper/model.ckpt-0}\n");
-  auto [rc, out] = Run(s + " run -q " + Q(dir + "/c.yaml") + " --report " + Q(dir + "/reports/r.json") + " 2>&1");
+  auto [rc, out] = Run(s + " run -q " + Quote(dir + "/c.yaml") + " --report " + Quote(dir + "/reports/r.json") + " 2>&1");
   INFO(out);
   CHECK(rc == 1);
   CHECK_FALSE(fs::exists(dir + "/new"));
   CHECK_FALSE(fs::exists(dir + "/reports"));
-  auto [crc, cout] = Run(s + " convert " + Q(dir + "/src/model.ckpt") + " " + Q(dir + "/existing/a/b/m") + " 2>&1");
+  auto [crc, cout] = Run(s + " convert " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/existing/a/b/m") + " 2>&1");
   INFO(cout);
   CHECK(crc == 1);
   CHECK(fs::exists(dir + "/existing"));  // Not created by the run: kept.

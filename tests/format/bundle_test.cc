@@ -9,6 +9,7 @@
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/ordered_code.h"
 #include "surgeon/format/string_tensor.h"
+#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -26,31 +27,11 @@ std::string Hex(const std::string& s) {
   return out;
 }
 
-struct Tensor {
-  std::string key;
-  DataType dtype;
-  Shape shape;
-  std::vector<uint8_t> bytes;
-};
+using Tensor = testing::FixtureTensor;
+using testing::PatternBytes;
 
 std::string WriteBundle(const std::vector<Tensor>& tensors) {
-  std::string prefix = testing::MakeTempDir("bundle") + "/ckpt";
-  StagedOutput out;
-  auto w = BundleWriter::Create(&out, prefix);
-  REQUIRE(w.ok());
-  for (const auto& t : tensors) {
-    Status s = (*w)->Add(t.key, t.dtype, t.shape, ByteSpan(t.bytes.data(), t.bytes.size()));
-    REQUIRE(s.ok());
-  }
-  REQUIRE((*w)->Finish().ok());
-  REQUIRE(out.Commit().ok());
-  return prefix;
-}
-
-std::vector<uint8_t> Pattern(size_t n, uint8_t seed) {
-  std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(seed + i * 31);
-  return v;
+  return testing::WriteFixture(testing::MakeTempDir("bundle") + "/ckpt", tensors);
 }
 
 }  // namespace
@@ -100,8 +81,8 @@ TEST_CASE("Every fixed-size dtype, scalars and zero-sized dims round-trip", "[bu
   uint8_t seed = 1;
   for (DataType dt : all) {
     std::string name = DataTypeShortName(dt);
-    tensors.push_back({name + "/matrix", dt, {3, 5}, Pattern(15 * DataTypeSize(dt), seed++)});
-    tensors.push_back({name + "/scalar", dt, {}, Pattern(DataTypeSize(dt), seed++)});
+    tensors.push_back({name + "/matrix", dt, {3, 5}, PatternBytes(15 * DataTypeSize(dt), seed++)});
+    tensors.push_back({name + "/scalar", dt, {}, PatternBytes(DataTypeSize(dt), seed++)});
     tensors.push_back({name + "/empty", dt, {0, 1618}, {}});
   }
   auto strings = EncodeStringTensor({"hello", "", std::string(300, 'x')});
@@ -151,8 +132,8 @@ TEST_CASE("An abandoned write leaves no files behind", "[bundle][atomic]") {
 }
 
 TEST_CASE("Corrupt index files give DataLoss naming the file", "[bundle][corruption]") {
-  std::vector<uint8_t> bytes = Pattern(64, 7);
-  std::string prefix = WriteBundle({{"a", DataType::kFloat, {4, 4}, bytes}, {"b", DataType::kInt8, {3}, Pattern(3, 1)}});
+  std::vector<uint8_t> bytes = PatternBytes(64, 7);
+  std::string prefix = WriteBundle({{"a", DataType::kFloat, {4, 4}, bytes}, {"b", DataType::kInt8, {3}, PatternBytes(3, 1)}});
   const std::string index_path = IndexFilename(prefix);
   const std::string original = testing::ReadFile(index_path);
   SECTION("every single-byte flip is detected or harmless") {

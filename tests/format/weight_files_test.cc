@@ -17,6 +17,7 @@
 #include "surgeon/format/keras_h5.h"
 #include "surgeon/format/npz.h"
 #include "surgeon/format/safetensors.h"
+#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -26,19 +27,10 @@ namespace fs = std::filesystem;
 using testing::ReadFile;
 using testing::WriteFile;
 
-struct Tensor {
-  std::string key;
-  DataType dtype;
-  Shape shape;
-  std::vector<uint8_t> bytes;
-};
+using Tensor = testing::FixtureTensor;
 
 std::vector<Tensor> SampleTensors() {
-  auto fill = [](size_t n, uint8_t seed) {
-    std::vector<uint8_t> v(n);
-    for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(seed + i * 37);
-    return v;
-  };
+  auto fill = [](size_t n, uint8_t seed) { return testing::PatternBytes(n, seed, 37); };
   std::vector<Tensor> t = {
       {"dense/kernel", DataType::kFloat, {3, 4}, fill(48, 1)},
       {"dense/bias", DataType::kFloat, {4}, fill(16, 2)},
@@ -55,18 +47,7 @@ std::vector<Tensor> SampleTensors() {
 }
 
 std::string Write(OutputFormat format, const std::string& path, const std::vector<Tensor>& tensors) {
-  StagedOutput out;
-  std::vector<TensorSpec> specs;
-  for (const auto& t : tensors) specs.push_back({t.key, t.dtype, t.shape});
-  auto w = CreateTensorWriter(format, &out, path, specs);
-  REQUIRE(w.ok());
-  for (const auto& t : tensors) {
-    Status s = (*w)->Add(t.key, t.dtype, t.shape, ByteSpan(t.bytes.data(), t.bytes.size()));
-    REQUIRE(s.ok());
-  }
-  REQUIRE((*w)->Finish().ok());
-  REQUIRE(out.Commit().ok());
-  return path;
+  return testing::WriteFixture(path, tensors, format);
 }
 
 void CheckRoundTrip(const std::string& path, CheckpointFormat format, const std::vector<Tensor>& tensors) {

@@ -660,40 +660,56 @@ def run(start, count, out, scratch=None, nice=0, progress=True, worker=None):
 # ---------------------------------------------------------------- summary
 
 
-def summarize(records, examples=3):
-    """The summary table as text."""
+def count_lines(records, classes, extra=()):
+    """The class table: one line per (class, meaning) of `classes`, then each
+    (class, label) of `extra` that occurs, then the total."""
     counts = collections.Counter(r["class"] for r in records)
-    lines = [f"{'class':<30} {'mutants':>9}  meaning", "-" * 86]
-    for cls, meaning in CLASSES:
+    lines = [f"{'class':<30} {'mutants':>9}  meaning", "-" * 88]
+    for cls, meaning in classes:
         lines.append(f"{cls:<30} {counts.get(cls, 0):>9}  {meaning}")
-    if counts.get("generator_error"):
-        lines.append(f"{'generator_error (test bug)':<30} {counts['generator_error']:>9}")
-    if counts.get("skipped"):
-        lines.append(f"{'skipped (no mutation applies)':<30} {counts['skipped']:>9}")
+    for cls, label in extra:
+        if counts.get(cls):
+            lines.append(f"{label:<30} {counts[cls]:>9}")
     lines.append(f"{'total':<30} {sum(counts.values()):>9}")
-    sigs = collections.Counter(r.get("tf_signal") for r in records if r["class"] == "tf_crash")
-    if sigs:
-        lines.append("TF crash signals: " + ", ".join(f"{sig_name(s)}: {n}" for s, n in sigs.most_common()))
-    groups = {
-        "tf_accepts_surgeon_refuses": lambda r: (r["mutation"].split("=")[0], normalize(r.get("surgeon_error", ""))),
-        "surgeon_accepts_tf_refuses": lambda r: (r["mutation"].split("=")[0], normalize(r.get("tf_error", ""))),
-        "tf_crash": lambda r: (r["mutation"].split("=")[0], sig_name(r.get("tf_signal")) + (
-            ", surgeon ACCEPTS" if r.get("surgeon", {}).get("accept") else ", surgeon refuses")),
-    }
-    for cls in ("surgeon_crash", "surgeon_inconsistent", "both_accept_differ", "surgeon_accepts_tf_refuses",
-                "tf_crash", "tf_accepts_surgeon_refuses"):
+    return lines
+
+
+def example_lines(records, order, keys, examples):
+    """For each class in `order` that occurs: its records grouped by
+    keys[cls](record) -> (mutation, message) (default: the mutation's kind),
+    largest group first, with up to `examples` seeds to replay."""
+    lines = []
+    for cls in order:
         rs = [r for r in records if r["class"] == cls]
         if not rs:
             continue
-        key = groups.get(cls, lambda r: (r["mutation"].split("=")[0], ""))
+        key = keys.get(cls, lambda r: (r["mutation"].split("=")[0], ""))
         by = collections.defaultdict(list)
         for r in rs:
             by[key(r)].append(r)
         lines.append(f"\n{cls}:")
         for (mut, msg), grp in sorted(by.items(), key=lambda kv: -len(kv[1])):
             seeds = ",".join(str(r["seed"]) for r in grp[:examples])
-            lines.append(f"  {len(grp):>7}  {mut:<24} {msg}  (seeds {seeds})")
-    return "\n".join(lines)
+            lines.append(f"  {len(grp):>7}  {mut:<32} {msg}  (seeds {seeds})")
+    return lines
+
+
+def summarize(records, examples=3):
+    """The summary table as text."""
+    lines = count_lines(records, CLASSES, [("generator_error", "generator_error (test bug)"),
+                                           ("skipped", "skipped (no mutation applies)")])
+    sigs = collections.Counter(r.get("tf_signal") for r in records if r["class"] == "tf_crash")
+    if sigs:
+        lines.append("TF crash signals: " + ", ".join(f"{sig_name(s)}: {n}" for s, n in sigs.most_common()))
+    keys = {
+        "tf_accepts_surgeon_refuses": lambda r: (r["mutation"].split("=")[0], normalize(r.get("surgeon_error", ""))),
+        "surgeon_accepts_tf_refuses": lambda r: (r["mutation"].split("=")[0], normalize(r.get("tf_error", ""))),
+        "tf_crash": lambda r: (r["mutation"].split("=")[0], sig_name(r.get("tf_signal")) + (
+            ", surgeon ACCEPTS" if r.get("surgeon", {}).get("accept") else ", surgeon refuses")),
+    }
+    order = ("surgeon_crash", "surgeon_inconsistent", "both_accept_differ", "surgeon_accepts_tf_refuses",
+             "tf_crash", "tf_accepts_surgeon_refuses")
+    return "\n".join(lines + example_lines(records, order, keys, examples))
 
 
 def sig_name(s):

@@ -31,7 +31,6 @@ A graph surgeon accepts must import in TensorFlow; the reverse
 """
 
 import argparse
-import collections
 import glob
 import os
 import random
@@ -379,31 +378,16 @@ def run(start, count, out=None, root=None, worker=None, progress=True, max_bytes
 
 
 def summarize(records, examples=3):
-    counts = collections.Counter(r["class"] for r in records)
-    lines = [f"{'class':<30} {'mutants':>8}  meaning", "-" * 90]
-    for cls, meaning in CLASSES:
-        lines.append(f"{cls:<30} {counts.get(cls, 0):>8}  {meaning}")
-    if counts.get("skipped"):
-        lines.append(f"{'skipped':<30} {counts['skipped']:>8}")
-    lines.append(f"{'total':<30} {sum(counts.values()):>8}")
-    keyf = {
+    lines = differential.count_lines(records, CLASSES, [("skipped", "skipped")])
+    keys = {
         "surgeon_accepts_tf_refuses": lambda r: (r["mutation"], normalize(re.sub(r"\s+", " ", r.get("tf_error", "")))),
         "tf_imports_surgeon_refuses": lambda r: (r["mutation"], normalize(r.get("surgeon_error", ""))),
         "tf_crash": lambda r: (r["mutation"], sig_name(r.get("tf_signal"))),
         "surgeon_crash": lambda r: (r["mutation"], ""),
     }
-    for cls in ("surgeon_crash", "surgeon_accepts_tf_refuses", "tf_crash", "tf_timeout", "tf_imports_surgeon_refuses"):
-        rs = [r for r in records if r["class"] == cls]
-        if not rs:
-            continue
-        by = collections.defaultdict(list)
-        for r in rs:
-            by[keyf.get(cls, lambda r: (r["mutation"], ""))(r)].append(r)
-        lines.append(f"\n{cls}:")
-        for (mut, msg), grp in sorted(by.items(), key=lambda kv: -len(kv[1])):
-            seeds = ",".join(str(r["seed"]) for r in grp[:examples])
-            lines.append(f"  {len(grp):>6}  {mut:<32} {msg}  (seeds {seeds})")
-    return "\n".join(lines)
+    order = ("surgeon_crash", "surgeon_accepts_tf_refuses", "tf_crash", "tf_timeout", "tf_imports_surgeon_refuses")
+    default = {cls: (lambda r: (r["mutation"], "")) for cls in order}
+    return "\n".join(lines + differential.example_lines(records, order, {**default, **keys}, examples))
 
 
 def main(argv):

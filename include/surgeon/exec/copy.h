@@ -72,7 +72,7 @@ Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, cons
                   const Shape& shape, TensorWriter* writer);
 
 // How CopyTensors moves copied bytes into a V2 output. Explicit at each
-// call (issue #14): nothing process-wide decides it.
+// call: nothing process-wide decides it.
 struct CopyOptions {
   // With `runs`: whole tensors that lie back to back in one V2 source shard
   // form a run (up to 1 GiB; a run under 4 MB goes tensor by tensor). A run

@@ -45,19 +45,7 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
   return ForEachKey(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& v, const std::string& path) -> Status {
     if (key == "source") return ParseSource(v, path, c);
     if (key == "target") return ParseTarget(v, path, c);
-    if (key == "seed") {
-      if (v.IsScalar()) {
-        const std::string& s = v.Scalar();
-        uint64_t seed = 0;
-        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seed);
-        if (ec == std::errc() && end == s.data() + s.size()) {
-          c->seed = seed;
-          c->has_seed = true;
-          return Status::OK();
-        }
-      }
-      return Error(v, path, "expected a non-negative integer below 2^64, got " + Describe(v));
-    }
+    if (key == "seed") return ParseSeed(v, path, c);
     if (key == "keep") {
       c->keep_pos = Pos(v);
       SURGEON_ASSIGN_OR_RETURN(c->keep, PatternList(v, path));
@@ -80,15 +68,7 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
       SURGEON_ASSIGN_OR_RETURN(c->drop_optimizer_slots, Bool(v, path));
       return Status::OK();
     }
-    if (key == "global_step") {
-      c->global_step_pos = Pos(v);
-      std::string s = v.IsScalar() ? v.Scalar() : "";
-      if (s == "keep") c->global_step = GlobalStepMode::kKeep;
-      else if (s == "drop") c->global_step = GlobalStepMode::kDrop;
-      else if (s == "reset") c->global_step = GlobalStepMode::kReset;
-      else return Error(v, path, "expected keep, drop or reset, got " + Describe(v));
-      return Status::OK();
-    }
+    if (key == "global_step") return ParseGlobalStep(v, path, c);
     if (key == "rename") {
       SURGEON_ASSIGN_OR_RETURN(c->rename, List<RenameRule>(v, path, "rename rules", &ConfigParser::ParseRename));
       return Status::OK();
@@ -121,6 +101,35 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
     }
     return Status::Internal("unhandled config key " + key);
   });
+}
+
+Status ConfigParser::ParseSeed(const YAML::Node& node, const std::string& path, PlanConfig* c) const {
+  if (node.IsScalar()) {
+    const std::string& s = node.Scalar();
+    uint64_t seed = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seed);
+    if (ec == std::errc() && end == s.data() + s.size()) {
+      c->seed = seed;
+      c->has_seed = true;
+      return Status::OK();
+    }
+  }
+  return Error(node, path, "expected a non-negative integer below 2^64, got " + Describe(node));
+}
+
+Status ConfigParser::ParseGlobalStep(const YAML::Node& node, const std::string& path, PlanConfig* c) const {
+  c->global_step_pos = Pos(node);
+  const std::string s = node.IsScalar() ? node.Scalar() : "";
+  if (s == "keep") {
+    c->global_step = GlobalStepMode::kKeep;
+  } else if (s == "drop") {
+    c->global_step = GlobalStepMode::kDrop;
+  } else if (s == "reset") {
+    c->global_step = GlobalStepMode::kReset;
+  } else {
+    return Error(node, path, "expected keep, drop or reset, got " + Describe(node));
+  }
+  return Status::OK();
 }
 
 Status ConfigParser::ParseSource(const YAML::Node& node, const std::string& path, PlanConfig* c) const {

@@ -169,6 +169,8 @@ class ConfigParser {
     return problem.empty() ? Status::OK() : Error(node, path, problem);
   }
 
+  Status ParseSeed(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
+  Status ParseGlobalStep(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
   Status ParseSource(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
   Status ParseTarget(const YAML::Node& node, const std::string& path, PlanConfig* c) const;
   Status CheckTargetFormat(const YAML::Node& node, const std::string& path, std::optional<OutputFormat> format,

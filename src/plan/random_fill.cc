@@ -86,7 +86,8 @@ BadValue FillGroups(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin
 // does the scalar operations in the scalar order, so the values are those of
 // Stream<false> (sample_stream.h), bit for bit, on any vector width.
 
-constexpr int kBatch = 256;  // groups (Philox blocks) per batch
+constexpr int kBatch = 256;        // groups (Philox blocks) per batch
+constexpr int kLaneMultiple = 16;  // a multiple of every vector's lane count
 
 struct Blocks {
   alignas(64) uint64_t counter[kBatch];
@@ -141,22 +142,35 @@ SURGEON_VECTOR_CLONES void TruncatedNormals(Blocks& b, uint64_t key, uint64_t g0
   }
   for (int j = 0; j < np; ++j) {  // the others keep their accepted values, in order
     const int i = pending[j];
-    int f = 0;
+    int f = 0;  // before the k-th store f <= k <= 3: it stays in the group
     for (int k = 0; k < 4; ++k) {
-      if (std::fabs(b.z[k][i]) < kTruncateValue) s[4 * i + f++] = b.z[k][i];
+      s[4 * i + f] = b.z[k][i];
+      f += std::fabs(b.z[k][i]) < kTruncateValue;
     }
   }
   for (uint64_t next = 1; np > 0; ++next) {
-    for (int j = 0; j < np; ++j) b.counter[j] = (g0 + pending[j]) * kReservedBlocksPerGroup + next;
-    PhiloxLanes(b, np, key);
-    BoxMullerLanes(b, np);
+    // Whole vectors only (the lanes past np compute unused blocks): a
+    // scalar remainder of Box-Muller costs more than the spare lanes.
+    const int lanes = std::min(kBatch, (np + kLaneMultiple - 1) / kLaneMultiple * kLaneMultiple);
+    for (int j = 0; j < lanes; ++j) {
+      b.counter[j] = (g0 + pending[j < np ? j : 0]) * kReservedBlocksPerGroup + next;
+    }
+    PhiloxLanes(b, lanes, key);
+    BoxMullerLanes(b, lanes);
     int still = 0;
     for (int j = 0; j < np; ++j) {
       const int i = pending[j];
-      for (int k = 0; k < 4 && filled[i] < 4; ++k) {
-        if (std::fabs(b.z[k][j]) < kTruncateValue) s[4 * i + filled[i]++] = b.z[k][j];
+      double got[8];  // the group's accepted values, then this block's in order
+      int f = filled[i];
+      for (int k = 0; k < 4; ++k) got[k] = s[4 * i + k];
+      for (int k = 0; k < 4; ++k) {
+        got[f] = b.z[k][j];
+        f += std::fabs(b.z[k][j]) < kTruncateValue;
       }
-      if (filled[i] < 4) pending[still++] = i;
+      for (int k = 0; k < 4; ++k) s[4 * i + k] = got[k];
+      filled[i] = std::min(f, 4);
+      pending[still] = i;
+      still += f < 4;
     }
     np = still;
   }

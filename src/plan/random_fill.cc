@@ -182,7 +182,8 @@ SURGEON_VECTOR_CLONES void TruncatedNormals(Blocks& b, uint64_t key, uint64_t g0
 }
 
 // Samples of groups g0 .. g0+ng-1 (4 per group) into s, scaled.
-SURGEON_VECTOR_CLONES void BatchSamples(const ResolvedInitializer& r, Blocks& b, uint64_t key, uint64_t g0, int ng, double* s) {
+SURGEON_VECTOR_CLONES void BatchSamples(const ResolvedInitializer& r, Blocks& b, uint64_t key, uint64_t g0, int ng,
+                                        double* s) {
   using D = ResolvedInitializer::Distribution;
   const double a = r.a, scale = r.distribution == D::kUniform ? r.b - r.a : r.b;
   if (r.distribution == D::kTruncatedNormal) {

@@ -68,8 +68,9 @@ TEST_CASE("FillRandom: the vectorized batches give the scalar stream's values bi
   const int64_t n = 100003;  // not a multiple of 4: the last group is partial
   const uint64_t key = random::StreamKey(3, "w");
   const Stream<false> stream{key};
-  for (const ResolvedInitializer r : {ResolvedInitializer{D::kTruncatedNormal, 0.5, 0.01},
-                                      ResolvedInitializer{D::kNormal, -1, 3}, ResolvedInitializer{D::kUniform, -2, 5}}) {
+  for (const ResolvedInitializer r :
+       {ResolvedInitializer{D::kTruncatedNormal, 0.5, 0.01}, ResolvedInitializer{D::kNormal, -1, 3},
+        ResolvedInitializer{D::kUniform, -2, 5}}) {
     const std::vector<uint8_t> got = Fill(FloatFormat::kF32, r, n, 1, key);
     std::vector<uint8_t> want(got.size());
     const double scale = r.distribution == D::kUniform ? r.b - r.a : r.b;
@@ -91,8 +92,9 @@ TEST_CASE("FillRandom: the same bytes on 1, 2, 3 and 7 threads") {
   // and not a multiple of any group size.
   const int64_t n = static_cast<int64_t>(8 * kMinGroupsPerThread * 4 + 3);
   for (FloatFormat f : {FloatFormat::kF32, FloatFormat::kF16, FloatFormat::kBF16, FloatFormat::kF64}) {
-    for (const ResolvedInitializer r : {ResolvedInitializer{D::kTruncatedNormal, 0, 0.02},
-                                        ResolvedInitializer{D::kNormal, 1, 2}, ResolvedInitializer{D::kUniform, -1, 1}}) {
+    for (const ResolvedInitializer r :
+         {ResolvedInitializer{D::kTruncatedNormal, 0, 0.02}, ResolvedInitializer{D::kNormal, 1, 2},
+          ResolvedInitializer{D::kUniform, -1, 1}}) {
       INFO("format " << static_cast<int>(f) << ", distribution " << static_cast<int>(r.distribution));
       const std::vector<uint8_t> one = Fill(f, r, n, 1);
       CHECK(std::find(one.end() - 8, one.end(), 0xee) == one.end());  // filled to the last byte

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: the benchmark of surgeon against cp and PyTorch (see bench/README.md).
 #
-#   bench/run.sh [--rounds N] [--no-big] [--fsync] [--clean] [--build DIR]
+#   bench/run.sh [--rounds N] [--no-big] [--fsync] [--clean] [--build DIR] [--init-only]
 #
 # Builds a Release surgeon in build-bench/, generates the VGG16 demo
 # checkpoint (553 MB) and an 8-copy one (4.4 GB) for the memory check under
@@ -19,8 +19,11 @@
 #   tf Saver       bench/tf_saver_peer.py: load_checkpoint -> graph -> Saver.save
 #   tf Checkpoint  bench/tf_checkpoint_peer.py: load_checkpoint -> tf.train.Checkpoint.write
 #   pytorch        bench/torch_peer.py: torch.load -> new fc8 -> torch.save
-# and prints medians, ratios and the memory check; exits 1 if a target
-# (bench/README.md) is missed. --build DIR uses the surgeon and make_vgg16
+# and prints medians, ratios and the memory check, then the initializer
+# micro benchmark (bench/init_micro.cc: FillRandom and GenerateInitialValue
+# of 89.5 M float32 samples on 1 and 2 threads); exits 1 if a target
+# (bench/README.md) is missed. --init-only times only `new head` and the
+# micro benchmark (no peers, no memory check). --build DIR uses the surgeon and make_vgg16
 # already built in DIR (e.g. build/, RelWithDebInfo: also -O2) instead of
 # building a Release tree in build-bench/: a full build takes long on a
 # shared 2-core machine. --fsync adds a `run --fsync` row. --no-big skips the
@@ -32,6 +35,7 @@ ROUNDS=5
 BIG=1
 FSYNC=0
 CLEAN=0
+INIT_ONLY=0
 BUILD_DIR=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -40,7 +44,8 @@ while [[ $# -gt 0 ]]; do
     --fsync) FSYNC=1; shift ;;
     --clean) CLEAN=1; shift ;;
     --build) BUILD_DIR="$2"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --init-only) INIT_ONLY=1; BIG=0; shift ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -58,29 +63,33 @@ if [[ -z "$BUILD_DIR" ]]; then
   say "building Release surgeon in $BUILD"
   LAUNCHER=""; command -v ccache >/dev/null && LAUNCHER="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release $LAUNCHER >/dev/null
-  ninja -C "$BUILD" -j2 surgeon make_vgg16 >/dev/null
+  ninja -C "$BUILD" -j2 surgeon make_vgg16 init_micro >/dev/null
 else
   say "using the surgeon built in $BUILD ($(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt"))"
 fi
 
 # ---- peers: TensorFlow (the project's test venv) and PyTorch (a bench venv)
-TF_PY=/var/cache/surgeon/venv/bin/python       # tensorflow-cpu 2.21, as tests/tf use
-BENCH_VENV=/var/cache/surgeon/bench-venv       # torch from PyPI, bench/requirements.txt
-TF_SKIP=""
-if ! "$TF_PY" -c "import tensorflow" 2>/dev/null; then
-  TF_SKIP="no TensorFlow in $TF_PY (scripts/test.sh installs it)"
+if [[ $INIT_ONLY -eq 1 ]]; then
+  TF_SKIP="--init-only"; TORCH_SKIP="--init-only"; PY=python3
+else
+  TF_PY=/var/cache/surgeon/venv/bin/python       # tensorflow-cpu 2.21, as tests/tf use
+  BENCH_VENV=/var/cache/surgeon/bench-venv       # torch from PyPI, bench/requirements.txt
+  TF_SKIP=""
+  if ! "$TF_PY" -c "import tensorflow" 2>/dev/null; then
+    TF_SKIP="no TensorFlow in $TF_PY (scripts/test.sh installs it)"
+  fi
+  [[ -n "$TF_SKIP" ]] || say "tensorflow $("$TF_PY" -c 'import os; os.environ["TF_CPP_MIN_LOG_LEVEL"]="3"; import tensorflow as tf; print(tf.__version__)' 2>/dev/null)"
+  TORCH_SKIP=""
+  if ! "$BENCH_VENV/bin/python" -c "import torch" 2>/dev/null; then
+    # The Linux x86_64 torch wheel on PyPI is the CUDA build: about 0.55 GB
+    # itself plus ~3 GB of nvidia-* wheels it depends on (CPU use works).
+    say "installing bench/requirements.txt into $BENCH_VENV (torch from PyPI pulls ~3.5 GB of CUDA wheels)"
+    { python3 -m venv "$BENCH_VENV" && "$BENCH_VENV/bin/pip" install -q --no-cache-dir -r "$ROOT/bench/requirements.txt"; } ||
+      TORCH_SKIP="pip install -r bench/requirements.txt into $BENCH_VENV failed"
+  fi
+  PY="$BENCH_VENV/bin/python"
+  [[ -n "$TORCH_SKIP" ]] || say "torch $("$PY" -c 'import torch; print(torch.__version__)')"
 fi
-[[ -n "$TF_SKIP" ]] || say "tensorflow $("$TF_PY" -c 'import os; os.environ["TF_CPP_MIN_LOG_LEVEL"]="3"; import tensorflow as tf; print(tf.__version__)' 2>/dev/null)"
-TORCH_SKIP=""
-if ! "$BENCH_VENV/bin/python" -c "import torch" 2>/dev/null; then
-  # The Linux x86_64 torch wheel on PyPI is the CUDA build: about 0.55 GB
-  # itself plus ~3 GB of nvidia-* wheels it depends on (CPU use works).
-  say "installing bench/requirements.txt into $BENCH_VENV (torch from PyPI pulls ~3.5 GB of CUDA wheels)"
-  { python3 -m venv "$BENCH_VENV" && "$BENCH_VENV/bin/pip" install -q --no-cache-dir -r "$ROOT/bench/requirements.txt"; } ||
-    TORCH_SKIP="pip install -r bench/requirements.txt into $BENCH_VENV failed"
-fi
-PY="$BENCH_VENV/bin/python"
-[[ -n "$TORCH_SKIP" ]] || say "torch $("$PY" -c 'import torch; print(torch.__version__)')"
 
 # ---- space
 mkdir -p "$WORK"
@@ -152,6 +161,24 @@ if [[ $BIG -eq 1 ]]; then
 EOF
 )
 fi
+HEAD_ROW=$(cat <<EOF
+    {"name": "new head 89.5M", "elements": 89489691, "clean": ["bench/work/head"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_big_head.yaml"]},
+EOF
+)
+if [[ $INIT_ONLY -eq 1 ]]; then
+  cat >"$WORK/bench.json" <<EOF
+{
+  "cwd": "$ROOT",
+  "rounds": $ROUNDS,
+  "targets": {"run_vs_cp": 1.10, "peer_vs_run": 10, "verify_gbs": 1.0, "inspect_s": 0.05},
+  "rows": [
+${HEAD_ROW%,}
+  ],
+  "memory": null
+}
+EOF
+else
 cat >"$WORK/bench.json" <<EOF
 {
   "cwd": "$ROOT",
@@ -165,8 +192,7 @@ cat >"$WORK/bench.json" <<EOF
     {"name": "run (kernel)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "kernel", "bench/vgg16_to_mycls.yaml"]},
 $FSYNC_ROW
-    {"name": "new head 89.5M", "elements": 89489691, "clean": ["bench/work/head"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_big_head.yaml"]},
+$HEAD_ROW
     {"name": "convert", "bytes": $DATA_BYTES, "clean": ["bench/work/conv"],
      "cmd": ["$SURGEON", "convert", "--force", "bench/work/vgg_16/vgg_16.ckpt", "bench/work/conv/model.ckpt"]},
     {"name": "verify", "bytes": $DATA_BYTES,
@@ -183,7 +209,17 @@ $FSYNC_ROW
   "memory": $MEMORY
 }
 EOF
+fi
 
 say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), $(uname -r), $(df -PT "$WORK" | awk 'NR==2 {print $2}')"
 say "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 "$ROOT/bench/bench.py" --config "$WORK/bench.json"
+status=0
+python3 "$ROOT/bench/bench.py" --config "$WORK/bench.json" || status=$?
+if [[ -x "$BUILD/init_micro" ]]; then
+  echo
+  say "initializer micro benchmark (bench/init_micro.cc), load $(cut -d' ' -f1 /proc/loadavg)"
+  "$BUILD/init_micro" 89468928 "$ROUNDS" f32 || status=1
+else
+  say "no $BUILD/init_micro: build it with cmake --build $BUILD --target init_micro"
+fi
+exit $status

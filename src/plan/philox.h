@@ -77,16 +77,30 @@ constexpr uint64_t StreamKey(uint64_t seed, std::string_view variable_name) {
   return SplitMix64(SplitMix64(seed) ^ Fnv1a64(variable_name));
 }
 
+// ---- Exact integer -> double conversions without int64 conversion
+// instructions (SSE2 and AVX2 have none), so loops over them vectorize.
+
+// v as a double, for v < 2^52: 2^52 + v has v as its mantissa, and the
+// subtraction is exact.
+inline double SmallToDouble(uint64_t v) { return std::bit_cast<double>(v | 0x4330000000000000ull) - 0x1p52; }
+// v as a double, for v < 2^53 (two exact halves, exact sum).
+inline double Bits53ToDouble(uint64_t v) { return SmallToDouble(v >> 32) * 0x1p32 + SmallToDouble(v & 0xffffffffu); }
+
 // ---- Uniform floats from Philox words (exact conversions).
 
 // [0, 1) with 23 random bits, as TF's Uint32ToFloat (random_distributions.h).
-inline double Uniform23(uint32_t x) { return static_cast<double>(x & 0x7fffffu) * 0x1p-23; }
+inline double Uniform23(uint32_t x) { return SmallToDouble(x & 0x7fffffu) * 0x1p-23; }
 // [0, 1) with 52 random bits, as TF's Uint64ToDouble.
 inline double Uniform52(uint32_t hi, uint32_t lo) {
-  return static_cast<double>((static_cast<uint64_t>(hi & 0xfffffu) << 32) | lo) * 0x1p-52;
+  return SmallToDouble((static_cast<uint64_t>(hi & 0xfffffu) << 32) | lo) * 0x1p-52;
 }
 
 // ---- Deterministic elementary functions (basic IEEE operations only).
+//
+// Written without branches (conditions become selects) and without int64 <->
+// double conversions, so that a loop calling them over arrays is
+// vectorized: each lane then does exactly the scalar operations, in the same
+// order, so vector and scalar results are bit-identical.
 
 // Natural log of a positive, finite, normal double. Reduction x = m * 2^e
 // with m in [sqrt(1/2), sqrt(2)), then log(m) = 2 atanh(s), s = (m-1)/(m+1),
@@ -94,12 +108,11 @@ inline double Uniform52(uint32_t hi, uint32_t lo) {
 // Accuracy: about 1 ulp.
 inline double Log(double x) {
   const uint64_t bits = std::bit_cast<uint64_t>(x);
-  int e = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  double e = SmallToDouble((bits >> 52) & 0x7ff) - 1023.0;
   double m = std::bit_cast<double>((bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull);  // [1, 2)
-  if (m > 1.4142135623730951) {
-    m *= 0.5;
-    ++e;
-  }
+  const bool high = m > 1.4142135623730951;
+  m = high ? m * 0.5 : m;
+  e = high ? e + 1.0 : e;
   const double s = (m - 1.0) / (m + 1.0);
   const double z = s * s;
   double p = 1.0 / 23;
@@ -116,8 +129,7 @@ inline double Log(double x) {
   const double log_m = 2.0 * s + 2.0 * s * (z * p);
   // ln 2 split (fdlibm's ln2_hi/ln2_lo): e * kLn2Hi is exact for |e| < 2^11.
   constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
-  const double de = static_cast<double>(e);
-  return de * kLn2Hi + (de * kLn2Lo + log_m);
+  return e * kLn2Hi + (e * kLn2Lo + log_m);
 }
 
 // sin(2 pi t) and cos(2 pi t) for t in [0, 1). Working in turns makes the
@@ -125,8 +137,12 @@ inline double Log(double x) {
 // (exact), theta = 2 pi r in [-pi/4, pi/4], Taylor series to theta^17 /
 // theta^18 (truncation < 1e-19), then the quadrant's symmetry.
 inline void SinCos2Pi(double t, double* sin_out, double* cos_out) {
-  const int q = static_cast<int>(t * 4.0 + 0.5);  // 0..4
-  const double r = t - static_cast<double>(q) * 0.25;
+  // q = floor(t * 4 + 0.5), 0..4: round to an integer by adding 2^52, then
+  // step down if that rounded up.
+  const double y = t * 4.0 + 0.5;
+  double q = (y + 0x1p52) - 0x1p52;
+  q = q > y ? q - 1.0 : q;
+  const double r = t - q * 0.25;
   const double theta = r * 6.283185307179586;
   const double z = theta * theta;
   constexpr double f3 = 6.0, f5 = f3 * 20, f7 = f5 * 42, f9 = f7 * 72, f11 = f9 * 110, f13 = f11 * 156,
@@ -152,12 +168,11 @@ inline void SinCos2Pi(double t, double* sin_out, double* cos_out) {
   cp = cp * z - 1.0 / f4;
   cp = cp * z + 1.0 / f2;
   const double c = 1.0 - z * cp;
-  switch (q & 3) {
-    case 0: *sin_out = s, *cos_out = c; break;
-    case 1: *sin_out = c, *cos_out = -s; break;
-    case 2: *sin_out = -s, *cos_out = -c; break;
-    default: *sin_out = -c, *cos_out = s; break;
-  }
+  // Quadrant q mod 4: (sin, cos) = (s, c), (c, -s), (-s, -c), (-c, s).
+  const bool odd = q == 1.0 || q == 3.0;
+  const double sin_abs = odd ? c : s, cos_abs = odd ? s : c;
+  *sin_out = q == 2.0 || q == 3.0 ? -sin_abs : sin_abs;
+  *cos_out = q == 1.0 || q == 2.0 ? -cos_abs : cos_abs;
 }
 
 // Box-Muller (as TF's BoxMullerFloat/BoxMullerDouble): u in (0, 1], t in
@@ -172,14 +187,14 @@ inline void BoxMuller(double u, double t, double* z0, double* z1) {
 
 // Box-Muller inputs from 32-bit words (float outputs; TF uses 23-bit floats
 // with u clamped at 1e-7, we use all 32 bits and shift u into (0, 1]).
-inline double OpenUniform32(uint32_t x) { return (static_cast<double>(x) + 1.0) * 0x1p-32; }
-inline double Uniform32(uint32_t x) { return static_cast<double>(x) * 0x1p-32; }
+inline double OpenUniform32(uint32_t x) { return (SmallToDouble(x) + 1.0) * 0x1p-32; }
+inline double Uniform32(uint32_t x) { return SmallToDouble(x) * 0x1p-32; }
 // ... and from 64-bit pairs (double outputs; 53 bits).
 inline double OpenUniform64(uint32_t hi, uint32_t lo) {
-  return (static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) + 1.0) * 0x1p-53;
+  return (Bits53ToDouble(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) + 1.0) * 0x1p-53;
 }
 inline double Uniform64(uint32_t hi, uint32_t lo) {
-  return static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * 0x1p-53;
+  return Bits53ToDouble(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * 0x1p-53;
 }
 
 }  // namespace surgeon::random

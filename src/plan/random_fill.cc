@@ -1,5 +1,8 @@
 // Determinism: samples are computed in double and rounded once to the
-// output dtype (round to nearest even); see philox.h for the rest.
+// output dtype (round to nearest even); see philox.h for the rest. This file
+// is compiled with -ffp-contract=off (no FMA, on any compiler),
+// -fno-math-errno (sqrt is one instruction, so loops calling it vectorize)
+// and -O3 (CMakeLists.txt). Neither flag changes a result.
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
@@ -9,6 +12,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -43,7 +47,8 @@ inline bool StoreOne(double v, uint8_t* out) {
   }
 }
 
-// Fills elements of groups [g_begin, g_end) of an n-element tensor.
+// Fills elements of groups [g_begin, g_end) of an n-element tensor, one
+// group at a time (the float64 outputs).
 template <FloatFormat F, bool kDouble>
 BadValue FillGroups(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin, uint64_t g_end, int64_t n,
                     uint8_t* out) {
@@ -78,21 +83,196 @@ BadValue FillGroups(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin
   return bad;
 }
 
+// ---- The 32-bit streams (float32, float16, bfloat16 outputs), a batch of
+// groups at a time: each step is a loop over the batch's Philox blocks that
+// calls philox.h's scalar functions, which compilers vectorize. Every lane
+// does the scalar operations in the scalar order, so the values are those of
+// Stream<false> (sample_stream.h), bit for bit, on any vector width.
+
+constexpr int kBatch = 256;        // groups (Philox blocks) per batch
+constexpr int kLaneMultiple = 16;  // a multiple of every vector's lane count
+
+struct Blocks {
+  alignas(64) uint64_t counter[kBatch];
+  alignas(64) uint32_t x[4][kBatch];  // Philox4x32(counter[i], 0, key)
+  alignas(64) double z[4][kBatch];    // Box-Muller of (x0, x1) and (x2, x3)
+};
+
+// x86-64: the loops below also get AVX2 and AVX-512 versions, picked at
+// load time. Without FMA contraction (see the top of this file) the wider
+// lanes compute the same bits; tests/plan/random_fill_test.cc and the golden
+// bytes of initializer_test.cc check the version the machine picks, and all
+// of them passed when each was forced in turn.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define SURGEON_VECTOR_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#else
+#define SURGEON_VECTOR_CLONES
+#endif
+
+SURGEON_VECTOR_CLONES void PhiloxLanes(Blocks& b, int n, uint64_t key) {
+  for (int i = 0; i < n; ++i) {
+    const random::PhiloxBlock x = random::Philox4x32(b.counter[i], 0, key);
+    b.x[0][i] = x[0], b.x[1][i] = x[1], b.x[2][i] = x[2], b.x[3][i] = x[3];
+  }
+}
+
+SURGEON_VECTOR_CLONES void BoxMullerLanes(Blocks& b, int n) {
+  for (int i = 0; i < n; ++i) {
+    random::BoxMuller(random::OpenUniform32(b.x[0][i]), random::Uniform32(b.x[1][i]), &b.z[0][i], &b.z[1][i]);
+    random::BoxMuller(random::OpenUniform32(b.x[2][i]), random::Uniform32(b.x[3][i]), &b.z[2][i], &b.z[3][i]);
+  }
+}
+
+// Standard normals of groups g0 .. g0+ng-1 truncated to |z| < 2 into s
+// (4 per group), as Stream<false>::TruncatedNormal: a group takes its first
+// block's accepted values in order, and the groups still short take their
+// next block, all together, until every group is full.
+SURGEON_VECTOR_CLONES void TruncatedNormals(Blocks& b, uint64_t key, uint64_t g0, int ng, double* s) {
+  int filled[kBatch], pending[kBatch];
+  for (int i = 0; i < ng; ++i) b.counter[i] = (g0 + i) * kReservedBlocksPerGroup;
+  PhiloxLanes(b, ng, key);
+  BoxMullerLanes(b, ng);
+  // Most groups (0.9545^4 = 83%) keep their first block whole.
+  for (int i = 0; i < ng; ++i) {
+    for (int k = 0; k < 4; ++k) s[4 * i + k] = b.z[k][i];
+  }
+  for (int i = 0; i < ng; ++i) {
+    filled[i] = (std::fabs(b.z[0][i]) < kTruncateValue) + (std::fabs(b.z[1][i]) < kTruncateValue) +
+                (std::fabs(b.z[2][i]) < kTruncateValue) + (std::fabs(b.z[3][i]) < kTruncateValue);
+  }
+  int np = 0;
+  for (int i = 0; i < ng; ++i) {
+    pending[np] = i;
+    np += filled[i] < 4;
+  }
+  for (int j = 0; j < np; ++j) {  // the others keep their accepted values, in order
+    const int i = pending[j];
+    int f = 0;  // before the k-th store f <= k <= 3: it stays in the group
+    for (int k = 0; k < 4; ++k) {
+      s[4 * i + f] = b.z[k][i];
+      f += std::fabs(b.z[k][i]) < kTruncateValue;
+    }
+  }
+  for (uint64_t next = 1; np > 0; ++next) {
+    // Whole vectors only (the lanes past np compute unused blocks): a
+    // scalar remainder of Box-Muller costs more than the spare lanes.
+    const int lanes = std::min(kBatch, (np + kLaneMultiple - 1) / kLaneMultiple * kLaneMultiple);
+    for (int j = 0; j < lanes; ++j) {
+      b.counter[j] = (g0 + pending[j < np ? j : 0]) * kReservedBlocksPerGroup + next;
+    }
+    PhiloxLanes(b, lanes, key);
+    BoxMullerLanes(b, lanes);
+    int still = 0;
+    for (int j = 0; j < np; ++j) {
+      const int i = pending[j];
+      double got[8];  // the group's accepted values, then this block's in order
+      int f = filled[i];
+      for (int k = 0; k < 4; ++k) got[k] = s[4 * i + k];
+      for (int k = 0; k < 4; ++k) {
+        got[f] = b.z[k][j];
+        f += std::fabs(b.z[k][j]) < kTruncateValue;
+      }
+      for (int k = 0; k < 4; ++k) s[4 * i + k] = got[k];
+      filled[i] = std::min(f, 4);
+      pending[still] = i;
+      still += f < 4;
+    }
+    np = still;
+  }
+}
+
+// Samples of groups g0 .. g0+ng-1 (4 per group) into s, scaled.
+SURGEON_VECTOR_CLONES void BatchSamples(const ResolvedInitializer& r, Blocks& b, uint64_t key, uint64_t g0, int ng,
+                                        double* s) {
+  using D = ResolvedInitializer::Distribution;
+  const double a = r.a, scale = r.distribution == D::kUniform ? r.b - r.a : r.b;
+  if (r.distribution == D::kTruncatedNormal) {
+    TruncatedNormals(b, key, g0, ng, s);
+  } else {
+    for (int i = 0; i < ng; ++i) b.counter[i] = g0 + i;
+    PhiloxLanes(b, ng, key);
+    if (r.distribution == D::kNormal) {
+      BoxMullerLanes(b, ng);
+      for (int i = 0; i < ng; ++i) {
+        for (int k = 0; k < 4; ++k) s[4 * i + k] = b.z[k][i];
+      }
+    } else {  // kUniform
+      for (int i = 0; i < ng; ++i) {
+        for (int k = 0; k < 4; ++k) s[4 * i + k] = random::Uniform23(b.x[k][i]);
+      }
+    }
+  }
+  // TF: random * (maxval - minval) + minval; z * stddev + mean.
+  for (int j = 0; j < 4 * ng; ++j) s[j] = s[j] * scale + a;
+}
+
+// Rounds count samples to float32 at out; the first that is not finite.
+SURGEON_VECTOR_CLONES BadValue StoreFloats(const double* s, int count, int64_t base, uint8_t* out) {
+  alignas(64) float f[4 * kBatch];
+  uint32_t inf_or_nan = 0;
+  for (int j = 0; j < count; ++j) {
+    f[j] = static_cast<float>(s[j]);
+    inf_or_nan |= (std::bit_cast<uint32_t>(f[j]) & 0x7f800000u) == 0x7f800000u;
+  }
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(out + base * 4, f, static_cast<size_t>(count) * 4);
+  } else {
+    for (int j = 0; j < count; ++j) StoreOne<FloatFormat::kF32>(s[j], out + (base + j) * 4);
+  }
+  if (inf_or_nan == 0) return {};
+  for (int j = 0; j < count; ++j) {
+    if (!std::isfinite(f[j])) return {base + j, s[j]};
+  }
+  return {};
+}
+
+template <FloatFormat F>
+BadValue FillBatches(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin, uint64_t g_end, int64_t n,
+                     uint8_t* out) {
+  constexpr int kSize = F == FloatFormat::kF32 ? 4 : 2;
+  auto b = std::make_unique<Blocks>();
+  alignas(64) double s[4 * kBatch];
+  BadValue bad;
+  for (uint64_t g0 = g_begin; g0 < g_end; g0 += kBatch) {
+    const int ng = static_cast<int>(std::min<uint64_t>(kBatch, g_end - g0));
+    BatchSamples(r, *b, key, g0, ng, s);
+    const int64_t base = static_cast<int64_t>(g0) * 4;
+    const int count = static_cast<int>(std::min<int64_t>(4 * ng, n - base));
+    BadValue first;
+    if constexpr (F == FloatFormat::kF32) {
+      first = StoreFloats(s, count, base, out);
+    } else {
+      for (int j = 0; j < count; ++j) {
+        if (!StoreOne<F>(s[j], out + (base + j) * kSize) && first.index < 0) first = {base + j, s[j]};
+      }
+    }
+    if (bad.index < 0) bad = first;
+  }
+  return bad;
+}
+
 // Splits the groups over threads. Output bytes do not depend on the split.
 template <FloatFormat F, bool kDouble>
-BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out) {
+BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out, int max_threads) {
   constexpr int kGroup = Stream<kDouble>::kGroup;
   const uint64_t groups = (static_cast<uint64_t>(n) + kGroup - 1) / kGroup;
-  constexpr uint64_t kMinGroupsPerThread = 1 << 15;
-  const uint64_t hw = std::max(1u, std::thread::hardware_concurrency());
+  const uint64_t hw = max_threads > 0 ? static_cast<uint64_t>(max_threads)
+                                      : std::max(1u, std::thread::hardware_concurrency());
   const uint64_t threads = std::min<uint64_t>({hw, 16, std::max<uint64_t>(1, groups / kMinGroupsPerThread)});
-  if (threads <= 1) return FillGroups<F, kDouble>(r, key, 0, groups, n, out);
+  auto fill = [&](uint64_t begin, uint64_t end) {
+    if constexpr (kDouble) {
+      return FillGroups<F, kDouble>(r, key, begin, end, n, out);
+    } else {
+      return FillBatches<F>(r, key, begin, end, n, out);
+    }
+  };
+  if (threads <= 1) return fill(0, groups);
   std::vector<BadValue> bad(threads);
   std::vector<std::thread> workers;
   const uint64_t per = (groups + threads - 1) / threads;
   for (uint64_t t = 0; t < threads; ++t) {
     const uint64_t begin = std::min(groups, t * per), end = std::min(groups, begin + per);
-    workers.emplace_back([&, t, begin, end] { bad[t] = FillGroups<F, kDouble>(r, key, begin, end, n, out); });
+    workers.emplace_back([&, t, begin, end] { bad[t] = fill(begin, end); });
   }
   for (auto& w : workers) w.join();
   for (const BadValue& b : bad) {
@@ -102,26 +282,27 @@ BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, int64_t n, uin
 }
 
 template <FloatFormat F>
-BadValue FillFormat(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out) {
+BadValue FillFormat(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out, int max_threads) {
   if constexpr (F == FloatFormat::kF64) {
-    return FillParallel<F, true>(r, key, n, out);
+    return FillParallel<F, true>(r, key, n, out, max_threads);
   } else {
-    return FillParallel<F, false>(r, key, n, out);
+    return FillParallel<F, false>(r, key, n, out, max_threads);
   }
 }
 
 }  // namespace
 
-BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out) {
+BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out,
+                    int max_threads) {
   switch (format) {
     case FloatFormat::kF16:
-      return FillFormat<FloatFormat::kF16>(r, key, n, out);
+      return FillFormat<FloatFormat::kF16>(r, key, n, out, max_threads);
     case FloatFormat::kBF16:
-      return FillFormat<FloatFormat::kBF16>(r, key, n, out);
+      return FillFormat<FloatFormat::kBF16>(r, key, n, out, max_threads);
     case FloatFormat::kF32:
-      return FillFormat<FloatFormat::kF32>(r, key, n, out);
+      return FillFormat<FloatFormat::kF32>(r, key, n, out, max_threads);
     case FloatFormat::kF64:
-      return FillFormat<FloatFormat::kF64>(r, key, n, out);
+      return FillFormat<FloatFormat::kF64>(r, key, n, out, max_threads);
   }
   return {};
 }

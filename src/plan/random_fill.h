@@ -11,15 +11,21 @@
 
 namespace surgeon {
 
+// FillRandom gives each thread at least this many output groups (of 4
+// samples, 2 for float64).
+inline constexpr uint64_t kMinGroupsPerThread = uint64_t{1} << 15;
+
 struct BadValue {
   int64_t index = -1;  // first element that is not finite in the output dtype
   double value = 0;    // its value before rounding
 };
 
 // Fills the n elements at `out` (n * FloatFormatSize(format) bytes) from the
-// stream `key`. REQUIRES: r.distribution is kUniform, kNormal or
-// kTruncatedNormal.
-BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out);
+// stream `key`, on up to `max_threads` threads (0: one per hardware thread;
+// small tensors use fewer). The bytes do not depend on the thread count.
+// REQUIRES: r.distribution is kUniform, kNormal or kTruncatedNormal.
+BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out,
+                    int max_threads = 0);
 
 }  // namespace surgeon
 

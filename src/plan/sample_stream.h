@@ -3,6 +3,12 @@
 // blocks (philox.h), one output group at a time. The Philox counter of every
 // group is a function of the group's index only (core/kernels/random_op.cc),
 // so a tensor's bytes do not depend on how many threads fill it.
+//
+// FillRandom (random_fill.cc) computes the float32/float16/bfloat16 streams
+// in vectorized batches of groups; Stream<false> is their definition, and
+// the batches give its values bit for bit (tests/plan/random_fill_test.cc).
+// The float64 streams and the orthogonal initializer's draw use Stream<true>
+// directly.
 #ifndef SURGEON_PLAN_SAMPLE_STREAM_H_
 #define SURGEON_PLAN_SAMPLE_STREAM_H_
 

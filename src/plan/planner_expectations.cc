@@ -59,7 +59,7 @@ struct CopiedModel {
 CopiedModel MeasureCopies(const Inventory& inv, const Plan& plan) {
   std::map<std::string, const PlanAction*> copy_of;  // source key -> its copy
   for (const PlanAction& a : plan.actions) {
-    if (a.kind == PlanAction::Kind::kCopy) copy_of[a.source] = &a;
+    if (a.kind == PlanAction::Kind::kCopy && a.source_index == 0) copy_of[a.source] = &a;
   }
   CopiedModel m;
   std::vector<std::pair<uint64_t, std::string>> missing;

@@ -105,6 +105,22 @@ TEST_CASE("also_from: taken tensors are copies from their own source", "[plan][a
   CHECK(plan->renames.count("mycls/fc8/weights") == 0);
 }
 
+TEST_CASE("also_from: expect measures the primary source; a replaced tensor is not left out", "[plan][also_from]") {
+  auto plan = PlanFor(kFineTuneHead + "expect: {initialized: [], dropped: [], min_copied_params: 1}\n", TwoSources());
+  INFO((plan.ok() ? "" : plan.status().message()));
+  REQUIRE(plan.ok());
+  REQUIRE(plan->expectations.size() == 3);
+  CHECK(plan->expectations[1].actual == "2 dropped");
+  // fc8 (4096 * 1000 + 1000 elements) is not copied from the primary source.
+  const uint64_t vgg = 138357544;
+  CHECK(plan->expectations[2].actual == std::to_string(vgg - 4097000) + " of " + std::to_string(vgg) +
+                                           " source model parameter elements copied (0.9704)");
+  auto broken = ErrorOf(kFineTuneHead + "expect: {min_copied_fraction: 0.99}\n", TwoSources());
+  CHECK(broken.find("expect.min_copied_fraction: 134260544 of 138357544 source model parameter elements copied "
+                    "(0.9704), expected >= 0.9900") != std::string::npos);
+  CHECK(broken.find("not copied, largest first: vgg_16/fc8/weights (4096000)") != std::string::npos);
+}
+
 TEST_CASE("also_from: the table and the JSON show the source", "[plan][also_from]") {
   auto plan = PlanFor(kFineTuneHead, TwoSources());
   REQUIRE(plan.ok());

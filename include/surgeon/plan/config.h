@@ -140,7 +140,9 @@ struct PlanExpectations {
   ConfigPos pos;  // The `expect` map.
   std::optional<std::vector<PatternRule>> initialized;  // target names allowed to be initialized
   ConfigPos initialized_pos;
-  std::optional<std::vector<PatternRule>> dropped;  // source names (key or object path) allowed to be dropped
+  // Source names (key or object path) allowed to be dropped; a primary
+  // tensor an also_from copy replaces does not count as dropped here.
+  std::optional<std::vector<PatternRule>> dropped;
   ConfigPos dropped_pos;
   std::optional<uint64_t> min_copied_params;  // copied elements of source model parameters
   ConfigPos min_copied_params_pos;

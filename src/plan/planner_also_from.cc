@@ -147,6 +147,8 @@ void Planner::AddTakenCopies() {
       a.replaced_dtype = old.dtype;
       a.replaced_shape = old.shape;
       a.rule += ", replaces " + Quote(old.key);
+      if (old.shape != e.shape) a.rule += " " + ShapeToString(old.shape) + " -> " + ShapeToString(e.shape);
+      if (old.dtype != e.dtype) a.rule += " " + DataTypeShortName(old.dtype) + " -> " + DataTypeShortName(e.dtype);
       for (const GraphVariable& g : inv_.graph_variables) {
         if (g.name == old.key) a.trainable = g.trainable;
       }

@@ -79,8 +79,8 @@ TEST_CASE("also_from: taken tensors are copies from their own source", "[plan][a
   CHECK(w->replaces == "vgg_16/fc8/weights");
   CHECK(w->replaced_shape == Shape{1, 1, 4096, 1000});
   CHECK(w->rule ==
-        "also_from[0].take[0] 'mycls/fc8/*' (t.yaml:8:12) of 'finetune', replaces 'vgg_16/fc8/weights', cast float32 "
-        "-> float16 by cast[0] 'mycls/fc8/weights' -> float16 (t.yaml:10:8)");
+        "also_from[0].take[0] 'mycls/fc8/*' (t.yaml:8:12) of 'finetune', replaces 'vgg_16/fc8/weights' [1, 1, 4096, "
+        "1000] -> [1, 1, 4096, 10], cast float32 -> float16 by cast[0] 'mycls/fc8/weights' -> float16 (t.yaml:10:8)");
   const PlanAction* b = plan->FindTarget("mycls/fc8/biases");
   REQUIRE(b != nullptr);
   CHECK(b->source_index == 1);
@@ -222,7 +222,8 @@ TEST_CASE("also_from: every refusal has its whole message", "[plan][also_from]")
     CHECK(ErrorOf(kFineTuneHead + "new: [{name: mycls/fc8/biases, shape: [10], initializer: zeros}]\n",
                   TwoSources()) ==
           "t.yaml:9:7: new[0]: 'mycls/fc8/biases' is also taken from also_from[0] 'finetune' as 'mycls/fc8/biases' "
-          "(also_from[0].take[0] 'mycls/fc8/*' (t.yaml:8:12) of 'finetune', replaces 'vgg_16/fc8/biases'); remove "
+          "(also_from[0].take[0] 'mycls/fc8/*' (t.yaml:8:12) of 'finetune', replaces 'vgg_16/fc8/biases' [1000] -> "
+          "[10]); remove "
           "new[0] to keep the taken value, or narrow also_from[0].take");
   }
   SECTION("rewrite mode: a taken tensor must stand in for a primary variable") {

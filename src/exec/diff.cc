@@ -177,7 +177,12 @@ Result<DiffResult> DiffCheckpoints(const CheckpointReader& a, const CheckpointRe
 DiffMapping DiffMappingFromPlan(const Plan& plan) {
   DiffMapping m;
   for (const PlanAction& a : plan.actions) {
-    if (a.kind == PlanAction::Kind::kCopy) {
+    if (a.kind == PlanAction::Kind::kCopy && a.source_index > 0) {
+      // Read from an also_from checkpoint, not from A: new to B, as A sees it.
+      const std::string from = a.source_index < plan.sources.size() ? plan.sources[a.source_index].label : "also_from";
+      m.created[a.target] = "copied from " + from + " by " + a.rule;
+      if (!a.replaces.empty()) m.dropped[a.replaces] = "replaced by '" + a.target + "' (" + a.rule + ")";
+    } else if (a.kind == PlanAction::Kind::kCopy) {
       m.copies[a.source] = a.target;
     } else {
       m.created[a.target] = std::string(InitializerKindName(a.initializer.kind)) + " by " + a.rule;
@@ -198,11 +203,12 @@ Result<DiffMapping> DiffMappingFromReport(const nlohmann::json& report, const st
     if (!row.is_object() || !row.contains("action") || !row.contains("target")) return bad("an action without action/target");
     const std::string target = row["target"].get<std::string>();
     const std::string rule = row.value("rule", "");
-    if (row["action"] == "copy") {
+    if (row["action"] == "copy" && !row.contains("source_index")) {
       if (!row.contains("source")) return bad("copy '" + target + "' has no source");
       m.copies[row["source"].get<std::string>()] = target;
     } else {
       std::string init = row.contains("initializer") ? row["initializer"].value("type", "init") : "init";
+      if (row["action"] == "copy") init = "copied from " + row.value("source_label", std::string("also_from"));
       m.created[target] = init + " by " + rule;
       if (row.contains("replaces") && row["replaces"].is_object()) {
         m.dropped[row["replaces"].value("source", "")] = "replaced by '" + target + "' (" + rule + ")";

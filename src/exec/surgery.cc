@@ -99,8 +99,9 @@ Result<tensorflow::MetaGraphDef> BuildTargetGraph(const Surgery& s) {
 }
 
 // What the plan means for the source graph: copied variables are renamed,
-// a new variable that takes a dropped one's place reuses (and reshapes) its
-// node, other new variables are added, everything else dropped goes.
+// a new variable or an also_from copy that takes a dropped one's place
+// reuses (and reshapes) its node, other new variables are added, everything
+// else dropped goes.
 Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   RewriteSpec spec;
   spec.renames = plan.renames;
@@ -112,6 +113,13 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
     // refuses reshapes here, so only one dimension changes, as for a head
     // replaced by a new variable.
     if (!a.transforms.empty() && a.shape != a.transforms.front().in_shape) spec.new_shapes[a.target] = a.shape;
+    if (a.kind == PlanAction::Kind::kCopy && !a.replaces.empty()) {
+      // Taken from an also_from source: the primary graph's variable holds it.
+      spec.renames[a.replaces] = a.target;
+      if (a.shape != a.replaced_shape) spec.new_shapes[a.target] = a.shape;
+      replaced.insert(a.replaces);
+      continue;
+    }
     if (a.kind != PlanAction::Kind::kInitialize) continue;
     if (!a.replaces.empty()) {
       spec.renames[a.replaces] = a.target;
@@ -136,10 +144,11 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
   return spec;
 }
 
-// What a run writes, in write order: copies first, in source data order
-// (sequential reads), then transformed copies, then new tensors.
+// What a run writes, in write order: copies first, source by source, each
+// in its source's data order (sequential reads; contiguous runs are per
+// source file), then transformed copies, then new tensors.
 struct TensorOrder {
-  std::vector<CopyItem> copies;
+  std::vector<std::vector<CopyItem>> copies;  // By PlanAction::source_index.
   std::vector<const PlanAction*> transformed;
   std::vector<const PlanAction*> inits;
   uint64_t bytes_total = 0;
@@ -148,7 +157,9 @@ struct TensorOrder {
   // from it before the first tensor).
   std::vector<TensorSpec> Specs() const {
     std::vector<TensorSpec> specs;
-    for (const CopyItem& c : copies) specs.push_back({c.target_key, c.dtype, c.shape});
+    for (const auto& from_source : copies) {
+      for (const CopyItem& c : from_source) specs.push_back({c.target_key, c.dtype, c.shape});
+    }
     for (const PlanAction* a : transformed) specs.push_back({a->target, a->dtype, a->shape});
     for (const PlanAction* a : inits) specs.push_back({a->target, a->dtype, a->shape});
     return specs;
@@ -157,34 +168,44 @@ struct TensorOrder {
 
 Result<TensorOrder> OrderTensors(const Surgery& s) {
   TensorOrder order;
+  order.copies.resize(1 + s.also_from_readers.size());
   for (const PlanAction& a : s.plan.actions) {
     order.bytes_total += a.bytes;
     if (a.kind != PlanAction::Kind::kCopy) {
       order.inits.push_back(&a);
       continue;
     }
+    if (a.source_index >= order.copies.size()) {
+      return Status::Internal("planned source tensor '" + a.source + "' names source " +
+                              std::to_string(a.source_index) + ", which was not opened");
+    }
     if (!a.transforms.empty()) {
       order.transformed.push_back(&a);
       continue;
     }
-    const TensorEntry* e = s.reader->Find(a.source);
-    if (e == nullptr) return Status::Internal("planned source tensor '" + a.source + "' is not in the checkpoint");
-    order.copies.push_back(CopyItem{e, a.target, a.dtype, a.shape});
+    const TensorEntry* e = s.Reader(a.source_index).Find(a.source);
+    if (e == nullptr) {
+      return Status::Internal("planned source tensor '" + a.source + "' is not in the checkpoint " +
+                              s.plan.sources.at(a.source_index).checkpoint);
+    }
+    order.copies[a.source_index].push_back(CopyItem{e, a.target, a.dtype, a.shape});
   }
-  SortForSequentialReads(&order.copies);
+  for (auto& from_source : order.copies) SortForSequentialReads(&from_source);
   return order;
 }
 
 Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* writer, const RunOptions& options,
                     RunReport* report) {
   ProgressMeter progress(s.plan.actions.size(), order.bytes_total, options.progress);
-  SURGEON_ASSIGN_OR_RETURN(CopyTotals copied,
-                           CopyTensors(*s.reader, order.copies, writer, &progress, options.output.copy));
-  report->copied = copied.copied;
-  report->cast = copied.cast;
-  report->copied_bytes = copied.bytes;
+  for (size_t i = 0; i < order.copies.size(); ++i) {
+    SURGEON_ASSIGN_OR_RETURN(CopyTotals copied,
+                             CopyTensors(s.Reader(i), order.copies[i], writer, &progress, options.output.copy));
+    report->copied += copied.copied;
+    report->cast += copied.cast;
+    report->copied_bytes += copied.bytes;
+  }
   for (const PlanAction* a : order.transformed) {
-    SURGEON_ASSIGN_OR_RETURN(uint64_t written, WriteTransformedCopy(*s.reader, *a, writer));
+    SURGEON_ASSIGN_OR_RETURN(uint64_t written, WriteTransformedCopy(s.Reader(a->source_index), *a, writer));
     report->copied++;
     report->transformed++;
     if (a->dtype != a->source_dtype) report->cast++;
@@ -217,6 +238,32 @@ Result<std::optional<tensorflow::MetaGraphDef>> TargetGraph(const Surgery& s, Ru
   return graph;
 }
 
+// Opens every also_from checkpoint (metadata only) and adds its tensors to
+// the inventory; errors name the config entry.
+Status OpenAlsoFrom(Surgery* s, Inventory* inventory) {
+  for (const AlsoFromSource& a : s->config.also_from) {
+    const std::string where = a.pos.ToString() + ": " + a.key_path + ".checkpoint";
+    auto loc = ResolveCheckpoint(a.checkpoint);
+    if (!loc.ok()) return loc.status().WithContext(where);
+    if (!loc->note.empty()) s->warnings.push_back(a.Label() + ": " + loc->note);
+    auto reader = OpenCheckpoint(loc->prefix);
+    if (!reader.ok()) return reader.status().WithContext(where);
+    inventory->also_from.push_back((*reader)->entries());
+    s->also_from.push_back(*loc);
+    s->also_from_readers.push_back(std::move(reader).value());
+  }
+  return Status::OK();
+}
+
+// Every file of every source: the target may overwrite none of them.
+std::vector<std::string> AllSourceFiles(const Surgery& s) {
+  std::vector<std::string> files = SourceFiles(s.source);
+  for (const CheckpointLocation& loc : s.also_from) {
+    for (std::string& f : SourceFiles(loc)) files.push_back(std::move(f));
+  }
+  return files;
+}
+
 }  // namespace
 
 Result<Surgery> PrepareSurgery(const std::string& config_path) {
@@ -244,7 +291,9 @@ Result<Surgery> PrepareSurgery(PlanConfig config) {
       meta_path.clear();
     }
   }
-  SURGEON_ASSIGN_OR_RETURN(s.plan, BuildPlan(s.config, MakeInventory(*s.reader, s.source_graph)));
+  Inventory inventory = MakeInventory(*s.reader, s.source_graph);
+  SURGEON_RETURN_IF_ERROR(OpenAlsoFrom(&s, &inventory));
+  SURGEON_ASSIGN_OR_RETURN(s.plan, BuildPlan(s.config, inventory));
   s.plan.source_meta_graph = meta_path;
   if (s.plan.meta_mode == MetaGraphMode::kFromSource && !s.source_graph) {
     return Status::InvalidArgument(s.config.target_pos.ToString() +
@@ -284,8 +333,9 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   CreatedDirectories created({plan.target_prefix, options.report_path});  // Before `out`: see output.h.
   StagedOutput out;
   const bool checkpoint = plan.target_format == OutputFormat::kTfCheckpoint;
-  SURGEON_RETURN_IF_ERROR(checkpoint ? PrepareTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out)
-                                     : PrepareFileTarget(SourceFiles(s.source), plan.target_prefix, options.output, &out));
+  const std::vector<std::string> source_files = AllSourceFiles(s);
+  SURGEON_RETURN_IF_ERROR(checkpoint ? PrepareTarget(source_files, plan.target_prefix, options.output, &out)
+                                     : PrepareFileTarget(source_files, plan.target_prefix, options.output, &out));
 
   // Build everything derived from metadata before touching tensor bytes, so
   // a graph problem fails fast.
@@ -327,6 +377,10 @@ std::string RunReportJson(const Surgery& s, const RunReport& report) {
   nlohmann::json out = PlanToJson(s.plan);
   out["source"]["checkpoint"] = s.source.prefix;
   out["source"]["format"] = CheckpointFormatName(s.reader->format());
+  for (size_t i = 0; i < s.also_from.size() && out.contains("also_from"); ++i) {
+    out["also_from"][i]["checkpoint"] = s.also_from[i].prefix;
+    out["also_from"][i]["format"] = CheckpointFormatName(s.also_from_readers[i]->format());
+  }
   out["run"] = {{"copied", report.copied},
                 {"initialized", report.initialized},
                 {"cast", report.cast},

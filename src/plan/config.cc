@@ -33,6 +33,8 @@ std::string_view MetaGraphModeName(MetaGraphMode mode) {
   return "?";
 }
 
+std::string AlsoFromSource::Label() const { return name.empty() ? key_path : key_path + " '" + name + "'"; }
+
 namespace config_internal {
 
 Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
@@ -97,6 +99,11 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
     }
     if (key == "expect") {
       SURGEON_ASSIGN_OR_RETURN(c->expect, ParseExpect(v, path));
+      return Status::OK();
+    }
+    if (key == "also_from") {
+      SURGEON_ASSIGN_OR_RETURN(c->also_from,
+                               List<AlsoFromSource>(v, path, "sources", &ConfigParser::ParseAlsoFrom));
       return Status::OK();
     }
     return Status::Internal("unhandled config key " + key);
@@ -372,6 +379,30 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   return r;
 }
 
+Result<AlsoFromSource> ConfigParser::ParseAlsoFrom(const YAML::Node& node, const std::string& path) const {
+  AlsoFromSource a;
+  a.key_path = path;
+  a.pos = Pos(node);
+  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("also_from[]"),
+                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+    if (key == "name") {
+      SURGEON_ASSIGN_OR_RETURN(a.name, String(v, kp));
+    } else if (key == "checkpoint") {
+      SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+      a.checkpoint = ResolvePath(p);
+    } else if (key == "take") {
+      a.take_pos = Pos(v);
+      SURGEON_ASSIGN_OR_RETURN(a.take, PatternList(v, kp));
+      if (a.take.empty()) return Error(v, kp, "expected at least one pattern: an also_from source contributes only what it takes");
+    } else {
+      SURGEON_ASSIGN_OR_RETURN(a.rename, List<RenameRule>(v, kp, "rename rules", &ConfigParser::ParseRename));
+    }
+    return Status::OK();
+  }));
+  SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"checkpoint", "take"}));
+  return a;
+}
+
 Result<PlanExpectations> ConfigParser::ParseExpect(const YAML::Node& node, const std::string& path) const {
   PlanExpectations e;
   e.pos = Pos(node);
@@ -490,6 +521,7 @@ Result<PlanConfig> ParseConfig(std::string_view yaml_text, const std::string& di
   }
   config.source_canonical = CanonicalPath(config.source_checkpoint);
   config.target_canonical = CanonicalPath(config.target_checkpoint);
+  for (AlsoFromSource& a : config.also_from) a.canonical = CanonicalPath(a.checkpoint);
   return config;
 }
 

@@ -180,6 +180,7 @@ class ConfigParser {
   Result<InitializerSpec> ParseInitializer(const YAML::Node& node, const std::string& path) const;
   Result<CastRule> ParseCast(const YAML::Node& node, const std::string& path) const;
   Result<PlanExpectations> ParseExpect(const YAML::Node& node, const std::string& path) const;
+  Result<AlsoFromSource> ParseAlsoFrom(const YAML::Node& node, const std::string& path) const;
   // config_transforms.cc
   Result<ReshapeRule> ParseReshape(const YAML::Node& node, const std::string& path) const;
   Result<ClassRule> ParseClasses(const YAML::Node& node, const std::string& path) const;

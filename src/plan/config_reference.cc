@@ -61,6 +61,11 @@ const std::vector<ConfigKeyDoc>& ConfigKeyReference() {
       {"expect", "dropped", "list of patterns", "The only source names (key or TF2 object path) that may be left out; `[]`: nothing may be."},
       {"expect", "min_copied_params", "integer", "At least this many elements of source model parameters are copied."},
       {"expect", "min_copied_fraction", "number 0..1", "At least this fraction of the source model parameters' elements is copied."},
+      {"", "also_from", "list of sources", "More source checkpoints, each contributing only what it takes; a taken tensor replaces the primary source's tensor of the same target name. The primary `source` keeps its meta graph."},
+      {"also_from[]", "name", "string", "A label for the plan and report. Default `also_from[i]`."},
+      {"also_from[]", "checkpoint", "path", "Any checkpoint or weight file surgeon reads (as `source.checkpoint`). Required."},
+      {"also_from[]", "take", "list of patterns", "Names in that checkpoint (key or TF2 object path) to copy; each must match. Optimizer state and bookkeeping only when a pattern spells them. Required."},
+      {"also_from[]", "rename", "list of rules", "Its own rename rules (as `rename`); default none: taken names are target names."},
   };
   return *docs;
 }

@@ -106,6 +106,11 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
   for (const PlanAction& a : plan.actions) {
     bool copy = a.kind == PlanAction::Kind::kCopy;
     std::string source = copy ? a.source : "(" + std::string(InitializerKindName(a.initializer.kind)) + ")";
+    if (copy && a.source_index > 0) {
+      source = "[" + (a.source_index < plan.sources.size() ? plan.sources[a.source_index].name
+                                                            : "source " + std::to_string(a.source_index)) +
+               "] " + source;
+    }
     std::string kind(ActionKindName(a.kind));
     for (const TransformStep& t : a.transforms) kind += "+" + t.operation;
     rows.push_back({kind, source, "->", a.target, ShapeToString(a.shape),
@@ -118,6 +123,10 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
   AddDropRows(plan, options, &rows, &grouped);
   std::string out = "plan: " + plan.source_checkpoint + " -> " + plan.target_prefix + "  (seed " +
                     std::to_string(plan.seed) + ", meta graph: " + std::string(MetaGraphModeName(plan.meta_mode)) + ")\n";
+  for (size_t i = 1; i < plan.sources.size(); ++i) {
+    out += "also from [" + plan.sources[i].name + "]: " + plan.sources[i].checkpoint + "  (" + plan.sources[i].label +
+           ")\n";
+  }
   out += RenderWrapped(rows, options.width);
   out += "total: " + std::to_string(plan.actions.size()) + " target variables (" + std::to_string(copied) +
          " copied, " + HumanBytes(copy_bytes) + "; " + std::to_string(initialized) + " initialized, " +

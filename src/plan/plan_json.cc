@@ -57,7 +57,7 @@ nlohmann::json TransformToJson(const TransformStep& t) {
 
 }  // namespace
 
-nlohmann::json PlanActionToJson(const PlanAction& a) {
+nlohmann::json PlanActionToJson(const PlanAction& a, const Plan& plan) {
   nlohmann::json j = {{"action", ActionKindName(a.kind)},
                       {"target", a.target},
                       {"dtype", DataTypeShortName(a.dtype)},
@@ -70,15 +70,19 @@ nlohmann::json PlanActionToJson(const PlanAction& a) {
     j["source"] = a.source;
     j["source_dtype"] = DataTypeShortName(a.source_dtype);
     if (!a.source_object_name.empty()) j["source_object_name"] = a.source_object_name;
+    if (a.source_index > 0) {
+      j["source_index"] = a.source_index;
+      if (a.source_index < plan.sources.size()) j["source_label"] = plan.sources[a.source_index].label;
+    }
     if (!a.transforms.empty()) {
       j["transforms"] = nlohmann::json::array();
       for (const TransformStep& t : a.transforms) j["transforms"].push_back(TransformToJson(t));
       j["seed"] = JsonSeed(a.seed);
     }
-    return j;
+  } else {
+    j["initializer"] = InitializerToJson(a.initializer);
+    j["seed"] = JsonSeed(a.seed);
   }
-  j["initializer"] = InitializerToJson(a.initializer);
-  j["seed"] = JsonSeed(a.seed);
   if (!a.replaces.empty()) {
     j["replaces"] = {{"source", a.replaces},
                      {"dtype", DataTypeShortName(a.replaced_dtype)},
@@ -95,7 +99,7 @@ nlohmann::json PlanToJson(const Plan& plan) {
     (a.kind == PlanAction::Kind::kCopy ? copied : initialized)++;
     frozen += a.frozen;
     bytes += a.bytes;
-    actions.push_back(PlanActionToJson(a));
+    actions.push_back(PlanActionToJson(a, plan));
   }
   json expectations = json::array();
   for (const ExpectationOutcome& e : plan.expectations) {
@@ -109,7 +113,7 @@ nlohmann::json PlanToJson(const Plan& plan) {
   }
   json dropped = json::array();
   for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
-  return {{"config", plan.config_path},
+  json out = {{"config", plan.config_path},
           {"source", {{"checkpoint", plan.source_checkpoint}, {"meta_graph", plan.source_meta_graph}}},
           {"target",
            {{"checkpoint", plan.target_prefix},
@@ -129,6 +133,13 @@ nlohmann::json PlanToJson(const Plan& plan) {
             {"frozen", frozen},
             {"dropped", plan.dropped.size()},
             {"bytes", bytes}}}};
+  if (plan.sources.size() > 1) {
+    out["also_from"] = json::array();
+    for (size_t i = 1; i < plan.sources.size(); ++i) {
+      out["also_from"].push_back({{"label", plan.sources[i].label}, {"checkpoint", plan.sources[i].checkpoint}});
+    }
+  }
+  return out;
 }
 
 std::string_view PlanJsonSchema() {

@@ -1,7 +1,9 @@
 // BuildPlan: every decision of a surgery, made and checked without I/O.
 //
-// Order of work: (1) classify each source tensor (copy / drop / reset) and
-// name its target (planner_sources.cc); (2) add the config's new variables;
+// Order of work: (1) select the also_from sources' tensors
+// (planner_also_from.cc), classify each primary source tensor (copy / drop /
+// reset / replaced by a taken one) and name its target (planner_sources.cc),
+// add the taken copies; (2) add the config's new variables;
 // (3) freeze; (4) check rules that match nothing, then collisions, then
 // shapes, collecting every problem, root causes first; (5) sort, report.
 #include "surgeon/plan/planner.h"
@@ -65,14 +67,22 @@ uint64_t TensorBytes(DataType dtype, const Shape& shape, uint64_t fallback) {
 }
 
 Status Planner::CheckTargetIsNotSource() const {
-  std::string src = c_.source_canonical.empty() ? c_.source_checkpoint : c_.source_canonical;
-  std::string dst = c_.target_canonical.empty() ? c_.target_checkpoint : c_.target_canonical;
-  if (StripCheckpointSuffix(src) != StripCheckpointSuffix(dst)) return Status::OK();
-  return Status::FailedPrecondition(c_.target_pos.ToString() + ": target.checkpoint: " +
-                                    Quote(c_.target_checkpoint) + " is the source checkpoint " +
-                                    Quote(c_.source_checkpoint) +
-                                    " (same file once symlinks and '..' are resolved); surgeon never overwrites "
-                                    "its source: choose another target prefix");
+  auto same = [&](const std::string& plain, const std::string& canonical) {
+    std::string src = canonical.empty() ? plain : canonical;
+    std::string dst = c_.target_canonical.empty() ? c_.target_checkpoint : c_.target_canonical;
+    return StripCheckpointSuffix(src) == StripCheckpointSuffix(dst);
+  };
+  auto refuse = [&](const std::string& which, const std::string& path) {
+    return Status::FailedPrecondition(c_.target_pos.ToString() + ": target.checkpoint: " +
+                                      Quote(c_.target_checkpoint) + " is " + which + " " + Quote(path) +
+                                      " (same file once symlinks and '..' are resolved); surgeon never overwrites "
+                                      "its sources: choose another target prefix");
+  };
+  if (same(c_.source_checkpoint, c_.source_canonical)) return refuse("the source checkpoint", c_.source_checkpoint);
+  for (const AlsoFromSource& a : c_.also_from) {
+    if (same(a.checkpoint, a.canonical)) return refuse("the checkpoint of " + a.Label() + " (" + a.pos.ToString() + ")", a.checkpoint);
+  }
+  return Status::OK();
 }
 
 int AxisIndex(int axis_from_end, size_t rank) {
@@ -128,6 +138,7 @@ void Planner::AddNewVariables() {
 void Planner::FindReplacedSource(const NewVariableConfig& n, PlanAction* a) {
   for (size_t s = 0; s < inv_.tensors.size(); ++s) {
     if (source_action_[s] >= 0 || (mapped_name_[s] != n.name && mapped_alias_[s] != n.name)) continue;
+    if (take_of_target_.count(mapped_name_[s])) continue;  // A taken tensor has its place.
     const TensorEntry& e = inv_.tensors[s];
     a->replaces = e.key;
     a->replaced_dtype = e.dtype;
@@ -188,6 +199,12 @@ void Planner::ReportCollision(size_t i, size_t prev_index, const std::string& vi
     Error(n->pos, n->key_path,
           Quote(a.target) + " is already declared by " + prev_new->key_path + " (" + prev_new->pos.ToString() +
               "); remove one of them");
+  } else if (n && prev.source_index > 0) {
+    shape_errors_.insert(a.target);
+    const AlsoFromSource& af = c_.also_from[prev.source_index - 1];
+    Error(n->pos, n->key_path,
+          Quote(a.target) + " is also taken from " + af.Label() + " as " + Quote(prev.source) + " (" + prev.rule +
+              "); remove " + n->key_path + " to keep the taken value, or narrow " + af.key_path + ".take");
   } else if (n) {
     shape_errors_.insert(a.target);  // One message per problem: skip its shape checks.
     std::string how = via_alias.empty() ? "is also produced by source variable " + Quote(prev.source)
@@ -258,6 +275,10 @@ Result<Plan> Planner::Run() {
   plan_.target_format = c_.target_format;
   plan_.meta_mode = c_.target_meta_graph;
   plan_.seed = c_.seed;
+  plan_.sources.push_back({"source", "source", c_.source_checkpoint});
+  for (const AlsoFromSource& a : c_.also_from) {
+    plan_.sources.push_back({a.Label(), a.name.empty() ? a.key_path : a.name, a.checkpoint});
+  }
   rename_hit_.assign(c_.rename.size(), false);
   keep_hit_.assign(c_.keep ? c_.keep->size() : 0, false);
   drop_hit_.assign(c_.drop.size(), false);
@@ -265,7 +286,9 @@ Result<Plan> Planner::Run() {
   freeze_hit_.assign(c_.freeze.size(), false);
   allow_hit_.assign(c_.allow_shape_change.size(), false);
 
+  CollectTakes();
   ClassifySources();
+  AddTakenCopies();
   AddNewVariables();
   ApplyFreeze();
   ApplyBatchNormFreeze();
@@ -286,7 +309,7 @@ Result<Plan> Planner::Run() {
   }
 
   for (const PlanAction& a : plan_.actions) {
-    if (a.kind == PlanAction::Kind::kCopy) plan_.renames[a.source] = a.target;
+    if (a.kind == PlanAction::Kind::kCopy && a.source_index == 0) plan_.renames[a.source] = a.target;
   }
   std::sort(plan_.actions.begin(), plan_.actions.end(),
             [](const PlanAction& x, const PlanAction& y) { return x.target < y.target; });

@@ -38,6 +38,15 @@ std::string StripCheckpointSuffix(std::string path);
 // dtype x elements, or `fallback` for variable-size (string) tensors.
 uint64_t TensorBytes(DataType dtype, const Shape& shape, uint64_t fallback);
 
+// The target name of `e` under `rules` (config.h): its key renamed, or for
+// a TF2 tensor whose key no rule matched, its object path renamed. Sets
+// *applied to the rules that produced the name, *object_rules to those that
+// fired on the object path and *alias to the mapped object path when it
+// differs from the result ("" otherwise). Bookkeeping moves only under a
+// rule that spells it (BookkeepingWord).
+std::string MapSourceName(const std::vector<RenameRule>& rules, const TensorEntry& e, std::vector<size_t>* applied,
+                          std::vector<size_t>* object_rules, std::string* alias);
+
 // A layout's axis as an index into a shape of `rank` dims (or -1 if out of range).
 int AxisIndex(int axis_from_end, size_t rank);
 
@@ -75,6 +84,22 @@ class Planner {
   bool DefaultTrainable(const TensorEntry& e, const Fate& fate) const;
   void AddStepResetIfMissing();
   void WarnAboutObjectGraph();
+
+  // planner_also_from.cc: the tensors each also_from source contributes.
+  struct Take {
+    size_t source = 0;  // Index into c_.also_from (and inv_.also_from).
+    size_t tensor = 0;  // Index into inv_.also_from[source].
+    size_t pattern = 0; // The first take pattern that took it.
+    std::string target, alias;  // Mapped through the source's own rename rules.
+    std::vector<size_t> renames;
+    int replaced = -1;  // The primary tensor (inv_.tensors index) mapping to `target`, if any.
+  };
+  void CollectTakes();
+  void CollectTakesOf(size_t source, std::vector<bool>* rename_hit);
+  void AddTakenCopies();
+  void CheckTakenInRewrite(const Take& t, const PlanAction& a);
+  // The take replacing primary tensor `source` (by its mapped name), or nullptr.
+  Take* TakeReplacing(size_t source);
 
   // planner.cc
   void AddNewVariables();
@@ -150,6 +175,8 @@ class Planner {
   std::map<size_t, size_t> action_new_;  // action index -> new_variables index
   std::set<size_t> allowed_new_;         // new_variables named by allow_shape_change
   std::set<std::string> shape_errors_;   // targets already reported as mis-shaped
+  std::vector<Take> takes_;
+  std::map<std::string, size_t> take_of_target_;  // target name -> index into takes_
   bool transform_initializes_ = false;   // a transform step initializes rows or channels
   std::set<std::pair<std::string, std::string>> links_checked_;
 };

@@ -24,13 +24,14 @@ const PlanAction* Planner::StandIn(const std::string& source) const {
   if (s == source_index_.end()) return nullptr;
   if (source_action_[s->second] >= 0) return &plan_.actions[source_action_[s->second]];
   for (const PlanAction& a : plan_.actions) {
-    if (a.kind == PlanAction::Kind::kInitialize && a.replaces == source) return &a;
+    if (a.replaces == source) return &a;  // A new variable, or a copy from an also_from source.
   }
   return nullptr;
 }
 
 const VariableLayout* Planner::LayoutOf(const PlanAction& a) const {
-  const std::string& source = a.kind == PlanAction::Kind::kCopy ? a.source : a.replaces;
+  const bool primary_copy = a.kind == PlanAction::Kind::kCopy && a.source_index == 0;
+  const std::string& source = primary_copy ? a.source : a.replaces;
   auto it = inv_.layouts.find(source);
   return it == inv_.layouts.end() ? nullptr : &it->second;
 }

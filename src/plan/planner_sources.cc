@@ -16,6 +16,14 @@ void Planner::ClassifySources() {
     mapped_name_.push_back(NameTarget(e, &applied));
     source_action_.push_back(-1);
     Fate fate = DecideFate(e);
+    const bool reset = fate.global_step && c_.global_step == GlobalStepMode::kReset;
+    if (Take* take = reset ? nullptr : TakeReplacing(i)) {
+      take->replaced = static_cast<int>(i);
+      if (!fate.drop_reason) {
+        const AlsoFromSource& af = c_.also_from[take->source];
+        fate.drop_reason = "replaced by " + af.Label() + " (" + af.pos.ToString() + ")";
+      }
+    }
     if (fate.drop_reason) {
       plan_.dropped.push_back({e.key, *fate.drop_reason});
       continue;
@@ -26,23 +34,30 @@ void Planner::ClassifySources() {
   WarnAboutObjectGraph();
 }
 
-// Target name: rename the key; for TF2 tensors whose key no rule matched,
-// rename the object path instead (its result becomes the key). The mapped
-// object path is recorded too: `new` and `freeze` may use either name.
-// Bookkeeping moves only under a rule that spells it (BookkeepingWord).
-std::string Planner::NameTarget(const TensorEntry& e, std::vector<size_t>* applied) {
+std::string MapSourceName(const std::vector<RenameRule>& rules, const TensorEntry& e, std::vector<size_t>* applied,
+                          std::vector<size_t>* object_rules, std::string* alias) {
   const std::string& obj = e.object_full_name;
   const std::string_view word = BookkeepingWord(e.key);
-  std::string target = ApplyRenameRules(c_.rename, e.key, applied, word);
-  std::vector<size_t> by_object_rules;
-  std::string by_object = obj.empty() ? "" : ApplyRenameRules(c_.rename, obj, &by_object_rules, word);
-  if (applied->empty() && !by_object_rules.empty()) {
+  std::string target = ApplyRenameRules(rules, e.key, applied, word);
+  std::string by_object = obj.empty() ? "" : ApplyRenameRules(rules, obj, object_rules, word);
+  if (applied->empty() && !object_rules->empty()) {
     target = by_object;
-    *applied = by_object_rules;
+    *applied = *object_rules;
   }
+  *alias = by_object == target ? "" : by_object;
+  return target;
+}
+
+// Target name, recording which rename rules fired (on the key or on the
+// object path) and the mapped object path: `new` and `freeze` may use
+// either name.
+std::string Planner::NameTarget(const TensorEntry& e, std::vector<size_t>* applied) {
+  std::vector<size_t> by_object_rules;
+  std::string alias;
+  std::string target = MapSourceName(c_.rename, e, applied, &by_object_rules, &alias);
   for (size_t r : *applied) rename_hit_[r] = true;
   for (size_t r : by_object_rules) rename_hit_[r] = true;
-  mapped_alias_.push_back(by_object == target ? "" : by_object);
+  mapped_alias_.push_back(std::move(alias));
   return target;
 }
 

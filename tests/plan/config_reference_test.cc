@@ -37,7 +37,8 @@ TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][c
                           "classes: [{tensors: [a], axis: -1, source_labels: s.txt, target_labels: t.txt, source_offset: 1,\n"
                           "           target_offset: 1, map: {x: y}, initializer: zeros}]\n"
                           "input_channels: [{name: a, axis: 2, channels: [0, zero], initializer: zeros}]\n"
-                          "expect: {initialized: [n], dropped: [b], min_copied_params: 1, min_copied_fraction: 0.5}\n";
+                          "expect: {initialized: [n], dropped: [b], min_copied_params: 1, min_copied_fraction: 0.5}\n"
+                          "also_from: [{name: f, checkpoint: f.ckpt, take: [a], rename: [{from: a, to: b}]}]\n";
   const std::string dir = testing::MakeTempDir("reference");  // label files of `classes`
   testing::WriteFile(dir + "/s.txt", "y\n");
   testing::WriteFile(dir + "/t.txt", "x\n");

@@ -119,7 +119,7 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
       {kHead + "kep: ['a']\n", "test.yaml:3:1: kep: unknown key; did you mean 'keep'?"},
       {kHead + "frobnicate: 1\n",
        "test.yaml:3:1: frobnicate: unknown key (expected one of: source, target, seed, keep, drop, "
-       "drop_optimizer_slots, global_step, rename, new, freeze, cast, allow_shape_change, reshape, classes, input_channels, expect)"},
+       "drop_optimizer_slots, global_step, rename, new, freeze, cast, allow_shape_change, reshape, classes, input_channels, expect, also_from)"},
       {kHead + "keep: [a]\nkeep: [b]\n", "test.yaml:4:1: keep: key appears twice"},
       {"source: {chekpoint: x}\ntarget: t\n", "test.yaml:1:10: source.chekpoint: unknown key; did you mean 'checkpoint'?"},
       {"source: {meta_graph: x}\ntarget: t\n", "test.yaml:1:9: source.checkpoint: required key is missing"},

@@ -491,7 +491,7 @@ TEST_CASE("BuildPlan: refuses a target that is the source, also through symlinks
     CHECK(plan.status().message() ==
           "t.yaml:2:9: target.checkpoint: '" + config->target_checkpoint + "' is the source checkpoint '" + dir +
               "/real/m.ckpt.index' (same file once symlinks and '..' are resolved); surgeon never overwrites its "
-              "source: choose another target prefix");
+              "sources: choose another target prefix");
   }
   auto other = ParseConfig("source: real/m.ckpt\ntarget: real/n.ckpt\n", "t.yaml", dir);
   REQUIRE(other.ok());

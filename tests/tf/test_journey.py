@@ -185,10 +185,12 @@ def surgeries(work, sources):
 
 
 def test_every_config_is_a_journey_case():
-    # The value-transform examples are proven in test_transforms.py.
+    # The value-transform examples are proven in test_transforms.py, the
+    # several-sources one in test_several_sources.py.
+    from test_several_sources import PROVEN_CONFIGS as SEVERAL_SOURCES
     from test_transforms import PROVEN_CONFIGS
     configs = {f for f in os.listdir(CONFIGS) if f.endswith(".yaml")}
-    assert configs == {c for c, _, _ in CASES.values()} | PROVEN_CONFIGS
+    assert configs == {c for c, _, _ in CASES.values()} | PROVEN_CONFIGS | SEVERAL_SOURCES
 
 
 # --------------------------------------------------------------------------

@@ -31,12 +31,21 @@ struct Surgery {
   PlanConfig config;
   CheckpointLocation source;
   std::unique_ptr<CheckpointReader> reader;
+  // The config's also_from sources, in order (PlanAction::source_index - 1).
+  std::vector<CheckpointLocation> also_from;
+  std::vector<std::unique_ptr<CheckpointReader>> also_from_readers;
   std::optional<tensorflow::MetaGraphDef> source_graph;  // When the source has a meta graph.
   Plan plan;
   std::vector<std::string> warnings;  // Resolution notes, unreadable graphs, plan warnings.
+
+  // The reader of Plan::sources[index]: 0 the primary source, i the also_from[i - 1].
+  const CheckpointReader& Reader(size_t source_index) const {
+    return source_index == 0 ? *reader : *also_from_readers[source_index - 1];
+  }
 };
 
-// Loads and validates everything; reads only metadata (index, meta graph).
+// Loads and validates everything; reads only metadata (index, meta graph),
+// of the primary source and of every also_from one.
 Result<Surgery> PrepareSurgery(const std::string& config_path);
 // The same from a config already parsed (e.g. ParseConfig over YAML text
 // that did not come from a file).

@@ -34,6 +34,18 @@
 //        source_offset: 1, initializer: {type: truncated_normal, stddev: 0.01}}
 //   input_channels:
 //     - {name: mycls/conv1/weights, channels: [{sum: [0, 1, 2]}]}   # RGB -> gray
+//   also_from:       # more sources; each contributes only what `take` selects
+//     - {name: finetune, checkpoint: runs/mycls/model.ckpt-500, take: ["mycls/fc8/*"],
+//        rename: [{from: "old/", to: "mycls/"}]}   # its own rules (default none)
+//
+// Several sources: `source` is the primary one (its meta graph, if any, is
+// the one used); each `also_from` entry takes the tensors of its checkpoint
+// that its `take` patterns match (key or TF2 object path), named by its own
+// `rename` rules only. A taken tensor replaces the primary's tensor of the
+// same target name (listed as dropped). Optimizer state and bookkeeping of an
+// `also_from` source are taken only by a pattern that spells them (see
+// AlsoFromSource). Taken tensors are copies like any other: cast rules see
+// their checkpoint names, every rule on target names sees their target names.
 //
 // Patterns: see pattern.h. Naming model: a source tensor answers to its
 // checkpoint key and, in a TF2 checkpoint, to its object path; both are
@@ -128,7 +140,9 @@ struct PlanExpectations {
   ConfigPos pos;  // The `expect` map.
   std::optional<std::vector<PatternRule>> initialized;  // target names allowed to be initialized
   ConfigPos initialized_pos;
-  std::optional<std::vector<PatternRule>> dropped;  // source names (key or object path) allowed to be dropped
+  // Source names (key or object path) allowed to be dropped; a primary
+  // tensor an also_from copy replaces does not count as dropped here.
+  std::optional<std::vector<PatternRule>> dropped;
   ConfigPos dropped_pos;
   std::optional<uint64_t> min_copied_params;  // copied elements of source model parameters
   ConfigPos min_copied_params_pos;
@@ -202,6 +216,23 @@ struct ChannelMapRule {
   ConfigPos pos, axis_pos, initializer_pos;
 };
 
+// also_from[]: one more source checkpoint. Its tensors matched by `take`
+// are copied under the names its own `rename` rules give them. A tensor that
+// is optimizer state (IsOptimizerSlot) or bookkeeping (BookkeepingWord) is
+// taken only by a pattern that names it exactly or whose text spells its
+// word ("Momentum", "Adam", "OPTIMIZER_SLOT", "global_step", ...).
+struct AlsoFromSource {
+  std::string name;        // Optional label ("finetune"); "" when not given.
+  std::string checkpoint;  // Resolved like source.checkpoint.
+  std::string canonical;   // CanonicalPath(checkpoint); "" for configs built in code.
+  std::vector<PatternRule> take;
+  std::vector<RenameRule> rename;  // key paths "also_from[0].rename[0]"
+  std::string key_path;            // "also_from[0]"
+  ConfigPos pos, take_pos;
+  // "also_from[0] 'finetune'", or "also_from[0]" without a name.
+  std::string Label() const;
+};
+
 enum class MetaGraphMode {
   kNone,        // target.meta_graph: false
   kFresh,       // true (default): build a new graph for the target variables
@@ -253,6 +284,7 @@ struct PlanConfig {
   std::vector<ReshapeRule> reshape;
   std::vector<ClassRule> classes;
   std::vector<ChannelMapRule> input_channels;
+  std::vector<AlsoFromSource> also_from;
 };
 
 // Reads and validates the YAML file (syntax, keys, types; not the

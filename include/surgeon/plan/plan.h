@@ -29,6 +29,7 @@ struct PlanAction {
   Kind kind = Kind::kCopy;
   std::string target;        // Key written to the target checkpoint.
   std::string source;        // kCopy: the source checkpoint key. Empty for kInitialize.
+  size_t source_index = 0;   // kCopy: the checkpoint it reads, an index into Plan::sources (0: primary).
   std::string source_object_name;  // kCopy from a TF2 checkpoint: the object path, else "".
   DataType dtype = DataType::kFloat;         // Written dtype.
   Shape shape;
@@ -41,7 +42,9 @@ struct PlanAction {
   bool trainable = true;
   bool frozen = false;       // Named by a `freeze` rule (implies !trainable).
   uint64_t bytes = 0;        // Bytes in the target's data file (for DT_STRING: the source's size).
-  std::string replaces;      // kInitialize: the source variable it takes the place of, if any,
+  // kInitialize, or a kCopy from an also_from source: the primary source
+  // variable it takes the place of, if any (the one mapping to its name),
+  std::string replaces;
   DataType replaced_dtype = DataType::kFloat;  // and that variable's dtype
   Shape replaced_shape;                        // and shape (they may differ only when allowed).
   // kCopy: value transforms (reshape, classes, input_channels), applied in
@@ -82,6 +85,13 @@ struct FrozenBatchNorm {
   std::vector<std::string> statistics;  // Target names of its frozen moving_mean/moving_variance.
 };
 
+// A checkpoint the plan reads: the primary source, then each also_from.
+struct PlanSource {
+  std::string label;       // "source", "also_from[0] 'finetune'"
+  std::string name;        // Short, for the table: "source", "finetune" (else "also_from[0]").
+  std::string checkpoint;  // As the config gave it (resolved against its directory).
+};
+
 struct Plan {
   std::string config_path;
   std::string source_checkpoint;
@@ -91,10 +101,12 @@ struct Plan {
   using MetaMode = MetaGraphMode;  // kNone, kFresh, kFromSource
   MetaMode meta_mode = MetaMode::kFresh;
   uint64_t seed = 0;
+  std::vector<PlanSource> sources;  // [0] is the primary source (source_checkpoint).
   std::vector<PlanAction> actions;     // Sorted by target.
   std::vector<DroppedTensor> dropped;  // Sorted by source.
   std::vector<std::string> warnings;
-  std::map<std::string, std::string> renames;  // source -> target, for every kCopy
+  // Primary source key -> target, for every kCopy from the primary source.
+  std::map<std::string, std::string> renames;
   std::vector<FrozenBatchNorm> frozen_batch_norms;  // Sorted by layer.
   std::vector<ExpectationOutcome> expectations;  // config `expect:` order; empty without one
 

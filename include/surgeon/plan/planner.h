@@ -32,7 +32,11 @@
 //     index out of range, or a sum/mean on a non-float tensor; a reshape or
 //     channel map in rewrite mode ({from: source});
 //   - an initializer that does not fit its dtype/shape (ResolveInitializer);
-//   - a target prefix that is the source checkpoint;
+//   - a target prefix that is the source checkpoint or an also_from one;
+//   - also_from: a take pattern or rename rule matching nothing (did-you-
+//     mean); one target name taken twice; a `new` name that is taken; in
+//     rewrite mode, a taken tensor that replaces no primary variable, or
+//     changes its dtype or more than one dimension;
 //   - an `expect:` entry the plan breaks (checked last, on a valid plan).
 // Batch norm: freezing a layer's gamma or beta also freezes its carried
 // moving_mean/moving_variance (Plan::frozen_batch_norms says which and how
@@ -82,6 +86,9 @@ struct Inventory {
   // relates gamma/beta to their moving statistics. Layers absent here are
   // related by name (scope + gamma/beta/moving_mean/moving_variance).
   std::vector<BatchNormVariables> batch_norms;
+  // The tensors of each PlanConfig::also_from source, in config order (one
+  // list per entry; BuildPlan refuses a count that differs).
+  std::vector<std::vector<TensorEntry>> also_from;
 };
 
 Result<Plan> BuildPlan(const PlanConfig& config, const Inventory& inventory);

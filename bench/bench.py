@@ -149,6 +149,12 @@ def main():
         print(f"{'run / cp':<22} = {r:.2f}  (target <= {t['run_vs_cp']})  {'ok' if ok else 'MISSED'}")
         if not ok:
             failures.append("run vs cp")
+    if "run --link" in med and cp:
+        r = med["run --link"] / cp
+        ok = r <= t["link_vs_cp"]
+        print(f"{'run --link / cp':<22} = {r:.3f}  (target <= {t['link_vs_cp']})  {'ok' if ok else 'MISSED'}")
+        if not ok:
+            failures.append("run --link vs cp")
     for row in rows:
         if not row.get("peer") or "run" not in med:
             continue

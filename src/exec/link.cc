@@ -37,6 +37,10 @@ std::string FilesystemRefusal(const BundleReader& reader, const std::string& tar
 }
 
 bool Shareable(const CheckpointReader& reader, const CopyItem& item) {
+  // Variant and resource tensors go through the copy, which refuses them
+  // (naming the tensor) whether or not checksums are verified.
+  const DataType dtype = item.source->dtype;
+  if (dtype == DataType::kVariant || dtype == DataType::kResource) return false;
   return item.partitioned == nullptr && item.source->stored_whole() && item.dtype == item.source->dtype &&
          reader.StoredRange(*item.source).has_value();
 }

@@ -42,7 +42,8 @@ std::string LinkRefusal(const CheckpointReader& reader, OutputFormat target_form
 std::string FilesystemRefusal(const BundleReader& reader, const std::string& target_prefix);
 
 // Whether `item` can stay where it is in a shared shard: a whole stored
-// tensor of `reader` written with its own dtype (a reshape keeps the bytes).
+// tensor of `reader` written with its own dtype (a reshape keeps the bytes),
+// not DT_VARIANT / DT_RESOURCE.
 bool Shareable(const CheckpointReader& reader, const CopyItem& item);
 
 // Source bytes the target would not reference if `shared` (Shareable items)

@@ -25,7 +25,8 @@ std::string LinkRefusal(const CheckpointReader& reader, OutputFormat target_form
 
 std::string FilesystemRefusal(const BundleReader& reader, const std::string& target_prefix) {
   if (reader.num_shards() == 0) return "";
-  struct stat source{}, target{};
+  struct stat source = {};
+  struct stat target = {};
   if (::stat(reader.shard(0).path().c_str(), &source) != 0) return "";
   std::filesystem::path dir = std::filesystem::absolute(Dirname(target_prefix)).lexically_normal();
   while (::stat(dir.c_str(), &target) != 0) {

@@ -38,15 +38,16 @@ void WriteSource(const std::string& prefix) {
   add("net/out/weights", DataType::kFloat, {4, 4}, 64, 3);
   add("net/conv/biases", DataType::kInt32, {5}, 20, 13);
   std::vector<float> fc = {0.5f, -1.25f, 2.0f, 3.5f};
-  REQUIRE((*w)->Add("net/fc/weights", DataType::kFloat, {2, 2}, ByteSpan(reinterpret_cast<uint8_t*>(fc.data()), 16))
-              .ok());
+  REQUIRE(
+      (*w)->Add("net/fc/weights", DataType::kFloat, {2, 2}, ByteSpan(reinterpret_cast<uint8_t*>(fc.data()), 16)).ok());
   REQUIRE((*w)->Finish().ok());
   REQUIRE(out.Commit().ok());
 }
 
-const char kSurgery[] = "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\nseed: 1\n"
-                        "cast: [{match: 'net/fc/*', to: float16}]\ndrop: ['net/out/*']\nnew:\n"
-                        "  - {name: net/head/bias, shape: [3], initializer: zeros}\n";
+const char kSurgery[] =
+    "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\nseed: 1\n"
+    "cast: [{match: 'net/fc/*', to: float16}]\ndrop: ['net/out/*']\nnew:\n"
+    "  - {name: net/head/bias, shape: [3], initializer: zeros}\n";
 
 std::string Surgeon() { return testing::SurgeonBinary(); }
 
@@ -58,7 +59,7 @@ std::string Setup(const std::string& tag) {
 }
 
 ino_t Inode(const std::string& path) {
-  struct stat st{};
+  struct stat st = {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   return st.st_ino;
 }
@@ -170,8 +171,7 @@ TEST_CASE("run --link from a V1 checkpoint copies instead and says why", "[cli][
   testing::V1Tensor w{"net/conv/weights", DataType::kFloat, {2}, {}};
   w.slices.push_back({testing::Full(1), testing::Floats({1.5f, -2.0f}), "", false});
   WriteFile(dir + "/src/model.ckpt", testing::EncodeV1Checkpoint({w}));
-  WriteFile(dir + "/surgery.yaml",
-            "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n");
+  WriteFile(dir + "/surgery.yaml", "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n");
   auto [prc, pout] = Run("cd " + Quote(dir) + " && " + Surgeon() + " plan surgery.yaml --link 2>&1");
   CHECK(pout.find("with --link: cannot link: ") != std::string::npos);
   auto [rc, out] = Run("cd " + Quote(dir) + " && " + Surgeon() + " run -q surgery.yaml --link 2>&1");
@@ -188,7 +188,8 @@ TEST_CASE("run --link from a V1 checkpoint copies instead and says why", "[cli][
 
 TEST_CASE("run --link to another filesystem copies instead and says why", "[cli][link]") {
   const std::string other = "/dev/shm";
-  struct stat a{}, b{};
+  struct stat a = {};
+  struct stat b = {};
   const std::string dir = Setup("link-xdev");
   if (::stat(other.c_str(), &a) != 0 || ::stat(dir.c_str(), &b) != 0 || a.st_dev == b.st_dev) {
     WARN("SKIPPED: no second filesystem at /dev/shm");

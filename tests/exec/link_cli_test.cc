@@ -211,4 +211,35 @@ TEST_CASE("run --link to another filesystem copies instead and says why", "[cli]
   fs::remove_all(target);
 }
 
+TEST_CASE("run --link from a checkpoint of two shards shares both; the new tensors are in a third", "[cli][link]") {
+  const std::string dir = Setup("link-chain");
+  auto [rc, out] = Run("cd " + Quote(dir) + " && " + Surgeon() + " run -q surgery.yaml --link 2>&1");
+  INFO(out);
+  REQUIRE(rc == 0);
+  // The two-shard result is the next source: keep everything, add one.
+  WriteFile(dir + "/next.yaml",
+            "source: {checkpoint: out/model.ckpt-0}\ntarget: {checkpoint: next/model.ckpt-1}\nseed: 2\n"
+            "new:\n  - {name: net/head2/bias, shape: [2], initializer: ones}\n");
+  auto [nrc, nout] = Run("cd " + Quote(dir) + " && " + Surgeon() + " run -q next.yaml --link --report next.json 2>&1");
+  INFO(nout);
+  REQUIRE(nrc == 0);
+  CHECK(nout.find("linked: 2 source data shard(s) shared") != std::string::npos);
+  const auto report = nlohmann::json::parse(ReadFile(dir + "/next.json"));
+  CHECK(report["run"]["link"]["dead_bytes"] == 80);  // still the first source's dropped bytes
+  for (int i = 0; i < 2; ++i) {
+    CHECK(ReadFile(DataFilename(dir + "/next/model.ckpt-1", i, 3)) ==
+          ReadFile(DataFilename(dir + "/out/model.ckpt-0", i, 2)));
+  }
+  auto ckpt = BundleReader::Open(dir + "/next/model.ckpt-1");
+  REQUIRE(ckpt.ok());
+  CHECK((*ckpt)->header().num_shards == 3);
+  CHECK((*ckpt)->Find("net/conv/weights")->shard_id == 0);
+  CHECK((*ckpt)->Find("net/fc/weights")->shard_id == 1);
+  CHECK((*ckpt)->Find("net/head2/bias")->shard_id == 2);
+  ckpt->reset();
+  auto [vrc, vout] = Run(Surgeon() + " verify " + Quote(dir + "/next/model.ckpt-1") + " 2>&1");
+  INFO(vout);
+  CHECK(vrc == 0);
+}
+
 }  // namespace surgeon

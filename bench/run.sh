@@ -11,6 +11,10 @@
 #   run      surgeon run bench/vgg16_to_mycls.yaml (the demo surgery)
 #   run (kernel)  the same with --copy-path kernel (runs of tensors moved
 #            with copy_file_range while a second thread checks their CRCs)
+#   run --link    the same with --link: the target's shard 0 is a reflink or
+#            hard link of the source's data file, shared tensors' CRCs are
+#            checked by reading the source (mmap)
+#   run --link --no-verify   the same without that check
 #   new head 89.5M  surgeon run bench/vgg16_big_head.yaml: only a new
 #            21,843-class truncated-normal fc8 (initializer throughput)
 #   convert  surgeon convert of the checkpoint
@@ -45,7 +49,7 @@ while [[ $# -gt 0 ]]; do
     --clean) CLEAN=1; shift ;;
     --build) BUILD_DIR="$2"; shift 2 ;;
     --init-only) INIT_ONLY=1; BIG=0; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -183,7 +187,7 @@ cat >"$WORK/bench.json" <<EOF
 {
   "cwd": "$ROOT",
   "rounds": $ROUNDS,
-  "targets": {"run_vs_cp": 1.10, "peer_vs_run": 10, "verify_gbs": 1.0, "inspect_s": 0.05},
+  "targets": {"run_vs_cp": 1.10, "link_vs_cp": 0.10, "peer_vs_run": 10, "verify_gbs": 1.0, "inspect_s": 0.05},
   "rows": [
     {"name": "cp", "bytes": $DATA_BYTES, "clean": ["bench/work/cp"],
      "cmd": ["sh", "-c", "mkdir -p bench/work/cp && exec cp '$DATA' bench/work/cp/"]},
@@ -191,6 +195,10 @@ cat >"$WORK/bench.json" <<EOF
      "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_to_mycls.yaml"]},
     {"name": "run (kernel)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "kernel", "bench/vgg16_to_mycls.yaml"]},
+    {"name": "run --link", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "bench/vgg16_to_mycls.yaml"]},
+    {"name": "run --link --no-verify", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "--no-verify", "bench/vgg16_to_mycls.yaml"]},
 $FSYNC_ROW
 $HEAD_ROW
     {"name": "convert", "bytes": $DATA_BYTES, "clean": ["bench/work/conv"],
@@ -211,7 +219,7 @@ $HEAD_ROW
 EOF
 fi
 
-say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), $(uname -r), $(df -PT "$WORK" | awk 'NR==2 {print $2}')"
+say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), $(uname -r), $(df -PT "$WORK" | awk 'NR==2 {print $2}') (run --link: reflink where it supports one, else a hard link)"
 say "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
 python3 "$ROOT/bench/bench.py" --config "$WORK/bench.json" || status=$?

@@ -214,13 +214,18 @@ def plan(config: Config) -> Plan:
     return Plan(json.loads(text), list(warnings))
 
 
-def run(config: Config, force: bool = False, report: Optional[PathLike] = None, *,
-        progress: Optional[ProgressCallback] = None) -> Report:
+def run(config: Config, force: bool = False, report: Optional[PathLike] = None, *, link: bool = False,
+        verify: bool = True, progress: Optional[ProgressCallback] = None) -> Report:
     """`surgeon run`: plan, then write the new checkpoint, meta graph,
     frozen list and `checkpoint` state file (staged, renamed into place at
     the end). `force` replaces an existing target; `report` also writes the
-    JSON report to that file."""
-    text, warnings = _core.run(*_config_args(config), force, "" if report is None else os.fspath(report), progress)
+    JSON report to that file. `link` is `surgeon run --link` (share the
+    source's data shards; report.data["run"]["link"] says how, or why not)
+    and `verify=False` its `--no-verify`."""
+    if not verify and not link:
+        raise RequestError("verify=False applies only with link=True (as --no-verify needs --link)")
+    text, warnings = _core.run(*_config_args(config), force, "" if report is None else os.fspath(report), link,
+                               verify, progress)
     return Report(json.loads(text), list(warnings))
 
 

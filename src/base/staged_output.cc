@@ -49,6 +49,14 @@ Status StagedOutput::LockDirectory(const std::string& dir) {
 
 namespace {
 constexpr std::string_view kTempMarker = ".tempstate";
+
+Status SyncPath(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open to fsync", path, errno);
+  const int err = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  return err == 0 ? Status::OK() : ErrnoStatus("cannot fsync", path, err);
+}
 }  // namespace
 
 std::string StagedOutput::FinalNameOfTemp(std::string_view name) {
@@ -59,19 +67,42 @@ std::string StagedOutput::FinalNameOfTemp(std::string_view name) {
   return std::string(name.substr(0, pos));
 }
 
-Result<WritableFile*> StagedOutput::Add(const std::string& final_path) {
+Result<std::string> StagedOutput::TempNameFor(const std::string& final_path) {
   SURGEON_RETURN_IF_ERROR(CreateDirectories(Dirname(final_path)));
   SURGEON_RETURN_IF_ERROR(LockDirectory(Dirname(final_path)));
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string temp = final_path + std::string(kTempMarker) + std::to_string(rng());
+  return final_path + std::string(kTempMarker) + std::to_string(rng());
+}
+
+Result<WritableFile*> StagedOutput::Add(const std::string& final_path) {
+  SURGEON_ASSIGN_OR_RETURN(std::string temp, TempNameFor(final_path));
   SURGEON_ASSIGN_OR_RETURN(auto file, WritableFile::Create(temp));
   WritableFile* raw = file.get();
   items_.push_back(Item{final_path, temp, std::move(file)});
   return raw;
 }
 
+Result<ShareKind> StagedOutput::AddShared(const std::string& final_path, const std::string& source) {
+  SURGEON_ASSIGN_OR_RETURN(std::string temp, TempNameFor(final_path));
+  auto kind = ShareFile(source, temp);
+  if (!kind.ok()) {
+    // Name the file the user asked for, not its temporary.
+    const std::string& m = kind.status().message();
+    return Status(kind.status().code(), m.rfind(temp, 0) == 0 ? final_path + m.substr(temp.size()) : m);
+  }
+  items_.push_back(Item{final_path, temp, nullptr});
+  return *kind;
+}
+
 Status StagedOutput::Commit(bool sync) {
   for (auto& item : items_) {
+    if (item.file == nullptr) {
+      // A shared file: a reflink's extent map is its own metadata to sync;
+      // a hard link's is the source's, and the directory sync below makes
+      // its new name durable.
+      if (sync) SURGEON_RETURN_IF_ERROR(SyncPath(item.temp_path));
+      continue;
+    }
     if (sync) SURGEON_RETURN_IF_ERROR(item.file->Sync());
     SURGEON_RETURN_IF_ERROR(item.file->Close());
   }
@@ -84,6 +115,9 @@ Status StagedOutput::Commit(bool sync) {
     if (::rename(item.temp_path.c_str(), item.final_path.c_str()) != 0) {
       return ErrnoStatus("cannot rename temporary file into place", item.final_path, errno);
     }
+    // rename() between two names of one inode does nothing: a shared file
+    // whose final name already is the same file leaves its temporary name.
+    if (item.file == nullptr) ::unlink(item.temp_path.c_str());
   }
   if (sync && !items_.empty()) {
     int dfd = ::open(Dirname(items_.back().final_path).c_str(), O_RDONLY | O_DIRECTORY);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "surgeon/exec/copy.h"
+#include "surgeon/exec/link.h"
 #include "surgeon/exec/transformed_copy.h"
 #include "surgeon/format/batch_norm.h"
 #include "surgeon/format/bundle.h"
@@ -148,6 +149,7 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
 // in its source's data order (sequential reads; contiguous runs are per
 // source file), then transformed copies, then new tensors.
 struct TensorOrder {
+  std::vector<CopyItem> shared;  // Left in the primary source's shards (--link).
   std::vector<std::vector<CopyItem>> copies;  // By PlanAction::source_index.
   std::vector<const PlanAction*> transformed;
   std::vector<const PlanAction*> inits;
@@ -157,6 +159,7 @@ struct TensorOrder {
   // from it before the first tensor).
   std::vector<TensorSpec> Specs() const {
     std::vector<TensorSpec> specs;
+    for (const CopyItem& c : shared) specs.push_back({c.target_key, c.dtype, c.shape});
     for (const auto& from_source : copies) {
       for (const CopyItem& c : from_source) specs.push_back({c.target_key, c.dtype, c.shape});
     }
@@ -197,6 +200,16 @@ Result<TensorOrder> OrderTensors(const Surgery& s) {
 Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* writer, const RunOptions& options,
                     RunReport* report) {
   ProgressMeter progress(s.plan.actions.size(), order.bytes_total, options.progress);
+  if (!order.shared.empty()) {
+    // Verified before anything is copied: a corrupt source fails fast.
+    SURGEON_ASSIGN_OR_RETURN(ShareTotals shared,
+                             AddSharedTensors(dynamic_cast<const BundleReader&>(*s.reader), order.shared,
+                                              dynamic_cast<BundleWriter*>(writer), options.verify, &progress));
+    report->shared = shared.tensors;
+    report->shared_bytes = shared.bytes;
+  }
+  report->copied = report->shared;
+  report->copied_bytes = report->shared_bytes;
   for (size_t i = 0; i < order.copies.size(); ++i) {
     SURGEON_ASSIGN_OR_RETURN(CopyTotals copied,
                              CopyTensors(s.Reader(i), order.copies[i], writer, &progress, options.output.copy));
@@ -220,6 +233,55 @@ Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* wr
     progress.Advance(values.size());
   }
   return Status::OK();
+}
+
+// Why `run --link` cannot share s's source shards ("" when it can): formats,
+// and a plan that copies no tensor unchanged.
+std::string LinkRefusalFor(const Surgery& s, const TensorOrder& order) {
+  std::string refusal = LinkRefusal(*s.reader, s.plan.target_format);
+  const std::vector<CopyItem>& primary = order.copies.front();
+  if (refusal.empty() && std::none_of(primary.begin(), primary.end(),
+                                      [&](const CopyItem& c) { return Shareable(*s.reader, c); })) {
+    refusal = "no tensor is copied unchanged, so there is nothing to share";
+  }
+  return refusal;
+}
+
+// Moves the Shareable copies from the primary source to order->shared.
+void SplitShared(const CheckpointReader& reader, TensorOrder* order) {
+  std::vector<CopyItem> rest;
+  for (CopyItem& c : order->copies.front()) (Shareable(reader, c) ? order->shared : rest).push_back(std::move(c));
+  order->copies.front() = std::move(rest);
+}
+
+// The writer for the run. With options.link, when the source's shards can
+// be shared, they are staged as the target's first shards, the Shareable
+// copies move to order->shared, and the writer writes the rest into one
+// more shard; otherwise (or when sharing is impossible, said in
+// report->link_note) a plain writer for the plan's format.
+Result<std::unique_ptr<TensorWriter>> CreateWriter(const Surgery& s, TensorOrder* order, const RunOptions& options,
+                                                   StagedOutput* out, RunReport* report) {
+  const Plan& plan = s.plan;
+  if (options.link) {
+    std::string refusal = LinkRefusalFor(s, *order);
+    if (refusal.empty()) {
+      const auto& bundle = dynamic_cast<const BundleReader&>(*s.reader);
+      auto kind = StageSharedShards(bundle, plan.target_prefix, out);
+      if (kind.ok()) {
+        SplitShared(bundle, order);
+        report->link_kind = ShareKindName(*kind);
+        report->shared_shards = bundle.num_shards();
+        report->dead_bytes = DeadBytes(bundle, order->shared);
+        SURGEON_ASSIGN_OR_RETURN(auto writer,
+                                 BundleWriter::CreateAfterShards(out, plan.target_prefix, bundle.num_shards()));
+        return std::unique_ptr<TensorWriter>(std::move(writer));
+      }
+      if (kind.status().code() != StatusCode::kFailedPrecondition) return kind.status();
+      refusal = kind.status().message();
+    }
+    report->link_note = "cannot link: " + refusal + "; copying instead";
+  }
+  return CreateTensorWriter(plan.target_format, out, plan.target_prefix, order->Specs());
 }
 
 // The target's meta graph for the plan's mode (nullopt for none); a
@@ -342,8 +404,7 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   SURGEON_ASSIGN_OR_RETURN(std::optional<tensorflow::MetaGraphDef> target_graph, TargetGraph(s, &report));
 
   SURGEON_ASSIGN_OR_RETURN(TensorOrder order, OrderTensors(s));
-  SURGEON_ASSIGN_OR_RETURN(auto writer,
-                           CreateTensorWriter(plan.target_format, &out, plan.target_prefix, order.Specs()));
+  SURGEON_ASSIGN_OR_RETURN(auto writer, CreateWriter(s, &order, options, &out, &report));
   SURGEON_RETURN_IF_ERROR(WriteTensors(s, order, writer.get(), options, &report));
   SURGEON_RETURN_IF_ERROR(writer->Finish());
 
@@ -371,6 +432,22 @@ Result<RunReport> ExecuteSurgery(const Surgery& s, const RunOptions& options) {
   return report;
 }
 
+Result<LinkPreview> PreviewLink(const Surgery& s) {
+  LinkPreview preview;
+  SURGEON_ASSIGN_OR_RETURN(TensorOrder order, OrderTensors(s));
+  preview.refusal = LinkRefusalFor(s, order);
+  if (!preview.refusal.empty()) return preview;
+  const auto& bundle = dynamic_cast<const BundleReader&>(*s.reader);
+  preview.refusal = FilesystemRefusal(bundle, s.plan.target_prefix);
+  if (!preview.refusal.empty()) return preview;
+  SplitShared(bundle, &order);
+  preview.shards = bundle.num_shards();
+  preview.shared = order.shared.size();
+  for (const CopyItem& c : order.shared) preview.shared_bytes += c.source->size;
+  preview.dead_bytes = DeadBytes(bundle, order.shared);
+  return preview;
+}
+
 std::string RunReportJson(const Surgery& s, const RunReport& report) {
   // The plan's own JSON (one schema: docs/plan.schema.json), plus what the
   // run did and every warning, the planning ones and the run's.
@@ -388,6 +465,15 @@ std::string RunReportJson(const Surgery& s, const RunReport& report) {
                 {"copied_bytes", report.copied_bytes},
                 {"generated_bytes", report.generated_bytes},
                 {"seconds", report.seconds}};
+  if (!report.link_kind.empty()) {
+    out["run"]["link"] = {{"kind", report.link_kind},
+                          {"shared_shards", report.shared_shards},
+                          {"shared", report.shared},
+                          {"shared_bytes", report.shared_bytes},
+                          {"dead_bytes", report.dead_bytes}};
+  } else if (!report.link_note.empty()) {
+    out["run"]["link"] = {{"kind", "copy"}, {"note", report.link_note}};
+  }
   out["files"] = report.files;
   std::vector<std::string> warnings = s.warnings;
   warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());

@@ -1,10 +1,13 @@
-// Writes a single-shard V2 bundle byte-identical to TF's BundleWriter
+// Writes a V2 bundle byte-identical to TF's BundleWriter
 // (tensor_bundle.cc) for the same tensors added in the same order:
 //   data file: tensor bytes back to back in Add order, no padding
 //              (data_alignment 1, as SaveV2 uses)
 //   index:     "" -> BundleHeaderProto{num_shards: 1, version{producer: 1}},
 //              then key -> BundleEntryProto{dtype, shape, [shard_id 0], offset, size, crc32c}
 //              in key order, built by TableBuilder with TF's options.
+// After N shared shards (CreateAfterShards) the header says num_shards N+1,
+// stored tensors keep their shard/offset, added ones are in shard N (TF's
+// layout for such a bundle is the same; its writer just never makes one).
 #include <set>
 #include <string_view>
 
@@ -28,7 +31,7 @@ void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Sha
   tensorflow::BundleEntryProto e;
   e.set_dtype(static_cast<tensorflow::DataType>(dtype));
   *e.mutable_shape() = ShapeToProto(shape);
-  e.set_shard_id(0);
+  e.set_shard_id(own_shard);
   e.set_offset(static_cast<int64_t>(offset));
   e.set_size(static_cast<int64_t>(size));
   e.set_crc32c(masked_crc32c);
@@ -48,11 +51,47 @@ BundleWriter::BundleWriter(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 BundleWriter::~BundleWriter() = default;
 
 Result<std::unique_ptr<BundleWriter>> BundleWriter::Create(StagedOutput* out, const std::string& prefix) {
+  return CreateAfterShards(out, prefix, 0);
+}
+
+Result<std::unique_ptr<BundleWriter>> BundleWriter::CreateAfterShards(StagedOutput* out, const std::string& prefix,
+                                                                      int shared_shards) {
+  if (shared_shards < 0 || shared_shards >= 99999) {
+    return Status::InvalidArgument(prefix + ": " + std::to_string(shared_shards) + " shared shards");
+  }
   auto rep = std::make_unique<Rep>();
   rep->out = out;
   rep->prefix = prefix;
-  SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, 0, 1)));
+  rep->own_shard = shared_shards;
+  rep->num_shards = shared_shards + 1;
+  SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, rep->own_shard, rep->num_shards)));
   return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(rep)));
+}
+
+Status BundleWriter::AddStored(const std::string& key, DataType dtype, const Shape& shape, int shard_id,
+                               uint64_t offset, uint64_t size, uint32_t masked_crc32c) {
+  SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));
+  if (shard_id < 0 || shard_id >= rep_->own_shard) {
+    return Status::Internal("tensor '" + key + "': stored in shard " + std::to_string(shard_id) + ", but " +
+                            rep_->prefix + " shares " + std::to_string(rep_->own_shard));
+  }
+  if (DataTypeSize(dtype) > 0) {
+    SURGEON_ASSIGN_OR_RETURN(uint64_t expected, FixedTensorBytes(dtype, shape));
+    if (size != expected) {
+      return Status::InvalidArgument("tensor '" + key + "': " + std::to_string(size) + " stored bytes for " +
+                                     DataTypeName(dtype) + " " + ShapeToString(shape) + ", which needs " +
+                                     std::to_string(expected));
+    }
+  }
+  tensorflow::BundleEntryProto e;
+  e.set_dtype(static_cast<tensorflow::DataType>(dtype));
+  *e.mutable_shape() = ShapeToProto(shape);
+  e.set_shard_id(shard_id);
+  e.set_offset(static_cast<int64_t>(offset));
+  e.set_size(static_cast<int64_t>(size));
+  e.set_crc32c(masked_crc32c);
+  rep_->entries.emplace(key, std::move(e));
+  return Status::OK();
 }
 
 Status BundleWriter::Add(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes) {
@@ -111,7 +150,8 @@ Status BundleWriter::Finish() {
   Rep& r = *rep_;
   if (r.finished) return Status::Internal("BundleWriter: Finish called twice");
   r.finished = true;
-  BundleHeader header;  // num_shards 1, little-endian, version {producer 1}.
+  BundleHeader header;  // Little-endian, version {producer 1}.
+  header.num_shards = r.num_shards;
   TableBuilder table;
   SURGEON_RETURN_IF_ERROR(table.Add("", HeaderToProto(header).SerializeAsString()));
   for (const auto& [key, entry] : r.entries) {

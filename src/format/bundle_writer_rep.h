@@ -14,14 +14,17 @@ struct BundleWriter::Rep {
   StagedOutput* out = nullptr;  // Not owned.
   std::string prefix;
   WritableFile* data = nullptr;  // Owned by `out`.
-  uint64_t offset = 0;
+  uint64_t offset = 0;     // In the own shard.
+  int32_t own_shard = 0;   // The shard `data` is; shards below it are shared.
+  int32_t num_shards = 1;  // own_shard + 1.
   // Sorted by key: the index is written in key order whatever the data order.
   std::map<std::string, tensorflow::BundleEntryProto> entries;
   bool finished = false;
 
   // InvalidArgument for an empty or repeated key, Internal after Finish.
   Status CheckNewKey(const std::string& key) const;
-  // Records the entry for `size` bytes just appended at `offset`.
+  // Records the entry for `size` bytes just appended at `offset` of the
+  // own shard.
   void Record(const std::string& key, DataType dtype, const Shape& shape, uint64_t size, uint32_t masked_crc32c);
   // Appends bytes to the data file and records the entry.
   Status Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes, uint32_t masked_crc32c);

@@ -202,12 +202,14 @@ py::tuple PlanJson(const std::string& config, bool is_text, const std::string& b
 // (the JSON report `surgeon run --report` writes (also written there when
 // report_path is set), the run's own warnings: graph rewrite findings).
 py::tuple Run(const std::string& config, bool is_text, const std::string& base_dir, bool force,
-              const std::string& report_path, std::optional<py::function> progress) {
+              const std::string& report_path, bool link, bool verify, std::optional<py::function> progress) {
   ProgressBridge bridge(std::move(progress));
   std::pair<std::string, std::vector<std::string>> out = bridge.Run([&] {
     Surgery s = Unwrap(PrepareSurgery(Unwrap(ConfigFrom(config, is_text, base_dir))));
     RunOptions options;
     options.output.force = force;
+    options.link = link;
+    options.verify = verify;
     options.report_path = report_path;
     options.progress = bridge.fn();
     RunReport r = Unwrap(ExecuteSurgery(s, options));
@@ -324,7 +326,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("load", &Load, py::arg("path"), py::arg("names"), py::arg("progress"));
   m.def("plan_json", &PlanJson, py::arg("config"), py::arg("is_text"), py::arg("base_dir"));
   m.def("run", &Run, py::arg("config"), py::arg("is_text"), py::arg("base_dir"), py::arg("force"),
-        py::arg("report_path"), py::arg("progress"));
+        py::arg("report_path"), py::arg("link"), py::arg("verify"), py::arg("progress"));
   m.def("verify", &Verify, py::arg("path"), py::arg("progress"));
   m.def("convert", &Convert, py::arg("src"), py::arg("dst"), py::arg("force"), py::arg("format"), py::arg("progress"));
   m.def("average", &Average, py::arg("sources"), py::arg("dst"), py::arg("weights"), py::arg("exclude"),

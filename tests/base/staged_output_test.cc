@@ -58,3 +58,46 @@ TEST_CASE("StagedOutput: a directory being staged into is refused to a second wr
 
 }  // namespace
 }  // namespace surgeon
+
+namespace surgeon {
+
+TEST_CASE("StagedOutput: a shared file is renamed into place, or only its temporary name removed",
+          "[base][staged][link]") {
+  const std::string dir = testing::MakeTempDir("staged-shared");
+  testing::WriteFile(dir + "/source", "tensor bytes");
+  {
+    StagedOutput abandoned;
+    REQUIRE(abandoned.AddShared(dir + "/t.data", dir + "/source").ok());
+  }
+  CHECK(!fs::exists(dir + "/t.data"));
+  CHECK(testing::ReadFile(dir + "/source") == "tensor bytes");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  CHECK(names == std::vector<std::string>{"source"});
+
+  // Twice to the same final name: the second rename is between two names of
+  // one inode when the first was a hard link; no temporary may stay.
+  for (int i = 0; i < 2; ++i) {
+    StagedOutput out;
+    auto kind = out.AddShared(dir + "/t.data", dir + "/source");
+    REQUIRE(kind.ok());
+    REQUIRE(out.Commit(/*sync=*/true).ok());
+    CHECK(testing::ReadFile(dir + "/t.data") == "tensor bytes");
+    if (*kind == ShareKind::kHardLink) CHECK(fs::equivalent(dir + "/t.data", dir + "/source"));
+  }
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
+  CHECK(files == 2);
+
+  StagedOutput missing;
+  auto r = missing.AddShared(dir + "/u.data", dir + "/no-such-file");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(r.status().message().rfind(dir + "/u.data: cannot share " + dir + "/no-such-file: reflink: ", 0) == 0);
+  CHECK(r.status().message().find("; hard link: No such file or directory") != std::string::npos);
+  files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
+  CHECK(files == 2);
+}
+
+}  // namespace surgeon

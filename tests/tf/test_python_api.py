@@ -348,6 +348,22 @@ print("restored", len(vals))
     surgeon.run(vgg_config(vgg, target), force=True)
 
 
+def test_run_link(vgg):
+    d = os.path.join(OUT, "run-link")
+    shutil.rmtree(d, ignore_errors=True)
+    target = os.path.join(d, "out", "model.ckpt-0")
+    report = surgeon.run(vgg_config(vgg, target), link=True)
+    link = report.data["run"]["link"]
+    assert link["kind"] in ("hard link", "reflink") and link["shared"] == 30, link
+    assert os.path.isfile(target + ".data-00001-of-00002")
+    with open(vgg + ".data-00000-of-00001", "rb") as a, open(target + ".data-00000-of-00002", "rb") as b:
+        assert a.read() == b.read()
+    checked = surgeon.verify(target)
+    assert len(checked.tensors) == 32 and all(t.ok for t in checked.tensors)
+    with pytest.raises(surgeon.RequestError):
+        surgeon.run(vgg_config(vgg, target), force=True, verify=False)
+
+
 # ---------------------------------------------------------------- errors
 
 

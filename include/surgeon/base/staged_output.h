@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "surgeon/base/shared_file.h"
 #include "surgeon/base/status.h"
 #include "surgeon/base/writable_file.h"
 
@@ -38,6 +39,12 @@ class StagedOutput {
   // lives until Commit() or destruction.
   Result<WritableFile*> Add(const std::string& final_path);
 
+  // Stages "<final_path>.tempstate<random>" as a file sharing `source`'s
+  // bytes (ShareFile: reflink, else hard link); it is renamed into place
+  // with the others, or removed (the name only: `source` stays) on failure.
+  // FailedPrecondition, with nothing staged, when it cannot be shared.
+  Result<ShareKind> AddShared(const std::string& final_path, const std::string& source);
+
   // Files to remove just before the first rename (e.g. the old `.index` of a
   // checkpoint being replaced with --force, so that a crash mid-commit leaves
   // "no checkpoint" rather than an old index over new data).
@@ -57,9 +64,12 @@ class StagedOutput {
   struct Item {
     std::string final_path;
     std::string temp_path;
-    std::unique_ptr<WritableFile> file;
+    std::unique_ptr<WritableFile> file;  // null for a shared file (AddShared)
   };
   Status LockDirectory(const std::string& dir);
+  // Locks `final_path`'s directory (creating it) and returns a fresh
+  // temporary name there.
+  Result<std::string> TempNameFor(const std::string& final_path);
 
   std::vector<Item> items_;
   std::vector<std::string> remove_first_;

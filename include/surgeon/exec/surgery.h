@@ -53,6 +53,14 @@ Result<Surgery> PrepareSurgery(PlanConfig config);
 
 struct RunOptions {
   OutputOptions output;
+  // Share the source's data shards with the target instead of copying
+  // tensors kept unchanged (exec/link.h). Where that is impossible (not a V2
+  // source or target, another filesystem) the run copies and says why in
+  // RunReport::link_note.
+  bool link = false;
+  // With `link`: check each shared tensor's checksum by reading the source
+  // first (false skips it; a copied tensor is always checked as it is read).
+  bool verify = true;
   std::string report_path;  // Also write the JSON report here ("" = don't).
   ProgressFn progress;
 };
@@ -61,6 +69,15 @@ struct RunReport {
   uint64_t copied_bytes = 0, generated_bytes = 0;
   size_t copied = 0, initialized = 0, cast = 0;
   size_t transformed = 0;  // Of the copies, written through value transforms.
+  // With RunOptions::link: how the source's shards were shared ("reflink",
+  // "hard link"; "" when copied), the tensors and bytes left where they are
+  // (counted in `copied`/`copied_bytes` too), the source bytes the target
+  // does not use (dead bytes) and, when copied instead, why.
+  std::string link_kind;
+  size_t shared = 0;
+  uint64_t shared_bytes = 0, dead_bytes = 0;
+  int shared_shards = 0;
+  std::string link_note;
   double seconds = 0;
   std::vector<std::string> files;     // Written, in rename order.
   std::vector<std::string> warnings;  // Graph rewrite findings that need attention.
@@ -68,6 +85,18 @@ struct RunReport {
 };
 
 Result<RunReport> ExecuteSurgery(const Surgery& surgery, const RunOptions& options);
+
+// What `run --link` would share, from metadata only (for `surgeon plan
+// --link`): why it would copy instead, or the shards, tensors and bytes it
+// would leave in place and the dead bytes. The filesystem part is a preview
+// (FilesystemRefusal): the run tries, and says if it must copy after all.
+struct LinkPreview {
+  std::string refusal;  // "" when the run would share
+  int shards = 0;
+  size_t shared = 0;
+  uint64_t shared_bytes = 0, dead_bytes = 0;
+};
+Result<LinkPreview> PreviewLink(const Surgery& surgery);
 
 // Every decision of the run: the plan's JSON (plan_json.h; each target
 // variable with its source or initializer, shape, dtype, trainable/frozen,

@@ -83,7 +83,8 @@ class BundleReader : public CheckpointReader {
   std::vector<TensorEntry> slice_entries_;
 };
 
-// Writes a single-shard V2 bundle into a StagedOutput: the data file is
+// Writes a V2 bundle into a StagedOutput (single-shard unless created
+// after shared shards, see CreateAfterShards): the data file is
 // staged at Create(), the index when Finish() is called, so the data file is
 // renamed into place before the index (TF's order: an .index means complete).
 //
@@ -95,7 +96,22 @@ class BundleReader : public CheckpointReader {
 class BundleWriter : public TensorWriter {
  public:
   static Result<std::unique_ptr<BundleWriter>> Create(StagedOutput* out, const std::string& prefix);
+  // A bundle of `shared_shards` + 1 shards whose first `shared_shards` data
+  // files the caller stages itself, before calling this, at
+  // DataFilename(prefix, i, shared_shards + 1) (e.g. a source checkpoint's
+  // shards shared by StagedOutput::AddShared). AddStored records tensors in
+  // them; everything added otherwise goes to the last shard, which this
+  // writer stages (possibly empty: TF opens every shard the header counts).
+  static Result<std::unique_ptr<BundleWriter>> CreateAfterShards(StagedOutput* out, const std::string& prefix,
+                                                                 int shared_shards);
   ~BundleWriter() override;
+
+  // Records a tensor whose bytes already lie in shared shard `shard_id`
+  // (< shared_shards) at [offset, offset + size) with `masked_crc32c`; no
+  // bytes are written. A fixed-size dtype's size must match its shape. The
+  // caller vouches for the bytes (and verifies their checksum if it must).
+  Status AddStored(const std::string& key, DataType dtype, const Shape& shape, int shard_id, uint64_t offset,
+                   uint64_t size, uint32_t masked_crc32c);
 
   // Appends a tensor given in V2 data layout and computes its crc32c.
   // Checks that `bytes` has the size dtype × shape requires (numeric types)

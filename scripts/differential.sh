@@ -11,6 +11,10 @@
 # so a stopped run keeps its results and a rerun resumes where it stopped.
 # The scripts and the surgeon binary are copied into $OUT first, so a rebuild
 # or edit during the run does not change it halfway.
+# After a fix, `python tests/tf/differential.py rejudge --classes C1,C2 --out
+# $OUT/rejudged.jsonl $OUT/chunk-*.jsonl` judges those seeds again with
+# $SURGEON_BIN; `summary $OUT/chunk-*.jsonl $OUT/rejudged.jsonl` counts each
+# seed's last record.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:?usage: scripts/differential.sh N [LANES]}

@@ -26,16 +26,21 @@ Status BundleWriter::Rep::CheckNewKey(const std::string& key) const {
   return Status::OK();
 }
 
-void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Shape& shape, uint64_t size,
-                               uint32_t masked_crc32c) {
+void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Shape& shape, int shard_id,
+                               uint64_t at, uint64_t size, uint32_t masked_crc32c) {
   tensorflow::BundleEntryProto e;
   e.set_dtype(static_cast<tensorflow::DataType>(dtype));
   *e.mutable_shape() = ShapeToProto(shape);
-  e.set_shard_id(own_shard);
-  e.set_offset(static_cast<int64_t>(offset));
+  e.set_shard_id(shard_id);
+  e.set_offset(static_cast<int64_t>(at));
   e.set_size(static_cast<int64_t>(size));
   e.set_crc32c(masked_crc32c);
   entries.emplace(key, std::move(e));
+}
+
+void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Shape& shape, uint64_t size,
+                               uint32_t masked_crc32c) {
+  Record(key, dtype, shape, own_shard, offset, size, masked_crc32c);
   offset += size;
 }
 
@@ -83,14 +88,7 @@ Status BundleWriter::AddStored(const std::string& key, DataType dtype, const Sha
                                      std::to_string(expected));
     }
   }
-  tensorflow::BundleEntryProto e;
-  e.set_dtype(static_cast<tensorflow::DataType>(dtype));
-  *e.mutable_shape() = ShapeToProto(shape);
-  e.set_shard_id(shard_id);
-  e.set_offset(static_cast<int64_t>(offset));
-  e.set_size(static_cast<int64_t>(size));
-  e.set_crc32c(masked_crc32c);
-  rep_->entries.emplace(key, std::move(e));
+  rep_->Record(key, dtype, shape, shard_id, offset, size, masked_crc32c);
   return Status::OK();
 }
 

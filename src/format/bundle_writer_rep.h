@@ -26,6 +26,10 @@ struct BundleWriter::Rep {
   // Records the entry for `size` bytes just appended at `offset` of the
   // own shard.
   void Record(const std::string& key, DataType dtype, const Shape& shape, uint64_t size, uint32_t masked_crc32c);
+  // Records the entry of a tensor stored at `at` in shard `shard_id`
+  // (a shared source shard's, or this writer's own).
+  void Record(const std::string& key, DataType dtype, const Shape& shape, int shard_id, uint64_t at, uint64_t size,
+              uint32_t masked_crc32c);
   // Appends bytes to the data file and records the entry.
   Status Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes, uint32_t masked_crc32c);
 };

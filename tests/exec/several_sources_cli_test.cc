@@ -76,10 +76,11 @@ drop: ["*/Momentum"]
 )";
 
 TEST_CASE("surgeon run takes each tensor from its own source, by every copy path", "[exec][cli][also_from]") {
-  for (const std::string path : {"per-tensor", "kernel", "write"}) {
-    DYNAMIC_SECTION(path) {
+  // --link shares the primary source's shard; the also_from copies go to the new one.
+  for (const std::string flags : {"--copy-path per-tensor", "--copy-path kernel", "--copy-path write", "--link"}) {
+    DYNAMIC_SECTION(flags) {
       Fixture f;
-      auto [rc, out] = f.RunSurgeon("--copy-path " + path + " --report " + Quote(f.dir + "/report.json"), kTwoSources);
+      auto [rc, out] = f.RunSurgeon(flags + " --report " + Quote(f.dir + "/report.json"), kTwoSources);
       INFO(out);
       REQUIRE(rc == 0);
       auto target = OpenCheckpoint(f.dir + "/out/model.ckpt-0");
@@ -120,6 +121,14 @@ TEST_CASE("surgeon run takes each tensor from its own source, by every copy path
       CHECK(replaced);
       // The fine-tune's slot is never taken (the pattern does not spell it).
       CHECK((*target)->Find("net/head/w/Momentum") == nullptr);
+      if (flags == "--link") {
+        CHECK(fs::exists(f.dir + "/out/model.ckpt-0.data-00000-of-00002"));
+        CHECK(testing::ReadFile(f.dir + "/out/model.ckpt-0.data-00000-of-00002") ==
+              testing::ReadFile(f.dir + "/pretrained/model.ckpt.data-00000-of-00001"));
+        CHECK(report["run"]["link"]["shared"] == 2);  // conv1, conv2
+        CHECK((*target)->Find("net/conv1")->shard_id == 0);
+        CHECK((*target)->Find("net/extra")->shard_id == 1);
+      }
     }
   }
 }

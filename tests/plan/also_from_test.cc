@@ -36,16 +36,8 @@ Inventory TwoSources(size_t also_from = 1) {
   return inv;
 }
 
-Result<Plan> PlanFor(const std::string& yaml, const Inventory& inventory) {
-  auto config = ParseConfig(yaml, "t.yaml", "/w");
-  if (!config.ok()) return config.status();
-  return BuildPlan(*config, inventory);
-}
-
-std::string ErrorOf(const std::string& yaml, const Inventory& inventory) {
-  auto plan = PlanFor(yaml, inventory);
-  return plan.ok() ? "(plan succeeded)" : plan.status().message();
-}
+using testing::ErrorOf;
+using testing::PlanFor;
 
 const std::string kFineTuneHead = kHead +
                                   "also_from:\n"                          // 5

@@ -22,13 +22,9 @@ new:
 constexpr uint64_t kVggElements = 138357544, kFc8Elements = 4096 * 1000 + 1000;
 
 Result<Plan> PlanFor(const std::string& yaml, const Inventory& inv = SlimVgg16()) {
-  SURGEON_ASSIGN_OR_RETURN(PlanConfig config, ParseConfig(yaml, "t.yaml", "/w"));
-  return BuildPlan(config, inv);
+  return testing::PlanFor(yaml, inv);
 }
-std::string ErrorOf(const std::string& yaml) {
-  auto plan = PlanFor(yaml);
-  return plan.ok() ? "(plan succeeded)" : plan.status().message();
-}
+std::string ErrorOf(const std::string& yaml) { return testing::ErrorOf(yaml, SlimVgg16()); }
 
 TEST_CASE("ParseConfig: expect", "[plan][config][expect]") {
   auto c = ParseConfig(kHead +

@@ -13,18 +13,8 @@ using testing::SlimVgg16;
 
 const std::string kHead = "source: {checkpoint: ckpt/vgg_16.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\nseed: 1234\n";
 
-// Plans `yaml` (parsed as "t.yaml" in /w) against `inventory`.
-Result<Plan> PlanFor(const std::string& yaml, const Inventory& inventory) {
-  auto config = ParseConfig(yaml, "t.yaml", "/w");
-  if (!config.ok()) return config.status();
-  return BuildPlan(*config, inventory);
-}
-
-std::string ErrorOf(const std::string& yaml, const Inventory& inventory) {
-  auto plan = PlanFor(yaml, inventory);
-  if (plan.ok()) return "(plan succeeded)";
-  return plan.status().message();
-}
+using testing::ErrorOf;
+using testing::PlanFor;
 
 const char kMycls[] = R"(keep: ["vgg_16/conv*", "vgg_16/fc6/*", "vgg_16/fc7/*"]
 rename:

@@ -1,11 +1,13 @@
 // Synthetic source inventories for planner tests: slim VGG16 and Keras
-// VGG16 names and shapes (metadata only; no tensor bytes).
+// VGG16 names and shapes (metadata only; no tensor bytes); and planning a
+// YAML text against one.
 #ifndef SURGEON_TESTS_PLAN_VGG16_INVENTORY_H_
 #define SURGEON_TESTS_PLAN_VGG16_INVENTORY_H_
 
 #include <string>
 #include <vector>
 
+#include "surgeon/plan/config.h"
 #include "surgeon/plan/planner.h"
 
 namespace surgeon::testing {
@@ -75,6 +77,18 @@ inline Inventory KerasVgg16() {
   std::sort(inv.tensors.begin(), inv.tensors.end(),
             [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
   return inv;
+}
+
+// Plans `yaml` (parsed as "t.yaml" in /w) against `inventory`.
+inline Result<Plan> PlanFor(const std::string& yaml, const Inventory& inventory) {
+  SURGEON_ASSIGN_OR_RETURN(PlanConfig config, ParseConfig(yaml, "t.yaml", "/w"));
+  return BuildPlan(config, inventory);
+}
+
+// The message planning `yaml` fails with, or "(plan succeeded)".
+inline std::string ErrorOf(const std::string& yaml, const Inventory& inventory) {
+  auto plan = PlanFor(yaml, inventory);
+  return plan.ok() ? "(plan succeeded)" : plan.status().message();
 }
 
 }  // namespace surgeon::testing

@@ -12,6 +12,7 @@ Environment:
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -43,6 +44,21 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"SKIPPED: TensorFlow not importable ({TF_ERROR})")
     for item in items:
         item.add_marker(skip)
+
+
+def localized_config(config_file, source, target, path):
+    """configs/<config_file> written to `path` with its ../demo source path
+    (a .ckpt prefix or .h5 file) replaced by `source` and its ../demo/out
+    target by `target`; each must occur exactly once."""
+    with open(os.path.join(REPO, "configs", config_file)) as f:
+        text = f.read()
+    text, n = re.subn(r"checkpoint: \.\./demo/(?!out/)[^\n]*\.(h5|ckpt)\n", f"checkpoint: {source}\n", text)
+    assert n == 1, f"{config_file}: expected one ../demo source path"
+    text, n = re.subn(r"checkpoint: \.\./demo/out/\S+\n", f"checkpoint: {target}\n", text)
+    assert n == 1, f"{config_file}: expected one ../demo/out target path"
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 def run_surgeon(*args, check=True, cwd=None):

@@ -642,19 +642,34 @@ def run(start, count, out, scratch=None, nice=0, progress=True, worker=None):
                     continue
                 done.add(r["seed"])
                 records.append(r)
+    seeds = [s for s in range(start, start + count) if s not in done]
+    return records + judge_list(seeds, base_list, out, scratch, nice, progress, worker)
+
+
+def judge_list(seeds, base_list, out, scratch=None, nice=0, progress=True, worker=None):
+    """Judges the mutants `seeds` (in a scratch directory, TF in a worker
+    process), appending each record to `out`. Returns the new records."""
     own_worker = worker is None
     worker = worker or TFWorker(nice=nice)
     scratch = scratch or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
     scratch = tempfile.mkdtemp(prefix="surgeon-diff-", dir=scratch)
     dtype_enum = dtype_enum_fn()
     try:
-        records += judge_seeds([s for s in range(start, start + count) if s not in done],
-                               lambda seed: judge(seed, base_list, worker, scratch, dtype_enum), out, progress, 500)
+        return judge_seeds(seeds, lambda seed: judge(seed, base_list, worker, scratch, dtype_enum), out, progress, 500)
     finally:
         if own_worker:
             worker.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    return records
+
+
+def rejudge(paths, classes, out, nice=0):
+    """Judges again, with the surgeon of today, the seeds that `paths`
+    recorded in one of `classes` (e.g. after fixing what they found);
+    appends the new records to `out`, which `summary` reads after the run's
+    files so that a seed's last record counts."""
+    seeds = sorted({r["seed"] for r in load(paths) if r["class"] in classes})
+    print(f"re-judging {len(seeds)} seeds", file=sys.stderr)
+    return judge_list(seeds, bases(), out, nice=nice)
 
 
 # ---------------------------------------------------------------- summary
@@ -721,15 +736,18 @@ def sig_name(s):
 
 
 def load(paths):
-    out = []
+    """The records of the JSON-lines files `paths`; a seed recorded twice
+    (re-judged) counts with its last record."""
+    by_seed = {}
     for p in paths:
         with open(p) as f:
             for line in f:
                 try:
-                    out.append(json.loads(line))
+                    r = json.loads(line)
                 except ValueError:
-                    pass  # a chunk cut mid-line by a stop
-    return out
+                    continue  # a chunk cut mid-line by a stop
+                by_seed[r["seed"]] = r
+    return list(by_seed.values())
 
 
 def main(argv):
@@ -742,6 +760,10 @@ def main(argv):
     a.add_argument("--nice", type=int, default=0)
     s = sub.add_parser("summary")
     s.add_argument("files", nargs="+")
+    j = sub.add_parser("rejudge")
+    j.add_argument("--classes", required=True, help="comma-separated classes to judge again")
+    j.add_argument("--out", required=True)
+    j.add_argument("files", nargs="+")
     p = sub.add_parser("replay")
     p.add_argument("seed", type=int)
     p.add_argument("--dir", default=".")
@@ -750,6 +772,8 @@ def main(argv):
         run(args.start, args.count, args.out, nice=args.nice)
     elif args.cmd == "summary":
         print(summarize(load(args.files)))
+    elif args.cmd == "rejudge":
+        rejudge(args.files, set(args.classes.split(",")), args.out)
     else:
         base, m = make_mutant(args.seed)
         os.makedirs(args.dir, exist_ok=True)

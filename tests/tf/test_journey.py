@@ -30,7 +30,7 @@ import tensorflow as tf
 
 import keras_vgg16
 import slim_vgg16
-from conftest import REPO, run_python, run_surgeon, surgeon_json
+from conftest import REPO, localized_config, run_python, run_surgeon, surgeon_json
 
 v1 = tf.compat.v1
 CONFIGS = os.path.join(REPO, "configs")
@@ -113,8 +113,6 @@ CASES = {
     "keras_vgg16_to_mycls": ("keras_vgg16_to_mycls.yaml", "keras", expect_keras_vgg16_to_mycls),
     "rename_scope-V1": ("rename_scope.yaml", "slim-V1", expect_rename_scope),
 }
-# The paths the configs name, and which generated source stands in for each.
-DEMO_SOURCES = {"../demo/vgg_16/vgg_16.ckpt": "slim", "../demo/keras_vgg16/model.ckpt": "keras"}
 
 
 # --------------------------------------------------------------------------
@@ -141,21 +139,6 @@ def sources(work):
                 made[name] = keras_vgg16.write_keras_vgg16(os.path.join(work, "keras_vgg16", "model.ckpt"))
         return made[name]
     return get
-
-
-def localized_config(config_file, source_prefix, target_prefix, path):
-    """The config with its ../demo paths replaced by the generated source and
-    a target in the work dir (each must occur exactly once)."""
-    with open(os.path.join(CONFIGS, config_file)) as f:
-        text = f.read()
-    sources = [p for p in DEMO_SOURCES if f"checkpoint: {p}\n" in text]
-    assert len(sources) == 1, f"{config_file}: expected one ../demo source path"
-    text = text.replace(f"checkpoint: {sources[0]}\n", f"checkpoint: {source_prefix}\n")
-    text, n = re.subn(r"checkpoint: \.\./demo/out/\S+\n", f"checkpoint: {target_prefix}\n", text)
-    assert n == 1, f"{config_file}: expected one ../demo/out target path"
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 class Surgery:

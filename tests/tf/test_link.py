@@ -10,10 +10,9 @@ files are deleted a fresh TF process restores it again.
 
 import json
 import os
-import re
 import shutil
 
-from conftest import REPO, run_python, run_surgeon
+from conftest import localized_config, run_python, run_surgeon
 import slim_vgg16
 
 CHECK = r"""
@@ -57,17 +56,6 @@ def share_or_copy(src, dst):
         shutil.copyfile(src, dst)
 
 
-def config_for(source, target, path):
-    with open(os.path.join(REPO, "configs", "vgg16_to_mycls.yaml")) as f:
-        text = f.read()
-    text = text.replace("checkpoint: ../demo/vgg_16/vgg_16.ckpt\n", f"checkpoint: {source}\n")
-    text, n = re.subn(r"checkpoint: \.\./demo/out/\S+\n", f"checkpoint: {target}\n", text)
-    assert n == 1
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 def test_linked_demo_restores_bitwise_and_outlives_its_source(work_dir):
     cached = slim_vgg16.write_slim_vgg16(os.path.join(os.path.abspath(work_dir), "slim_vgg16_v2", "vgg_16.ckpt"),
                                          "V2")
@@ -81,8 +69,9 @@ def test_linked_demo_restores_bitwise_and_outlives_its_source(work_dir):
 
     copied = os.path.join(case, "copied", "model.ckpt-0")
     linked = os.path.join(case, "linked", "model.ckpt-0")
-    run_surgeon("run", "-q", config_for(source, copied, os.path.join(case, "copied.yaml")))
-    p = run_surgeon("run", "-q", config_for(source, linked, os.path.join(case, "linked.yaml")), "--link",
+    demo = "vgg16_to_mycls.yaml"
+    run_surgeon("run", "-q", localized_config(demo, source, copied, os.path.join(case, "copied.yaml")))
+    p = run_surgeon("run", "-q", localized_config(demo, source, linked, os.path.join(case, "linked.yaml")), "--link",
                     "--report", os.path.join(case, "report.json"))
     with open(os.path.join(case, "report.json")) as f:
         link = json.load(f)["run"]["link"]

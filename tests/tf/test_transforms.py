@@ -28,7 +28,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import REPO, run_surgeon
+from conftest import REPO, localized_config, run_surgeon
 
 tf = pytest.importorskip("tensorflow")
 
@@ -244,18 +244,6 @@ def test_input_channels_rgb_plus_depth(depth, rgb_source, case_dir):
 # configs/: the examples this file proves plan against the models they are
 # written for; configs/keras_vgg16_to_slim.yaml also runs end to end.
 
-def localized(config_file, source, target, path):
-    with open(os.path.join(CONFIGS, config_file)) as f:
-        text = f.read()
-    text, n = re.subn(r"checkpoint: \.\./demo/(?!out/)[^\n]*\.(h5|ckpt)\n", f"checkpoint: {source}\n", text)
-    assert n == 1
-    text, n = re.subn(r"checkpoint: \.\./demo/out/\S+\n", f"checkpoint: {target}\n", text)
-    assert n == 1
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 def test_keras_vgg16_h5_to_slim_fc7_matches_keras_fc2(case_dir):
     import slim_vgg16
     v1 = tf.compat.v1
@@ -270,7 +258,7 @@ def test_keras_vgg16_h5_to_slim_fc7_matches_keras_fc2(case_dir):
     h5 = os.path.join(case_dir, "vgg16.weights.h5")
     keras.save_weights(h5)
     out = os.path.join(case_dir, "out", "model.ckpt-0")
-    config = localized("keras_vgg16_to_slim.yaml", h5, out, os.path.join(case_dir, "keras_vgg16_to_slim.yaml"))
+    config = localized_config("keras_vgg16_to_slim.yaml", h5, out, os.path.join(case_dir, "keras_vgg16_to_slim.yaml"))
     run_surgeon("run", config)
     x = np.random.default_rng(17).uniform(0, 1, [2, 224, 224, 3]).astype(np.float32)
     fc2 = tf.keras.Model(keras.input, keras.get_layer("fc2").output)(x).numpy()
@@ -349,7 +337,7 @@ def test_slim_config_example(config_file, slim_source, case_dir):
     prefix, src = slim_source
     shutil.copytree(os.path.join(CONFIGS, "labels"), os.path.join(case_dir, "labels"))
     out = os.path.join(case_dir, "out", "model.ckpt-0")
-    run_surgeon("run", localized(config_file, prefix, out, os.path.join(case_dir, config_file)))
+    run_surgeon("run", localized_config(config_file, prefix, out, os.path.join(case_dir, config_file)))
     r = tf.train.load_checkpoint(out)
     SLIM_EXAMPLES[config_file](src, {n: r.get_tensor(n) for n in src})
     shutil.rmtree(os.path.join(case_dir, "out"))  # 0.5 GB each
@@ -397,7 +385,7 @@ def test_slim_vgg16_to_keras_h5_the_way_back(slim_source, case_dir):
     v1 = tf.compat.v1
     prefix, _ = slim_source
     h5 = os.path.join(case_dir, "vgg16_from_slim.h5")
-    run_surgeon("run", localized("slim_vgg16_to_keras.yaml", prefix, h5,
+    run_surgeon("run", localized_config("slim_vgg16_to_keras.yaml", prefix, h5,
                                  os.path.join(case_dir, "slim_vgg16_to_keras.yaml")))
     keras = tf_keras.applications.VGG16(weights=None)
     keras.load_weights(h5)  # by topology: layer order and weight shapes must be Keras' own

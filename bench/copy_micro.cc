@@ -28,9 +28,7 @@ namespace {
 
 size_t kChunk = std::getenv("CHUNK") ? std::strtoul(std::getenv("CHUNK"), nullptr, 0) : 8 << 20;
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 uint32_t Crc(const void* p, size_t n, uint32_t c = 0) {
   return crc32_iscsi(static_cast<unsigned char*>(const_cast<void*>(p)), static_cast<int>(n), c);

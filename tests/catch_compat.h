@@ -6,18 +6,13 @@
 
 #if __has_include(<catch2/catch_all.hpp>)
 #include <catch2/catch_all.hpp>
-
 #include <string>
 
 namespace Catch {
 // 2.x's string matchers lived in namespace Catch; 3.x names the substring
 // matcher ContainsSubstring (3.x's Matchers::Contains is a range matcher).
-inline Matchers::StringContainsMatcher Contains(const std::string& s) {
-  return Matchers::ContainsSubstring(s);
-}
-inline Matchers::StartsWithMatcher StartsWith(const std::string& s) {
-  return Matchers::StartsWith(s);
-}
+inline Matchers::StringContainsMatcher Contains(const std::string& s) { return Matchers::ContainsSubstring(s); }
+inline Matchers::StartsWithMatcher StartsWith(const std::string& s) { return Matchers::StartsWith(s); }
 }  // namespace Catch
 using Catch::Approx;
 #else

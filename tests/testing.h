@@ -2,17 +2,15 @@
 #ifndef SURGEON_TESTS_TESTING_H_
 #define SURGEON_TESTS_TESTING_H_
 
-#include <nlohmann/json.hpp>
-
-#include "catch_compat.h"
-
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "catch_compat.h"
 #include "surgeon/format/checkpoint.h"
 
 namespace surgeon::testing {
@@ -65,12 +63,12 @@ inline std::string Quote(const std::string& s) { return "'" + s + "'"; }
 }  // namespace surgeon::testing
 
 // Skips the rest of the test with a visible message when the corpus is absent.
-#define SURGEON_REQUIRE_CORPUS(var)                                                  \
-  auto var##_opt = ::surgeon::testing::CorpusDir();                                  \
-  if (!var##_opt) {                                                                  \
-    WARN("SKIPPED: ../shared/tf-corpus not found; corpus test did not run");        \
-    return;                                                                          \
-  }                                                                                  \
+#define SURGEON_REQUIRE_CORPUS(var)                                          \
+  auto var##_opt = ::surgeon::testing::CorpusDir();                          \
+  if (!var##_opt) {                                                          \
+    WARN("SKIPPED: ../shared/tf-corpus not found; corpus test did not run"); \
+    return;                                                                  \
+  }                                                                          \
   const std::string var = *var##_opt
 
 #endif  // SURGEON_TESTS_TESTING_H_

@@ -80,9 +80,7 @@ bool StoreFloat(double v, FloatFormat to, uint8_t* out) {
       StoreLE(out, std::bit_cast<uint32_t>(f));
       return !std::isfinite(v) || std::isfinite(f);
     }
-    case FloatFormat::kF64:
-      StoreLE(out, std::bit_cast<uint64_t>(v));
-      return true;
+    case FloatFormat::kF64: StoreLE(out, std::bit_cast<uint64_t>(v)); return true;
   }
   return false;
 }

@@ -47,10 +47,8 @@ bool IsBadRequest(StatusCode code) {
   switch (code) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-      return true;
-    default:
-      return false;
+    case StatusCode::kFailedPrecondition: return true;
+    default: return false;
   }
 }
 

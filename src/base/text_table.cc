@@ -19,14 +19,15 @@ std::string HumanBytes(uint64_t bytes) {
   return buf;
 }
 
-std::string RenderColumns(const std::vector<std::vector<std::string>>& rows,
-                          const std::vector<size_t>& right_aligned) {
+std::string RenderColumns(const std::vector<std::vector<std::string>>& rows, const std::vector<size_t>& right_aligned) {
   std::vector<size_t> width;
   for (const auto& row : rows) {
     if (width.size() < row.size()) width.resize(row.size(), 0);
     for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   }
-  auto right = [&](size_t i) { return std::find(right_aligned.begin(), right_aligned.end(), i) != right_aligned.end(); };
+  auto right = [&](size_t i) {
+    return std::find(right_aligned.begin(), right_aligned.end(), i) != right_aligned.end();
+  };
   std::string out;
   for (const auto& row : rows) {
     std::string line;

@@ -95,7 +95,8 @@ Status WritableFile::WriteFromMapping(const MappedRange& src, uint64_t done) {
     ssize_t n = ::pread(src.file->fd(), buf_.get(), want, static_cast<off_t>(src.offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoStatus("read failed", src.file->path(), errno);
-    if (n == 0) return Status::DataLoss(src.file->path() + ": ends before byte " + std::to_string(src.offset + src.size));
+    if (n == 0)
+      return Status::DataLoss(src.file->path() + ": ends before byte " + std::to_string(src.offset + src.size));
     SURGEON_RETURN_IF_ERROR(WriteRaw(buf_.get(), static_cast<size_t>(n)));
     done += static_cast<uint64_t>(n);
   }
@@ -107,8 +108,8 @@ Result<bool> WritableFile::KernelCopy(const MappedRange& src, uint64_t* done) {
     loff_t in = static_cast<loff_t>(src.offset + *done);
     ssize_t n = ::copy_file_range(src.file->fd(), &in, fd_, nullptr, src.size - *done, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                  errno == EBADF || errno == EPERM || errno == ETXTBSY)) {
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF ||
+                  errno == EPERM || errno == ETXTBSY)) {
       return false;  // This kernel or filesystem pair cannot: copy the rest by hand.
     }
     if (n < 0) return ErrnoStatus("copy_file_range from " + src.file->path() + " failed", path_, errno);

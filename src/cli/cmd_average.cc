@@ -65,10 +65,11 @@ void RegisterAverage(CLI::App& app, int* exit_code) {
     }
     for (const auto& w : result->warnings) Warn(w);
     for (const auto& key : result->from_first) Note("'" + key + "' differs between sources: written from the first");
-    std::printf("wrote %s: mean of %zu checkpoints; %zu tensors averaged, %zu equal in all, %zu from the first, "
-                "%zu excluded, %s\n",
-                result->target_prefix.c_str(), args->sources.size(), result->averaged, result->equal,
-                result->from_first.size(), result->excluded.size(), HumanBytes(result->bytes).c_str());
+    std::printf(
+        "wrote %s: mean of %zu checkpoints; %zu tensors averaged, %zu equal in all, %zu from the first, "
+        "%zu excluded, %s\n",
+        result->target_prefix.c_str(), args->sources.size(), result->averaged, result->equal, result->from_first.size(),
+        result->excluded.size(), HumanBytes(result->bytes).c_str());
   });
 }
 

@@ -15,8 +15,9 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
     OutputOptions options;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("SRC", args->src,
-                  "source: checkpoint prefix, .index, V1 file or quoted shard pattern, directory, .h5, .safetensors, .npz")
+  cmd->add_option(
+         "SRC", args->src,
+         "source: checkpoint prefix, .index, V1 file or quoted shard pattern, directory, .h5, .safetensors, .npz")
       ->required();
   cmd->add_option("DST", args->dst, "target: a checkpoint prefix (out/model.ckpt-0) or the output file")->required();
   cmd->add_option("--format", args->format,
@@ -30,8 +31,8 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
     if (!args->format.empty()) {
       auto f = ParseOutputFormat(args->format);
       if (!f) {
-        *exit_code = ReportError(Status::InvalidArgument("--format '" + args->format + "': expected one of " +
-                                                         OutputFormatChoices()));
+        *exit_code = ReportError(
+            Status::InvalidArgument("--format '" + args->format + "': expected one of " + OutputFormatChoices()));
         return;
       }
       format = *f;
@@ -43,7 +44,8 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
     }
     for (const auto& w : result->warnings) Warn(w);
     std::printf("wrote %s (%s): %zu tensors, %s\n", result->target_prefix.c_str(),
-                std::string(OutputFormatName(result->format)).c_str(), result->tensors, HumanBytes(result->bytes).c_str());
+                std::string(OutputFormatName(result->format)).c_str(), result->tensors,
+                HumanBytes(result->bytes).c_str());
   });
 }
 

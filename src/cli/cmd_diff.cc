@@ -1,9 +1,8 @@
 // surgeon diff A B [--config CONFIG | --report FILE]: names, shapes, dtypes
 // and values that differ; through a surgery, each copied tensor is compared
 // with its target and the planned changes are listed apart.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "surgeon/exec/diff.h"
@@ -28,7 +27,8 @@ Result<std::optional<DiffMapping>> LoadMapping(DiffArgs* args) {
   if (!args->report.empty()) {
     SURGEON_ASSIGN_OR_RETURN(std::string text, ReadFileToString(args->report));
     auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return Status::InvalidArgument(args->report + ": not JSON (expected a `surgeon run --report` file)");
+    if (j.is_discarded())
+      return Status::InvalidArgument(args->report + ": not JSON (expected a `surgeon run --report` file)");
     if (args->a.empty()) args->a = j.value("/source/checkpoint"_json_pointer, "");
     if (args->b.empty()) args->b = j.value("/target/checkpoint"_json_pointer, "");
     SURGEON_ASSIGN_OR_RETURN(DiffMapping m, DiffMappingFromReport(j, args->report));
@@ -47,8 +47,8 @@ void PrintResult(const DiffResult& r, bool mapped) {
   }
   std::string planned = mapped ? std::to_string(r.planned.size()) + " planned changes; " : "";
   if (!r.values_read) {
-    std::printf("%s%zu differences; %zu tensors compared by name, dtype and shape (values not read)\n",
-                planned.c_str(), r.diffs.size(), r.compared);
+    std::printf("%s%zu differences; %zu tensors compared by name, dtype and shape (values not read)\n", planned.c_str(),
+                r.diffs.size(), r.compared);
   } else {
     std::printf("%s%zu differences; %zu tensors compared, %zu identical%s\n", planned.c_str(), r.diffs.size(),
                 r.compared, r.identical, mapped ? " (copies compared with their targets)" : "");
@@ -58,7 +58,8 @@ void PrintResult(const DiffResult& r, bool mapped) {
 }  // namespace
 
 void RegisterDiff(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("diff", "Show tensors whose names, dtypes, shapes or values differ between two checkpoints");
+  auto* cmd =
+      app.add_subcommand("diff", "Show tensors whose names, dtypes, shapes or values differ between two checkpoints");
   auto args = std::make_shared<DiffArgs>();
   cmd->add_option("A", args->a, "first checkpoint (with --config/--report: default the surgery's source)");
   cmd->add_option("B", args->b, "second checkpoint (with --config/--report: default the surgery's target)");
@@ -66,7 +67,8 @@ void RegisterDiff(CLI::App& app, int* exit_code) {
                                  "B was written from A by this surgery config: compare each copy with its target");
   cmd->add_option("--report", args->report, "B was written from A by the run that wrote this --report file")
       ->excludes(config);
-  cmd->add_flag("--metadata-only", args->metadata_only, "compare names, dtypes and shapes only (reads the indexes only)");
+  cmd->add_flag("--metadata-only", args->metadata_only,
+                "compare names, dtypes and shapes only (reads the indexes only)");
   cmd->callback([args, exit_code] {
     auto mapping = LoadMapping(args.get());
     if (!mapping.ok()) return void(*exit_code = ReportError(mapping.status()));
@@ -79,8 +81,9 @@ void RegisterDiff(CLI::App& app, int* exit_code) {
     if (!result.ok()) return void(*exit_code = ReportError(result.status()));
     PrintResult(*result, m != nullptr);
     if (!m && result->compared == 0 && !(*a)->entries().empty() && !(*b)->entries().empty()) {
-      Note("no tensor name is in both; if B was written from A by `surgeon run`, pass --config CONFIG or "
-           "--report FILE to compare each copy with its target");
+      Note(
+          "no tensor name is in both; if B was written from A by `surgeon run`, pass --config CONFIG or "
+          "--report FILE to compare each copy with its target");
     }
     // Like diff(1): 1 when the inputs differ (beyond what the surgery planned).
     if (!result->diffs.empty()) *exit_code = kExitFailure;

@@ -1,8 +1,7 @@
 // surgeon plan CONFIG [--json] [--all] [--json-schema]: the dry run. Reads
 // metadata only, writes nothing.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "surgeon/exec/output.h"
@@ -29,11 +28,13 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
       ->excludes(config);
   cmd->callback([args, exit_code] {
     if (args->schema) return void(std::printf("%s", std::string(PlanJsonSchema()).c_str()));
-    if (args->config.empty()) return void(*exit_code = ReportError(Status::InvalidArgument("plan: CONFIG is required")));
+    if (args->config.empty())
+      return void(*exit_code = ReportError(Status::InvalidArgument("plan: CONFIG is required")));
     auto surgery = PrepareSurgery(args->config);
     if (!surgery.ok()) return void(*exit_code = ReportError(surgery.status()));
     if (args->json) {
-      std::printf("%s\n", PlanToJson(surgery->plan).dump(1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n",
+                  PlanToJson(surgery->plan).dump(1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       PlanTableOptions options;
       options.width = TerminalWidth();
@@ -46,10 +47,10 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
       if (!link.ok()) return void(*exit_code = ReportError(link.status()));
       const std::string text =
           link->refusal.empty()
-              ? "with --link: " + std::to_string(link->shards) + " source data shard(s) shared (reflink or hard link), " +
-                    std::to_string(link->shared) + " tensor(s) (" + HumanBytes(link->shared_bytes) +
-                    ") left in place, " + HumanBytes(link->dead_bytes) +
-                    " of dead bytes (tensors the target does not use)"
+              ? "with --link: " + std::to_string(link->shards) +
+                    " source data shard(s) shared (reflink or hard link), " + std::to_string(link->shared) +
+                    " tensor(s) (" + HumanBytes(link->shared_bytes) + ") left in place, " +
+                    HumanBytes(link->dead_bytes) + " of dead bytes (tensors the target does not use)"
               : "with --link: cannot link: " + link->refusal + "; run would copy";
       // The table is stdout's; with --json, stdout is the JSON alone.
       if (args->json) {
@@ -58,7 +59,8 @@ void RegisterPlan(CLI::App& app, int* exit_code) {
         std::printf("%s\n", text.c_str());
       }
     }
-    if (std::string note = ExistingTargetNote(surgery->plan.target_prefix, surgery->plan.target_format); !note.empty()) Warn(note);
+    if (std::string note = ExistingTargetNote(surgery->plan.target_prefix, surgery->plan.target_format); !note.empty())
+      Warn(note);
   });
 }
 

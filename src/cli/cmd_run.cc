@@ -54,11 +54,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                 report->initialized, HumanBytes(report->generated_bytes).c_str(), report->cast, plan.dropped.size(),
                 plan.FrozenNames().size(), report->seconds);
     if (!report->link_kind.empty()) {
-      std::printf("linked: %d source data shard(s) shared as a %s, %zu tensor(s) (%s) left in place, %s of dead "
-                  "bytes (tensors the target does not use)%s\n",
-                  report->shared_shards, report->link_kind.c_str(), report->shared,
-                  HumanBytes(report->shared_bytes).c_str(), HumanBytes(report->dead_bytes).c_str(),
-                  args->options.verify ? "" : "; checksums not verified (--no-verify)");
+      std::printf(
+          "linked: %d source data shard(s) shared as a %s, %zu tensor(s) (%s) left in place, %s of dead "
+          "bytes (tensors the target does not use)%s\n",
+          report->shared_shards, report->link_kind.c_str(), report->shared, HumanBytes(report->shared_bytes).c_str(),
+          HumanBytes(report->dead_bytes).c_str(), args->options.verify ? "" : "; checksums not verified (--no-verify)");
     }
     for (const auto& f : report->files) std::printf("  %s\n", f.c_str());
   });

@@ -13,7 +13,8 @@ void RegisterVerify(CLI::App& app, int* exit_code) {
     bool quiet = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("PATH", args->path, "checkpoint prefix, .index, V1 file or quoted shard pattern, or directory")->required();
+  cmd->add_option("PATH", args->path, "checkpoint prefix, .index, V1 file or quoted shard pattern, or directory")
+      ->required();
   cmd->add_flag("-q,--quiet", args->quiet, "print only problems and the summary");
   cmd->callback([args, exit_code] {
     auto v = VerifyCheckpoint(args->path);

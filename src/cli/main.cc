@@ -1,7 +1,7 @@
 // surgeon: transfer-learning weight surgery on TensorFlow checkpoints.
-#include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -18,7 +18,8 @@ namespace {
 int CheckSubcommand(const CLI::App& app, int argc, char** argv) {
   if (argc < 2 || argv[1][0] == '-') return 0;
   std::vector<std::string> names;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
   const std::string word = argv[1];
   if (std::find(names.begin(), names.end(), word) != names.end()) return 0;
   std::string hint;
@@ -58,7 +59,8 @@ int main(int argc, char** argv) {
   } catch (const std::bad_alloc&) {
     // E.g. a new variable too large for memory. Catching here unwinds the
     // command, so its StagedOutput removes every temporary file.
-    std::fprintf(stderr, "surgeon: error: out of memory (a tensor is too large for this machine); nothing was written\n");
+    std::fprintf(stderr,
+                 "surgeon: error: out of memory (a tensor is too large for this machine); nothing was written\n");
     return kExitFailure;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "surgeon: error: internal error: %s; nothing was written\n", e.what());

@@ -48,8 +48,7 @@ Result<std::vector<double>> Weights(const AverageOptions& options, size_t n) {
 }
 
 bool Excluded(const AverageOptions& options, const std::string& key) {
-  return std::any_of(options.exclude.begin(), options.exclude.end(),
-                     [&](const Pattern& p) { return p.Matches(key); });
+  return std::any_of(options.exclude.begin(), options.exclude.end(), [&](const Pattern& p) { return p.Matches(key); });
 }
 
 // The first source's tensors that are averaged, checked against every other
@@ -72,8 +71,8 @@ Result<std::vector<const TensorEntry*>> MatchTensors(const std::vector<Source>& 
         problems.push_back("tensor '" + e.key + "' is in " + first + " but not in " + other);
       } else if (o->dtype != e.dtype || o->shape != e.shape) {
         problems.push_back("tensor '" + e.key + "' is " + DataTypeName(e.dtype) + " " + ShapeToString(e.shape) +
-                           " in " + first + " but " + DataTypeName(o->dtype) + " " + ShapeToString(o->shape) +
-                           " in " + other);
+                           " in " + first + " but " + DataTypeName(o->dtype) + " " + ShapeToString(o->shape) + " in " +
+                           other);
       }
     }
   }
@@ -113,8 +112,7 @@ std::vector<uint8_t> WeightedMean(const std::vector<TensorData>& inputs, const s
 }
 
 bool SameBytes(const TensorData& a, const TensorData& b) {
-  return a.bytes().size() == b.bytes().size() &&
-         std::memcmp(a.bytes().data(), b.bytes().data(), a.bytes().size()) == 0;
+  return a.bytes().size() == b.bytes().size() && std::memcmp(a.bytes().data(), b.bytes().data(), a.bytes().size()) == 0;
 }
 
 // Averages (or checks and copies) one tensor into `writer`.
@@ -163,9 +161,8 @@ std::vector<std::string> AllSourceFiles(const std::vector<Source>& sources) {
 
 }  // namespace
 
-Result<AverageResult> AverageCheckpoints(const std::vector<std::string>& source_paths,
-                                         const std::string& target_prefix, const AverageOptions& options,
-                                         const ProgressFn& progress) {
+Result<AverageResult> AverageCheckpoints(const std::vector<std::string>& source_paths, const std::string& target_prefix,
+                                         const AverageOptions& options, const ProgressFn& progress) {
   SURGEON_ASSIGN_OR_RETURN(std::vector<Source> sources, OpenSources(source_paths));
   SURGEON_ASSIGN_OR_RETURN(std::vector<double> weights, Weights(options, sources.size()));
   AverageResult result;

@@ -50,8 +50,7 @@ std::vector<TensorSpec> WriterSpecs(const std::vector<CopyItem>& items) {
 }  // namespace
 
 Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::string& target_prefix,
-                                        OutputFormat format, const OutputOptions& options,
-                                        const ProgressFn& progress) {
+                                        OutputFormat format, const OutputOptions& options, const ProgressFn& progress) {
   SURGEON_ASSIGN_OR_RETURN(CheckpointLocation loc, ResolveCheckpoint(source));
   SURGEON_ASSIGN_OR_RETURN(auto reader, OpenCheckpoint(loc.prefix));
   ConvertResult result;

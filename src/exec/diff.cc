@@ -116,8 +116,8 @@ Result<DiffResult> DiffByName(const CheckpointReader& a, const CheckpointReader&
 
 // One source tensor through the mapping: dropped, or copied (maybe renamed
 // or cast) to a target that must be in b with its shape and values.
-Status DiffOneMapped(const CheckpointReader& a, const TensorEntry& x, const CheckpointReader& b,
-                     const DiffMapping& m, bool values, std::set<std::string>* matched, DiffResult* r) {
+Status DiffOneMapped(const CheckpointReader& a, const TensorEntry& x, const CheckpointReader& b, const DiffMapping& m,
+                     bool values, std::set<std::string>* matched, DiffResult* r) {
   if (auto d = m.dropped.find(x.key); d != m.dropped.end()) {
     r->planned.push_back({TensorDiff::Kind::kDropped, x.key, d->second});
     return Status::OK();
@@ -197,10 +197,12 @@ Result<DiffMapping> DiffMappingFromReport(const nlohmann::json& report, const st
   auto bad = [&](const std::string& what) {
     return Status::InvalidArgument(path + ": not a surgeon run report (" + what + "; see docs/plan.schema.json)");
   };
-  if (!report.is_object() || !report.contains("actions") || !report["actions"].is_array()) return bad("no \"actions\" list");
+  if (!report.is_object() || !report.contains("actions") || !report["actions"].is_array())
+    return bad("no \"actions\" list");
   DiffMapping m;
   for (const auto& row : report["actions"]) {
-    if (!row.is_object() || !row.contains("action") || !row.contains("target")) return bad("an action without action/target");
+    if (!row.is_object() || !row.contains("action") || !row.contains("target"))
+      return bad("an action without action/target");
     const std::string target = row["target"].get<std::string>();
     const std::string rule = row.value("rule", "");
     if (row["action"] == "copy" && !row.contains("source_index")) {

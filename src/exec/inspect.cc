@@ -34,7 +34,6 @@ std::vector<std::string> CrossCheck(const CheckpointReader& reader, const MetaGr
   return out;
 }
 
-
 json TensorJson(const TensorEntry& e, CheckpointFormat format, const std::map<std::string, bool>& trainable) {
   json t = {{"name", e.key}, {"dtype", DataTypeName(e.dtype)}, {"shape", e.shape}, {"size", e.size}};
   if (e.stored_whole() && format == CheckpointFormat::kV2) {
@@ -123,7 +122,8 @@ std::string InspectionText(const Inspection& in) {
       Printf("checkpoint: %s (%s)\n", in.location.prefix, std::string(CheckpointFormatName(reader.format())));
   for (const auto& [k, v] : reader.Describe()) out += Printf("  %s: %s\n", k, v);
   if (in.graph) {
-    const std::string version = in.graph->tensorflow_version.empty() ? "version not recorded" : in.graph->tensorflow_version;
+    const std::string version =
+        in.graph->tensorflow_version.empty() ? "version not recorded" : in.graph->tensorflow_version;
     out += Printf("meta graph: %s (TF %s, ", in.location.meta_graph, version) +
            std::to_string(in.graph->variables.size()) + " variables)\n";
   }

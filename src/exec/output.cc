@@ -27,9 +27,7 @@ bool StateNames(const std::string& state_path, const std::string& prefix) {
   return CanonicalPath(IndexFilename(named)) == CanonicalPath(IndexFilename(prefix));
 }
 
-bool AllDigits(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
+bool AllDigits(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
 
 // True when `name` (a file name, no directory) is one that a run writing the
 // checkpoint `base` (the prefix's base name) produces: its index, a data
@@ -73,7 +71,8 @@ std::vector<std::string> ExistingCheckpointFiles(const std::string& prefix) {
   const std::string base = Basename(prefix) + ".data-";
   for (const auto& e : fs::directory_iterator(Dirname(prefix), ec)) {
     std::string name = e.path().filename().string();
-    if (name.rfind(base, 0) == 0 && name.find(".tempstate") == std::string::npos) out.push_back(JoinPath(Dirname(prefix), name));
+    if (name.rfind(base, 0) == 0 && name.find(".tempstate") == std::string::npos)
+      out.push_back(JoinPath(Dirname(prefix), name));
   }
   return out;
 }

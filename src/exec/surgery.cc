@@ -1,13 +1,12 @@
 #include "surgeon/exec/surgery.h"
 
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <set>
-
-#include <unistd.h>
 
 #include "surgeon/exec/copy.h"
 #include "surgeon/exec/link.h"
@@ -149,7 +148,7 @@ Result<RewriteSpec> MakeRewriteSpec(const Plan& plan) {
 // in its source's data order (sequential reads; contiguous runs are per
 // source file), then transformed copies, then new tensors.
 struct TensorOrder {
-  std::vector<CopyItem> shared;  // Left in the primary source's shards (--link).
+  std::vector<CopyItem> shared;               // Left in the primary source's shards (--link).
   std::vector<std::vector<CopyItem>> copies;  // By PlanAction::source_index.
   std::vector<const PlanAction*> transformed;
   std::vector<const PlanAction*> inits;
@@ -240,8 +239,8 @@ Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* wr
 std::string LinkRefusalFor(const Surgery& s, const TensorOrder& order) {
   std::string refusal = LinkRefusal(*s.reader, s.plan.target_format);
   const std::vector<CopyItem>& primary = order.copies.front();
-  if (refusal.empty() && std::none_of(primary.begin(), primary.end(),
-                                      [&](const CopyItem& c) { return Shareable(*s.reader, c); })) {
+  if (refusal.empty() &&
+      std::none_of(primary.begin(), primary.end(), [&](const CopyItem& c) { return Shareable(*s.reader, c); })) {
     refusal = "no tensor is copied unchanged, so there is nothing to share";
   }
   return refusal;
@@ -365,8 +364,8 @@ Result<Surgery> PrepareSurgery(PlanConfig config) {
   if (s.plan.meta_mode == MetaGraphMode::kFromSource && s.reader->Find(kObjectGraphKey) != nullptr) {
     // TF2 checkpoints are keyed by object path and restored by tf.function
     // graphs (SavedModel), not by a Saver subgraph that can be edited.
-    return Status::InvalidArgument(s.config.target_pos.ToString() + ": target.meta_graph: {from: source}: " +
-                                   s.source.prefix +
+    return Status::InvalidArgument(s.config.target_pos.ToString() +
+                                   ": target.meta_graph: {from: source}: " + s.source.prefix +
                                    " is a TF2 object-based checkpoint; its graph cannot be rewritten. "
                                    "Use meta_graph: true for a fresh TF1 graph, or meta_graph: false");
   }

@@ -129,9 +129,11 @@ Result<TensorEntry> DecodeBundleEntry(std::string_view key, std::string_view val
     TensorSlice slice;
     for (int i = 0; i < s.extent_size(); ++i) {
       const auto& x = s.extent(i);
-      SliceExtent ext{x.start(), x.has_length_case() == tensorflow::TensorSliceProto::Extent::kLength ? x.length() : -1};
+      SliceExtent ext{x.start(),
+                      x.has_length_case() == tensorflow::TensorSliceProto::Extent::kLength ? x.length() : -1};
       int64_t dim = e.shape[i];
-      bool ok = ext.start >= 0 && (ext.length < 0 ? ext.start == 0 : (ext.start <= dim && ext.length <= dim - ext.start));
+      bool ok =
+          ext.start >= 0 && (ext.length < 0 ? ext.start == 0 : (ext.start <= dim && ext.length <= dim - ext.start));
       if (!ok) {
         return Status::DataLoss(label + ": slice extent " + std::to_string(ext.start) + "," +
                                 std::to_string(ext.length) + " lies outside dimension " + std::to_string(i) +

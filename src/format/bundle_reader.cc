@@ -67,13 +67,13 @@ Status BundleReader::LoadHeader(const std::string& index_path, std::string_view 
   if (!header.ok()) return header.status().WithContext(index_path);
   header_ = *header;
   if (header_.big_endian) {
-    return Status::Unimplemented(index_path + ": checkpoint was written on a big-endian machine; surgeon reads little-endian bundles only");
+    return Status::Unimplemented(
+        index_path + ": checkpoint was written on a big-endian machine; surgeon reads little-endian bundles only");
   }
   // As TF's BundleReader calls CheckVersions.
-  SURGEON_RETURN_IF_ERROR(CheckVersions(index_path, "bundle",
-                                        {header_.version_producer, header_.version_min_consumer,
-                                         header_.version_bad_consumers},
-                                        kReaderVersion, kMinProducer));
+  SURGEON_RETURN_IF_ERROR(CheckVersions(
+      index_path, "bundle", {header_.version_producer, header_.version_min_consumer, header_.version_bad_consumers},
+      kReaderVersion, kMinProducer));
   if (header_.num_shards < 1 || header_.num_shards > kMaxShards) {
     return Status::DataLoss(index_path + ": header says num_shards = " + std::to_string(header_.num_shards));
   }
@@ -118,8 +118,8 @@ Status BundleReader::CheckEntry(const std::string& index_path, const TensorEntry
     uint64_t expected = *bytes;
     if (entry.size != expected) {
       return Status::DataLoss(index_path + ": " + label + ": size " + std::to_string(entry.size) +
-                              " bytes does not match " + DataTypeName(entry.dtype) + " " +
-                              ShapeToString(entry.shape) + " (" + std::to_string(expected) + " bytes)");
+                              " bytes does not match " + DataTypeName(entry.dtype) + " " + ShapeToString(entry.shape) +
+                              " (" + std::to_string(expected) + " bytes)");
     }
   } else if (entry.dtype == DataType::kString) {
     uint64_t n = static_cast<uint64_t>(NumElements(entry.shape).value());
@@ -136,7 +136,8 @@ Status BundleReader::CheckEntry(const std::string& index_path, const TensorEntry
 Status BundleReader::SizePartitioned(const std::string& index_path, TensorEntry* entry) const {
   if (entry->slices.empty() || DataTypeSize(entry->dtype) <= 0) return Status::OK();
   Result<uint64_t> bytes = FixedTensorBytes(entry->dtype, entry->shape);
-  if (!bytes.ok()) return Status::DataLoss(index_path + ": " + TensorLabel(entry->key) + ": " + bytes.status().message());
+  if (!bytes.ok())
+    return Status::DataLoss(index_path + ": " + TensorLabel(entry->key) + ": " + bytes.status().message());
   entry->size = *bytes;
   return Status::OK();
 }
@@ -162,10 +163,10 @@ Status BundleReader::CheckNoOverlap(const std::string& index_path) const {
     const Extent& a = extents[i - 1];
     const Extent& b = extents[i];
     if (a.shard == b.shard && b.begin < a.end) {
-      return Status::DataLoss(index_path + ": " + TensorLabel(a.entry->key) + " and " +
-                              TensorLabel(b.entry->key) + " overlap in " + shards_[a.shard]->path() + " (bytes [" +
-                              std::to_string(a.begin) + ", " + std::to_string(a.end) + ") and [" +
-                              std::to_string(b.begin) + ", " + std::to_string(b.end) + ")): corrupt index");
+      return Status::DataLoss(index_path + ": " + TensorLabel(a.entry->key) + " and " + TensorLabel(b.entry->key) +
+                              " overlap in " + shards_[a.shard]->path() + " (bytes [" + std::to_string(a.begin) + ", " +
+                              std::to_string(a.end) + ") and [" + std::to_string(b.begin) + ", " +
+                              std::to_string(b.end) + ")): corrupt index");
     }
   }
   return Status::OK();

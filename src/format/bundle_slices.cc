@@ -39,8 +39,7 @@ Result<std::vector<const TensorEntry*>> BundleReader::SliceParts(const TensorEnt
                                [](const TensorEntry& e, const std::string& k) { return e.key < k; });
     const std::string sctx = ctx + ", slice " + SliceToString(slice);
     if (it == slice_entries_.end() || it->key != key) {
-      return Status::DataLoss(sctx + ": no data entry under its slice key " + PrintableKey(key) +
-                              " in the index");
+      return Status::DataLoss(sctx + ": no data entry under its slice key " + PrintableKey(key) + " in the index");
     }
     const Shape want = SliceShape(slice, entry.shape);
     if (it->dtype != entry.dtype || it->shape != want || !it->slices.empty()) {
@@ -87,9 +86,10 @@ Result<TensorData> BundleReader::ReadPartitioned(const TensorEntry& entry) const
   return TensorData::Owned(std::move(out), masked);
 }
 
-Status BundleWriter::AddSlice(const std::string& key, DataType dtype, const Shape& full_shape,
-                              const TensorSlice& slice, ByteSpan bytes) {
-  if (key.empty()) return Status::InvalidArgument("tensor name must not be empty (the empty key holds the bundle header)");
+Status BundleWriter::AddSlice(const std::string& key, DataType dtype, const Shape& full_shape, const TensorSlice& slice,
+                              ByteSpan bytes) {
+  if (key.empty())
+    return Status::InvalidArgument("tensor name must not be empty (the empty key holds the bundle header)");
   if (rep_->finished) return Status::Internal("BundleWriter: AddSlice after Finish");
   SURGEON_RETURN_IF_ERROR(NumElements(full_shape).status().WithContext("tensor '" + key + "'"));
   if (Status s = ValidateSlice(slice, full_shape); !s.ok()) {

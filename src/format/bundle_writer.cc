@@ -21,13 +21,14 @@ namespace surgeon {
 
 Status BundleWriter::Rep::CheckNewKey(const std::string& key) const {
   if (finished) return Status::Internal("BundleWriter: Add after Finish");
-  if (key.empty()) return Status::InvalidArgument("tensor name must not be empty (the empty key holds the bundle header)");
+  if (key.empty())
+    return Status::InvalidArgument("tensor name must not be empty (the empty key holds the bundle header)");
   if (entries.count(key)) return Status::InvalidArgument("tensor '" + key + "' added twice to " + prefix);
   return Status::OK();
 }
 
-void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Shape& shape, int shard_id,
-                               uint64_t at, uint64_t size, uint32_t masked_crc32c) {
+void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Shape& shape, int shard_id, uint64_t at,
+                               uint64_t size, uint32_t masked_crc32c) {
   tensorflow::BundleEntryProto e;
   e.set_dtype(static_cast<tensorflow::DataType>(dtype));
   *e.mutable_shape() = ShapeToProto(shape);

@@ -14,9 +14,9 @@ struct BundleWriter::Rep {
   StagedOutput* out = nullptr;  // Not owned.
   std::string prefix;
   WritableFile* data = nullptr;  // Owned by `out`.
-  uint64_t offset = 0;     // In the own shard.
-  int32_t own_shard = 0;   // The shard `data` is; shards below it are shared.
-  int32_t num_shards = 1;  // own_shard + 1.
+  uint64_t offset = 0;           // In the own shard.
+  int32_t own_shard = 0;         // The shard `data` is; shards below it are shared.
+  int32_t num_shards = 1;        // own_shard + 1.
   // Sorted by key: the index is written in key order whatever the data order.
   std::map<std::string, tensorflow::BundleEntryProto> entries;
   bool finished = false;

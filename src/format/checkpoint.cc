@@ -24,8 +24,8 @@ std::string_view CheckpointFormatName(CheckpointFormat f) {
 
 const TensorEntry* CheckpointReader::Find(std::string_view key) const {
   const auto& all = entries();
-  auto it = std::lower_bound(all.begin(), all.end(), key,
-                             [](const TensorEntry& e, std::string_view k) { return e.key < k; });
+  auto it =
+      std::lower_bound(all.begin(), all.end(), key, [](const TensorEntry& e, std::string_view k) { return e.key < k; });
   if (it == all.end() || it->key != key) return nullptr;
   return &*it;
 }

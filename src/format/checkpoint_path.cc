@@ -180,7 +180,8 @@ Result<CheckpointLocation> ResolveDirectory(const std::string& dir) {
     }
     auto only = ResolveSingleIndex(dir);
     if (only.ok()) {
-      only->note = state_path + " names " + state.model_checkpoint_path + ", which does not exist; using the only checkpoint in the directory, " + only->prefix;
+      only->note = state_path + " names " + state.model_checkpoint_path +
+                   ", which does not exist; using the only checkpoint in the directory, " + only->prefix;
       return only;
     }
     return loc.status().WithContext(state_path + " names a checkpoint that does not exist");
@@ -241,18 +242,21 @@ Result<CheckpointLocation> ResolveSingleIndex(const std::string& dir) {
     // Or a lone V1 file ("model.ckpt", no .meta, no state file).
     if (found.empty()) {
       for (const auto& e : fs::directory_iterator(dir, ec)) {
-        if (e.is_regular_file(ec) && IsLoneTableFile(e.path())) found.push_back(JoinPath(dir, e.path().filename().string()));
+        if (e.is_regular_file(ec) && IsLoneTableFile(e.path()))
+          found.push_back(JoinPath(dir, e.path().filename().string()));
       }
     }
     if (found.size() == 1) return ResolvePrefix(found[0]);
   }
   if (found.empty()) {
-    return Status::NotFound(dir + ": directory has no `checkpoint` state file, no SavedModel variables and no .index file");
+    return Status::NotFound(dir +
+                            ": directory has no `checkpoint` state file, no SavedModel variables and no .index file");
   }
   std::sort(found.begin(), found.end());
   std::string list;
   for (const auto& f : found) list += "\n  " + f;
-  return Status::InvalidArgument(dir + ": directory holds several checkpoints and no `checkpoint` state file; name one:" + list);
+  return Status::InvalidArgument(
+      dir + ": directory holds several checkpoints and no `checkpoint` state file; name one:" + list);
 }
 
 }  // namespace
@@ -276,8 +280,10 @@ std::string TargetPrefixProblem(const std::string& prefix) {
   if (!prefix.empty() && prefix.back() != '/' && base != "." && base != "..") return "";
   std::string dir = prefix;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return "'" + prefix + "' names a directory, not a checkpoint prefix (TensorFlow would write hidden files '.index', "
-         "'.data-00000-of-00001' there); name the checkpoint inside it, e.g. '" + JoinPath(dir, "model.ckpt-0") + "'";
+  return "'" + prefix +
+         "' names a directory, not a checkpoint prefix (TensorFlow would write hidden files '.index', "
+         "'.data-00000-of-00001' there); name the checkpoint inside it, e.g. '" +
+         JoinPath(dir, "model.ckpt-0") + "'";
 }
 
 Result<CheckpointLocation> ResolveCheckpoint(const std::string& path) {

@@ -100,11 +100,15 @@ bool IsFloatingPoint(DataType dt) {
 
 bool IsInteger(DataType dt) {
   switch (dt) {
-    case DataType::kInt8: case DataType::kInt16: case DataType::kInt32: case DataType::kInt64:
-    case DataType::kUint8: case DataType::kUint16: case DataType::kUint32: case DataType::kUint64:
-      return true;
-    default:
-      return false;
+    case DataType::kInt8:
+    case DataType::kInt16:
+    case DataType::kInt32:
+    case DataType::kInt64:
+    case DataType::kUint8:
+    case DataType::kUint16:
+    case DataType::kUint32:
+    case DataType::kUint64: return true;
+    default: return false;
   }
 }
 

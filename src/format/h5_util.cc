@@ -28,20 +28,23 @@ Result<std::vector<std::string>> ReadOne(hid_t obj, const std::string& name) {
   if (n < 0) return Status::DataLoss("attribute '" + name + "' has no extent");
   std::vector<std::string> out;
   if (n == 0) return out;  // h5py stores an empty list as an empty float array.
-  if (H5Tget_class(type.get()) != H5T_STRING) return Status::DataLoss("attribute '" + name + "' is not a list of strings");
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    return Status::DataLoss("attribute '" + name + "' is not a list of strings");
   if (H5Tis_variable_str(type.get()) > 0) {
     std::vector<char*> ptrs(n, nullptr);
     Id mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-    if (H5Aread(attr.get(), mem.get(), ptrs.data()) < 0) return Status::DataLoss("attribute '" + name + "' cannot be read: " + LastError());
+    if (H5Aread(attr.get(), mem.get(), ptrs.data()) < 0)
+      return Status::DataLoss("attribute '" + name + "' cannot be read: " + LastError());
     for (char* p : ptrs) out.emplace_back(p ? p : "");
     H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
     return out;
   }
   const size_t width = H5Tget_size(type.get());
   std::vector<char> buf(width * n);
-  if (H5Aread(attr.get(), type.get(), buf.data()) < 0) return Status::DataLoss("attribute '" + name + "' cannot be read: " + LastError());
+  if (H5Aread(attr.get(), type.get(), buf.data()) < 0)
+    return Status::DataLoss("attribute '" + name + "' cannot be read: " + LastError());
   for (hssize_t i = 0; i < n; ++i) {
     const char* p = buf.data() + i * width;
     out.emplace_back(p, strnlen(p, width));
@@ -92,9 +95,7 @@ std::string LastError() {
 
 bool HasAttribute(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
 
-bool HasChild(hid_t group, const std::string& name) {
-  return H5Lexists(group, name.c_str(), H5P_DEFAULT) > 0;
-}
+bool HasChild(hid_t group, const std::string& name) { return H5Lexists(group, name.c_str(), H5P_DEFAULT) > 0; }
 
 Result<std::vector<std::string>> ReadStringList(hid_t obj, const std::string& name) {
   if (HasAttribute(obj, name)) return ReadOne(obj, name);

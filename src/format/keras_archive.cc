@@ -34,8 +34,9 @@ Result<std::vector<uint8_t>> ReadMember(zip_t* z, const std::string& path, const
   while (done < data.size()) {
     const zip_int64_t got = zip_fread(f.get(), data.data() + done, data.size() - done);
     if (got < 0) return Status::DataLoss(where + ": " + zip_file_strerror(f.get()));
-    if (got == 0) return Status::DataLoss(where + ": ends after " + std::to_string(done) + " of " +
-                                          std::to_string(data.size()) + " bytes");
+    if (got == 0)
+      return Status::DataLoss(where + ": ends after " + std::to_string(done) + " of " + std::to_string(data.size()) +
+                              " bytes");
     done += static_cast<uint64_t>(got);
   }
   // libzip verifies the CRC-32 when the member has been read to its end.

@@ -29,8 +29,8 @@ Result<KerasArchive> ReadKerasArchive(const std::string& path);
 // What config.json says of one layer: its class and the names of the
 // variables it creates, in creation order (the order of its vars/<i>).
 struct KerasLayerVars {
-  std::string class_name;           // "Dense", "BatchNormalization", ...
-  std::vector<std::string> roles;   // {"kernel"} for Dense(use_bias=False); empty: class unknown here
+  std::string class_name;          // "Dense", "BatchNormalization", ...
+  std::vector<std::string> roles;  // {"kernel"} for Dense(use_bias=False); empty: class unknown here
 };
 
 // Layer name -> its class and variable roles, for every layer of the model

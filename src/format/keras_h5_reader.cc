@@ -48,8 +48,8 @@ std::pair<DataType, Id> MemoryType(hid_t file_type) {
       if (size == 8) return {DataType::kDouble, Id(H5Tcopy(H5T_IEEE_F64LE))};
       if (size == 4) return {DataType::kFloat, Id(H5Tcopy(H5T_IEEE_F32LE))};
       size_t spos, epos, esize, mpos, msize;
-      if (size == 2 && H5Tget_fields(file_type, &spos, &epos, &esize, &mpos, &msize) >= 0 && spos == 15 &&
-          epos == 10 && esize == 5 && mpos == 0 && msize == 10 && H5Tget_ebias(file_type) == 15) {
+      if (size == 2 && H5Tget_fields(file_type, &spos, &epos, &esize, &mpos, &msize) >= 0 && spos == 15 && epos == 10 &&
+          esize == 5 && mpos == 0 && msize == 10 && H5Tget_ebias(file_type) == 15) {
         Id t(H5Tcopy(file_type));
         H5Tset_order(t.get(), H5T_ORDER_LE);
         return {DataType::kHalf, std::move(t)};
@@ -58,17 +58,20 @@ std::pair<DataType, Id> MemoryType(hid_t file_type) {
     }
     case H5T_INTEGER: {
       const bool sign = H5Tget_sign(file_type) == H5T_SGN_2;
-      if (size == 1) return {sign ? DataType::kInt8 : DataType::kUint8, Id(H5Tcopy(sign ? H5T_STD_I8LE : H5T_STD_U8LE))};
-      if (size == 2) return {sign ? DataType::kInt16 : DataType::kUint16, Id(H5Tcopy(sign ? H5T_STD_I16LE : H5T_STD_U16LE))};
-      if (size == 4) return {sign ? DataType::kInt32 : DataType::kUint32, Id(H5Tcopy(sign ? H5T_STD_I32LE : H5T_STD_U32LE))};
-      if (size == 8) return {sign ? DataType::kInt64 : DataType::kUint64, Id(H5Tcopy(sign ? H5T_STD_I64LE : H5T_STD_U64LE))};
+      if (size == 1)
+        return {sign ? DataType::kInt8 : DataType::kUint8, Id(H5Tcopy(sign ? H5T_STD_I8LE : H5T_STD_U8LE))};
+      if (size == 2)
+        return {sign ? DataType::kInt16 : DataType::kUint16, Id(H5Tcopy(sign ? H5T_STD_I16LE : H5T_STD_U16LE))};
+      if (size == 4)
+        return {sign ? DataType::kInt32 : DataType::kUint32, Id(H5Tcopy(sign ? H5T_STD_I32LE : H5T_STD_U32LE))};
+      if (size == 8)
+        return {sign ? DataType::kInt64 : DataType::kUint64, Id(H5Tcopy(sign ? H5T_STD_I64LE : H5T_STD_U64LE))};
       break;
     }
     case H5T_ENUM:
       if (IsH5pyBool(file_type)) return {DataType::kBool, Id(H5Tcopy(file_type))};
       break;
-    default:
-      break;
+    default: break;
   }
   return {DataType::kInvalid, Id()};
 }
@@ -114,7 +117,8 @@ Result<std::unique_ptr<CheckpointReader>> KerasH5Reader::Open(const std::string&
   auto r = std::unique_ptr<KerasH5Reader>(new KerasH5Reader);
   r->path_ = path;
   r->file_ = Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-  if (!r->file_.ok()) return Status::DataLoss(path + ": not a readable HDF5 file (truncated or corrupt?): " + h5::LastError());
+  if (!r->file_.ok())
+    return Status::DataLoss(path + ": not a readable HDF5 file (truncated or corrupt?): " + h5::LastError());
   Id root(H5Gopen2(r->file_.get(), "/", H5P_DEFAULT));
   if (!root.ok()) return Status::DataLoss(path + ": cannot open the HDF5 root group: " + h5::LastError());
   SURGEON_RETURN_IF_ERROR(r->LoadLayout(root.get()));
@@ -163,7 +167,8 @@ Status KerasH5Reader::LoadLayout(hid_t root) {
     SURGEON_RETURN_IF_ERROR(LoadKeras3(root, "", false));
     describe_.push_back({"names", config_layers_.empty() ? std::string(kKeras3NamingNote) : ArchiveNamingNote()});
   } else {
-    return Status::InvalidArgument(path_ + ": an HDF5 file, but not Keras weights: no layer_names attribute, "
+    return Status::InvalidArgument(path_ +
+                                   ": an HDF5 file, but not Keras weights: no layer_names attribute, "
                                    "/model_weights or /layers group");
   }
   for (const auto& attr : {"keras_version", "backend"}) {
@@ -175,11 +180,13 @@ Status KerasH5Reader::LoadLayout(hid_t root) {
 
 Status KerasH5Reader::LoadKeras2(hid_t root, const std::string& root_path) {
   auto layers = h5::ReadStringList(root, "layer_names");
-  if (!layers.ok()) return Status::DataLoss(path_ + ": " + (root_path.empty() ? "/" : root_path) + ": " + layers.status().message());
+  if (!layers.ok())
+    return Status::DataLoss(path_ + ": " + (root_path.empty() ? "/" : root_path) + ": " + layers.status().message());
   for (const std::string& layer : *layers) {
     const std::string group_path = root_path + "/" + layer;
     Id group(H5Gopen2(root, layer.c_str(), H5P_DEFAULT));
-    if (!group.ok()) return Status::DataLoss(path_ + ": layer_names lists '" + layer + "', but there is no group " + group_path);
+    if (!group.ok())
+      return Status::DataLoss(path_ + ": layer_names lists '" + layer + "', but there is no group " + group_path);
     auto weights = h5::ReadStringList(group.get(), "weight_names");
     if (!weights.ok()) return Status::DataLoss(path_ + ": " + group_path + ": " + weights.status().message());
     for (const std::string& w : *weights) {
@@ -264,8 +271,9 @@ std::vector<std::string> KerasH5Reader::RolesFor(const std::string& owner, const
 }
 
 std::string KerasH5Reader::ArchiveNamingNote() const {
-  std::string note = ".keras archive: <layer> is each vars group's 'name' attribute, variable names from "
-                     "config.json's layer classes";
+  std::string note =
+      ".keras archive: <layer> is each vars group's 'name' attribute, variable names from "
+      "config.json's layer classes";
   if (roles_by_shape_.empty()) return note;
   note += "; inferred from shapes (class not known or variable count differs) for:";
   for (const auto& l : roles_by_shape_) note += " " + l;
@@ -286,7 +294,8 @@ Status KerasH5Reader::AddTensor(const std::string& name, const std::string& data
                                  std::to_string(H5Tget_size(type.get())) + " bytes per element is not supported");
   }
   const H5S_class_t kind = H5Sget_simple_extent_type(space.get());
-  if (kind != H5S_SIMPLE && kind != H5S_SCALAR) return Status::DataLoss(where + ": dataset has no data (null dataspace)");
+  if (kind != H5S_SIMPLE && kind != H5S_SCALAR)
+    return Status::DataLoss(where + ": dataset has no data (null dataspace)");
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0 || rank > kMaxRank) return Status::DataLoss(where + ": bad rank");
   std::vector<hsize_t> dims(rank);

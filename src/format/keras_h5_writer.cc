@@ -94,7 +94,8 @@ Status KerasH5Writer::Add(const std::string& key, DataType dtype, const Shape& s
   layers_[layer].weights.push_back(weight);
 
   std::vector<hsize_t> dims(shape.begin(), shape.end());
-  Id space(shape.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  Id space(shape.empty() ? H5Screate(H5S_SCALAR)
+                         : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
   Id lcpl(H5Pcreate(H5P_LINK_CREATE));
   H5Pset_create_intermediate_group(lcpl.get(), 1);
   const std::string dataset = "/" + layer + "/" + weight;

@@ -20,8 +20,9 @@ std::string Keras1Role(const std::string& param) {
   return param;
 }
 
-constexpr const char* kOrder[] = {"depthwise_kernel", "pointwise_kernel", "kernel", "recurrent_kernel", "bias",
-                                  "embeddings", "gamma", "beta", "moving_mean", "moving_variance"};
+constexpr const char* kOrder[] = {
+    "depthwise_kernel", "pointwise_kernel", "kernel", "recurrent_kernel", "bias", "embeddings", "gamma", "beta",
+    "moving_mean",      "moving_variance"};
 
 }  // namespace
 

@@ -34,8 +34,7 @@ bool LooksLikeSavedModelName(std::string_view path) {
 
 }  // namespace
 
-Result<tensorflow::MetaGraphDef> ParseMetaGraph(std::string_view bytes, std::string_view name,
-                                                bool saved_model) {
+Result<tensorflow::MetaGraphDef> ParseMetaGraph(std::string_view bytes, std::string_view name, bool saved_model) {
   const std::string who(name);
   if (bytes.empty()) return Status::InvalidArgument(who + ": empty file, not a MetaGraphDef");
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {

@@ -12,9 +12,7 @@
 
 namespace surgeon {
 
-bool IsVariableOp(std::string_view op) {
-  return op == "VariableV2" || op == "Variable" || op == "VarHandleOp";
-}
+bool IsVariableOp(std::string_view op) { return op == "VariableV2" || op == "Variable" || op == "VarHandleOp"; }
 
 TensorRef ParseTensorRef(std::string_view input) {
   TensorRef ref;
@@ -61,8 +59,12 @@ MetaGraphSummary SummarizeMetaGraph(const tensorflow::MetaGraphDef& mg) {
   std::sort(s.collections.begin(), s.collections.end());
   if (mg.has_saver_def()) {
     const auto& sd = mg.saver_def();
-    s.saver = SaverDefInfo{sd.filename_tensor_name(), sd.save_tensor_name(), sd.restore_op_name(),
-                           sd.max_to_keep(), sd.sharded(), sd.keep_checkpoint_every_n_hours(),
+    s.saver = SaverDefInfo{sd.filename_tensor_name(),
+                           sd.save_tensor_name(),
+                           sd.restore_op_name(),
+                           sd.max_to_keep(),
+                           sd.sharded(),
+                           sd.keep_checkpoint_every_n_hours(),
                            static_cast<int32_t>(sd.version())};
   }
 
@@ -131,8 +133,8 @@ std::vector<VariableFeed> ComputeVariableFeeds(const tensorflow::GraphDef& graph
     return "";
   };
   auto is_product = [](const std::string& op) {
-    return op == "MatMul" || op == "Conv2D" || op == "DepthwiseConv2dNative" || op == "Conv3D" ||
-           op == "Conv1D" || op == "BatchMatMul" || op == "BatchMatMulV2";
+    return op == "MatMul" || op == "Conv2D" || op == "DepthwiseConv2dNative" || op == "Conv3D" || op == "Conv1D" ||
+           op == "BatchMatMul" || op == "BatchMatMulV2";
   };
 
   std::vector<VariableFeed> feeds;

@@ -17,10 +17,10 @@ struct Descr {
 };
 // Little-endian ('<') and byte-order-free ('|') forms numpy writes.
 constexpr Descr kDescrs[] = {
-    {"<f8", DataType::kDouble}, {"<f4", DataType::kFloat},  {"<f2", DataType::kHalf},
-    {"<i8", DataType::kInt64},  {"<i4", DataType::kInt32},  {"<i2", DataType::kInt16},
-    {"|i1", DataType::kInt8},   {"<u8", DataType::kUint64}, {"<u4", DataType::kUint32},
-    {"<u2", DataType::kUint16}, {"|u1", DataType::kUint8},  {"|b1", DataType::kBool},
+    {"<f8", DataType::kDouble},    {"<f4", DataType::kFloat},       {"<f2", DataType::kHalf},
+    {"<i8", DataType::kInt64},     {"<i4", DataType::kInt32},       {"<i2", DataType::kInt16},
+    {"|i1", DataType::kInt8},      {"<u8", DataType::kUint64},      {"<u4", DataType::kUint32},
+    {"<u2", DataType::kUint16},    {"|u1", DataType::kUint8},       {"|b1", DataType::kBool},
     {"<c8", DataType::kComplex64}, {"<c16", DataType::kComplex128},
 };
 
@@ -110,8 +110,10 @@ Status ParseDict(std::string_view dict, const std::string& where, NpyHeader* h) 
       }
       descr = true;
     } else if (*key == "fortran_order") {
-      if (c.EatWord("True")) h->fortran_order = true;
-      else if (!c.EatWord("False")) return Bad(where, "'fortran_order' is not True or False");
+      if (c.EatWord("True"))
+        h->fortran_order = true;
+      else if (!c.EatWord("False"))
+        return Bad(where, "'fortran_order' is not True or False");
       order = true;
     } else if (*key == "shape") {
       SURGEON_ASSIGN_OR_RETURN(h->shape, ParseShape(&c, where));
@@ -145,7 +147,8 @@ Result<uint64_t> NpyHeaderSize(ByteSpan bytes, const std::string& where) {
 Result<NpyHeader> ParseNpyHeader(ByteSpan bytes, const std::string& where) {
   SURGEON_ASSIGN_OR_RETURN(const uint64_t total, NpyHeaderSize(bytes, where));
   const uint64_t start = bytes[6] == 1 ? 10 : 12;
-  if (total > bytes.size()) return Bad(where, "header of " + std::to_string(total - start) + " bytes runs past the member");
+  if (total > bytes.size())
+    return Bad(where, "header of " + std::to_string(total - start) + " bytes runs past the member");
   NpyHeader h;
   SURGEON_RETURN_IF_ERROR(ParseDict(AsStringView(bytes.subspan(start, total - start)), where, &h));
   h.data_offset = total;

@@ -96,7 +96,8 @@ Result<std::unique_ptr<CheckpointReader>> NpzReader::Open(const std::string& pat
   }
   const zip_int64_t n = zip_get_num_entries(r->zip_, 0);
   for (zip_int64_t i = 0; i < n; ++i) SURGEON_RETURN_IF_ERROR(r->AddMember(static_cast<zip_uint64_t>(i)));
-  std::sort(r->entries_.begin(), r->entries_.end(), [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
+  std::sort(r->entries_.begin(), r->entries_.end(),
+            [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
   return std::unique_ptr<CheckpointReader>(std::move(r));
 }
 
@@ -107,7 +108,9 @@ Status NpzReader::AddMember(zip_uint64_t index) {
   const std::string where = Where(name);
   if (name.size() <= kNpy.size() || name.compare(name.size() - kNpy.size(), kNpy.size(), kNpy) != 0) {
     return Status::DataLoss(where + " is not a .npy array" +
-                            (name == "model.weights.h5" || name == "config.json" ? " (a .keras archive? extract model.weights.h5 and read that)" : ""));
+                            (name == "model.weights.h5" || name == "config.json"
+                                 ? " (a .keras archive? extract model.weights.h5 and read that)"
+                                 : ""));
   }
   if (st.comp_method != ZIP_CM_STORE) ++compressed_;
   ZipFile f(zip_fopen_index(zip_, index, 0));
@@ -126,7 +129,8 @@ Status NpzReader::AddMember(zip_uint64_t index) {
   if (!bytes.ok()) return Status::DataLoss(where + ": " + bytes.status().message());
   if (st.size != h.data_offset + *bytes) {
     return Status::DataLoss(where + ": holds " + std::to_string(st.size - h.data_offset) + " data bytes, but " +
-                            DataTypeShortName(h.dtype) + " " + ShapeToString(h.shape) + " needs " + std::to_string(*bytes));
+                            DataTypeShortName(h.dtype) + " " + ShapeToString(h.shape) + " needs " +
+                            std::to_string(*bytes));
   }
   TensorEntry e;
   e.key = name.substr(0, name.size() - kNpy.size());

@@ -87,9 +87,9 @@ std::string CentralRecord(const Member& m) {
   Put32(&s, Clamp32(m.size));
   Put16(&s, static_cast<uint16_t>(m.name.size()));
   Put16(&s, static_cast<uint16_t>(extra.empty() ? 0 : extra.size() + 4));
-  Put16(&s, 0);  // Comment.
-  Put16(&s, 0);  // Disk.
-  Put16(&s, 0);  // Internal attributes.
+  Put16(&s, 0);               // Comment.
+  Put16(&s, 0);               // Disk.
+  Put16(&s, 0);               // Internal attributes.
   Put32(&s, 0100644u << 16);  // Regular file, rw-r--r--.
   Put32(&s, Clamp32(m.offset));
   s += m.name;
@@ -141,7 +141,8 @@ class NpzWriter : public TensorWriter {
       return Status::Unimplemented(path_ + ": tensor '" + key + "' is " + DataTypeName(dtype) +
                                    ", which .npy cannot store (drop it or write a tf_checkpoint)");
     }
-    if (key.empty() || !names_.insert(key).second) return Status::InvalidArgument(path_ + ": tensor '" + key + "' is empty or written twice");
+    if (key.empty() || !names_.insert(key).second)
+      return Status::InvalidArgument(path_ + ": tensor '" + key + "' is empty or written twice");
     SURGEON_ASSIGN_OR_RETURN(uint64_t want, FixedTensorBytes(dtype, shape));
     if (bytes.size() != want) {
       return Status::InvalidArgument(path_ + ": tensor '" + key + "' has " + std::to_string(bytes.size()) + " bytes, " +

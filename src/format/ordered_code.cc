@@ -23,24 +23,22 @@ constexpr unsigned char kLengthToHeaderBits[1 + kMaxSigned64Length][2] = {
     {0xfc, 0}, {0xfe, 0}, {0xff, 0}, {0xff, 0x80}, {0xff, 0xc0}};
 
 // ordered_code.cc kLengthToMask: header bits that overlap the payload.
-constexpr uint64_t kLengthToMask[1 + kMaxSigned64Length] = {
-    0ULL,
-    0x80ULL,
-    0xc000ULL,
-    0xe00000ULL,
-    0xf0000000ULL,
-    0xf800000000ULL,
-    0xfc0000000000ULL,
-    0xfe000000000000ULL,
-    0xff00000000000000ULL,
-    0x8000000000000000ULL,
-    0ULL};
+constexpr uint64_t kLengthToMask[1 + kMaxSigned64Length] = {0ULL,
+                                                            0x80ULL,
+                                                            0xc000ULL,
+                                                            0xe00000ULL,
+                                                            0xf0000000ULL,
+                                                            0xf800000000ULL,
+                                                            0xfc0000000000ULL,
+                                                            0xfe000000000000ULL,
+                                                            0xff00000000000000ULL,
+                                                            0x8000000000000000ULL,
+                                                            0ULL};
 
 // ordered_code.cc kBitsToLength: significant bits -> encoding length.
-constexpr int8_t kBitsToLength[1 + 63] = {
-    1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4,
-    4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 7,
-    7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10};
+constexpr int8_t kBitsToLength[1 + 63] = {1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4,
+                                          4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 7,
+                                          7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10};
 
 // tsl::Log2Floor64; -1 for 0.
 int Log2Floor64(uint64_t n) { return n == 0 ? -1 : 63 - std::countl_zero(n); }

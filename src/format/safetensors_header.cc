@@ -1,8 +1,7 @@
 // Parsing and validating a safetensors header (layout: safetensors.h).
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "surgeon/format/safetensors.h"
 
@@ -19,11 +18,21 @@ struct DtypeName {
   DataType dtype;
 };
 constexpr DtypeName kDtypes[] = {
-    {"F64", DataType::kDouble},  {"F32", DataType::kFloat},        {"F16", DataType::kHalf},
-    {"BF16", DataType::kBfloat16}, {"I64", DataType::kInt64},      {"I32", DataType::kInt32},
-    {"I16", DataType::kInt16},   {"I8", DataType::kInt8},          {"U64", DataType::kUint64},
-    {"U32", DataType::kUint32},  {"U16", DataType::kUint16},       {"U8", DataType::kUint8},
-    {"BOOL", DataType::kBool},   {"F8_E5M2", DataType::kFloat8E5m2}, {"F8_E4M3", DataType::kFloat8E4m3fn},
+    {"F64", DataType::kDouble},
+    {"F32", DataType::kFloat},
+    {"F16", DataType::kHalf},
+    {"BF16", DataType::kBfloat16},
+    {"I64", DataType::kInt64},
+    {"I32", DataType::kInt32},
+    {"I16", DataType::kInt16},
+    {"I8", DataType::kInt8},
+    {"U64", DataType::kUint64},
+    {"U32", DataType::kUint32},
+    {"U16", DataType::kUint16},
+    {"U8", DataType::kUint8},
+    {"BOOL", DataType::kBool},
+    {"F8_E5M2", DataType::kFloat8E5m2},
+    {"F8_E4M3", DataType::kFloat8E4m3fn},
     {"C64", DataType::kComplex64},
 };
 
@@ -59,7 +68,8 @@ Result<TensorEntry> ParseEntry(const std::string& name, const json& v, uint64_t 
   if (!shape.is_array()) return Bad(path, where + "shape is not an array");
   for (const json& d : shape) {
     auto n = Unsigned(d);
-    if (!n || *n > static_cast<uint64_t>(INT64_MAX)) return Bad(path, where + "shape " + shape.dump() + " has a dimension that is not a non-negative integer");
+    if (!n || *n > static_cast<uint64_t>(INT64_MAX))
+      return Bad(path, where + "shape " + shape.dump() + " has a dimension that is not a non-negative integer");
     e.shape.push_back(static_cast<int64_t>(*n));
   }
   auto bytes = FixedTensorBytes(e.dtype, e.shape);
@@ -127,10 +137,12 @@ std::string SafetensorsDtypeName(DataType dtype) {
 }
 
 Result<SafetensorsHeader> ParseSafetensorsHeader(ByteSpan file, const std::string& path) {
-  if (file.size() < 8) return Bad(path, "file is " + std::to_string(file.size()) + " bytes, shorter than the 8-byte header size");
+  if (file.size() < 8)
+    return Bad(path, "file is " + std::to_string(file.size()) + " bytes, shorter than the 8-byte header size");
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | file[i];
-  if (n > kMaxHeaderSize) return Bad(path, "header size " + std::to_string(n) + " exceeds the limit of " + std::to_string(kMaxHeaderSize));
+  if (n > kMaxHeaderSize)
+    return Bad(path, "header size " + std::to_string(n) + " exceeds the limit of " + std::to_string(kMaxHeaderSize));
   if (n > file.size() - 8) {
     return Bad(path, "header size " + std::to_string(n) + " runs past the end of the file (" +
                          std::to_string(file.size()) + " bytes; truncated?)");
@@ -153,7 +165,8 @@ Result<SafetensorsHeader> ParseSafetensorsHeader(ByteSpan file, const std::strin
   for (const auto& e : h.entries) all.push_back(&e);
   SURGEON_RETURN_IF_ERROR(CheckOverlaps(all, path));
   for (auto& e : h.entries) e.offset += data_start;
-  std::sort(h.entries.begin(), h.entries.end(), [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
+  std::sort(h.entries.begin(), h.entries.end(),
+            [](const TensorEntry& a, const TensorEntry& b) { return a.key < b.key; });
   return h;
 }
 

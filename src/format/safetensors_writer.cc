@@ -55,13 +55,15 @@ class SafetensorsWriter : public TensorWriter {
     for (const auto& s : specs_) {
       SURGEON_ASSIGN_OR_RETURN(uint64_t bytes, FixedTensorBytes(s.dtype, s.shape));
       if (header.contains(s.key)) return Status::InvalidArgument(path_ + ": tensor '" + s.key + "' is written twice");
-      if (s.key == "__metadata__") return Status::InvalidArgument(path_ + ": '__metadata__' cannot name a tensor in safetensors");
+      if (s.key == "__metadata__")
+        return Status::InvalidArgument(path_ + ": '__metadata__' cannot name a tensor in safetensors");
       if (!IsValidUtf8(s.key)) {
         return Status::InvalidArgument(path_ + ": tensor '" + s.key +
                                        "' has a name that is not valid UTF-8, which a safetensors (JSON) header "
                                        "cannot hold; rename it or write another format");
       }
-      header[s.key] = {{"dtype", SafetensorsDtypeName(s.dtype)}, {"shape", s.shape}, {"data_offsets", {offset, offset + bytes}}};
+      header[s.key] = {
+          {"dtype", SafetensorsDtypeName(s.dtype)}, {"shape", s.shape}, {"data_offsets", {offset, offset + bytes}}};
       offset += bytes;
     }
     header["__metadata__"] = {{"format", "tf"}};
@@ -74,13 +76,14 @@ class SafetensorsWriter : public TensorWriter {
   }
 
   Status Add(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes) override {
-    if (next_ >= specs_.size() || specs_[next_].key != key || specs_[next_].dtype != dtype || specs_[next_].shape != shape) {
+    if (next_ >= specs_.size() || specs_[next_].key != key || specs_[next_].dtype != dtype ||
+        specs_[next_].shape != shape) {
       return Status::Internal(path_ + ": tensor '" + key + "' added out of the declared order");
     }
     SURGEON_ASSIGN_OR_RETURN(uint64_t want, FixedTensorBytes(dtype, shape));
     if (bytes.size() != want) {
-      return Status::InvalidArgument(path_ + ": tensor '" + key + "' has " + std::to_string(bytes.size()) +
-                                     " bytes, " + ShapeToString(shape) + " needs " + std::to_string(want));
+      return Status::InvalidArgument(path_ + ": tensor '" + key + "' has " + std::to_string(bytes.size()) + " bytes, " +
+                                     ShapeToString(shape) + " needs " + std::to_string(want));
     }
     ++next_;
     data_bytes_ += bytes.size();

@@ -37,8 +37,7 @@ class BlockParser {
   // Reads, CRC-checks and (if needed) decompresses the block at `h`.
   Result<std::string_view> ReadBlock(const BlockHandle& h, std::string_view kind) const {
     uint64_t file_size = file_->size();
-    if (h.offset > file_size || h.size > file_size - h.offset ||
-        kBlockTrailerSize > file_size - h.offset - h.size) {
+    if (h.offset > file_size || h.size > file_size - h.offset || kBlockTrailerSize > file_size - h.offset - h.size) {
       return Corrupt(std::string(kind) + " block at offset " + std::to_string(h.offset) + " with size " +
                      std::to_string(h.size) + " extends past the end of the file (" + std::to_string(file_size) +
                      " bytes): truncated or corrupt table");
@@ -79,7 +78,8 @@ class BlockParser {
   // Decodes every entry of a block, calling fn(key, value) in order.
   template <typename Fn>
   Status ParseEntries(std::string_view block, std::string_view kind, Fn&& fn) const {
-    if (block.size() < 4) return Corrupt(std::string(kind) + " block too short (" + std::to_string(block.size()) + " bytes)");
+    if (block.size() < 4)
+      return Corrupt(std::string(kind) + " block too short (" + std::to_string(block.size()) + " bytes)");
     uint32_t num_restarts = DecodeFixed32(block.data() + block.size() - 4);
     uint64_t max_restarts = (block.size() - 4) / 4;
     if (num_restarts > max_restarts) return Corrupt(std::string(kind) + " block has a bad restart count");
@@ -92,7 +92,8 @@ class BlockParser {
       p = GetVarint32Ptr(p, end, &shared);
       if (p) p = GetVarint32Ptr(p, end, &unshared);
       if (p) p = GetVarint32Ptr(p, end, &value_len);
-      if (p == nullptr || shared > key.size() || static_cast<uint64_t>(unshared) + value_len > static_cast<uint64_t>(end - p)) {
+      if (p == nullptr || shared > key.size() ||
+          static_cast<uint64_t>(unshared) + value_len > static_cast<uint64_t>(end - p)) {
         return Corrupt(std::string(kind) + " block has a corrupt entry after key '" + key + "'");
       }
       key.resize(shared);
@@ -122,7 +123,8 @@ Result<std::unique_ptr<TableReader>> TableReader::Open(const MappedFile* file, c
   const char* f = reinterpret_cast<const char*>(footer.data());
   uint64_t magic = (static_cast<uint64_t>(DecodeFixed32(f + 44)) << 32) | DecodeFixed32(f + 40);
   if (magic != kTableMagicNumber) {
-    return Status::DataLoss(file->path() + ": not an SSTable (bad magic number): truncated, or not a TF checkpoint file");
+    return Status::DataLoss(file->path() +
+                            ": not an SSTable (bad magic number): truncated, or not a TF checkpoint file");
   }
   std::string_view in(f, 40);
   BlockHandle metaindex, index;

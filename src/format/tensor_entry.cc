@@ -32,8 +32,8 @@ Result<uint64_t> FixedTensorBytes(DataType dtype, const Shape& shape) {
   if (size == 0) return Status::InvalidArgument(DataTypeName(dtype) + " has no fixed element size");
   SURGEON_ASSIGN_OR_RETURN(int64_t n, NumElements(shape));
   if (n > INT64_MAX / size) {
-    return Status::InvalidArgument("tensor of shape " + ShapeToString(shape) + " and dtype " +
-                                   DataTypeName(dtype) + " would exceed 2^63 bytes");
+    return Status::InvalidArgument("tensor of shape " + ShapeToString(shape) + " and dtype " + DataTypeName(dtype) +
+                                   " would exceed 2^63 bytes");
   }
   return static_cast<uint64_t>(n) * size;
 }

@@ -12,8 +12,9 @@ Status ValidateSlice(const TensorSlice& slice, const Shape& full) {
   }
   for (size_t d = 0; d < full.size(); ++d) {
     const SliceExtent& e = slice[d];
-    const bool ok = e.length == -1 ? e.start == 0
-                                   : e.start >= 0 && e.length >= 0 && e.start <= full[d] && e.length <= full[d] - e.start;
+    const bool ok = e.length == -1
+                        ? e.start == 0
+                        : e.start >= 0 && e.length >= 0 && e.start <= full[d] && e.length <= full[d] - e.start;
     if (!ok) {
       return Status::InvalidArgument("slice " + SliceToString(slice) + ": extent " + std::to_string(e.start) + "," +
                                      std::to_string(e.length) + " lies outside dimension " + std::to_string(d) +

@@ -51,18 +51,16 @@ OutputFormat OutputFormatForPath(std::string_view path) {
 }
 
 Result<std::unique_ptr<TensorWriter>> CreateTensorWriter(OutputFormat format, StagedOutput* out,
-                                                         const std::string& path, const std::vector<TensorSpec>& specs) {
+                                                         const std::string& path,
+                                                         const std::vector<TensorSpec>& specs) {
   switch (format) {
     case OutputFormat::kTfCheckpoint: {
       SURGEON_ASSIGN_OR_RETURN(auto w, BundleWriter::Create(out, path));
       return std::unique_ptr<TensorWriter>(std::move(w));
     }
-    case OutputFormat::kSafetensors:
-      return CreateSafetensorsWriter(out, path, specs);
-    case OutputFormat::kNpz:
-      return CreateNpzWriter(out, path);
-    case OutputFormat::kKerasH5:
-      return CreateKerasH5Writer(out, path);
+    case OutputFormat::kSafetensors: return CreateSafetensorsWriter(out, path, specs);
+    case OutputFormat::kNpz: return CreateNpzWriter(out, path);
+    case OutputFormat::kKerasH5: return CreateKerasH5Writer(out, path);
   }
   return Status::Internal("unknown output format");
 }

@@ -19,8 +19,8 @@
 #include "base/coding.h"
 #include "format/tensor_slices.h"
 #include "format/v1_slice_record.h"
-#include "format/wire_scanner.h"
 #include "format/versions.h"
+#include "format/wire_scanner.h"
 #include "proto/saved_tensor_slice.pb.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/ordered_code.h"
@@ -84,8 +84,7 @@ class V1Reader : public CheckpointReader {
   Status RegisterTensor(int index, const tensorflow::SavedSliceMeta& t, uint64_t total_bytes,
                         std::map<std::string, Merged>* tensors) const;
   Result<TensorData> ReadSlices(const TensorEntry& e, const std::vector<StoredSlice>& slices) const;
-  Status CheckSliceGeometry(const std::string& ctx, const TensorEntry& e,
-                            const std::vector<StoredSlice>& slices) const;
+  Status CheckSliceGeometry(const std::string& ctx, const TensorEntry& e, const std::vector<StoredSlice>& slices) const;
   Status ReadSliceValues(const TensorEntry& e, const StoredSlice& stored, const V1Codec& codec,
                          SliceValues* values) const;
 
@@ -148,11 +147,12 @@ Result<tensorflow::SavedTensorSlices> V1Reader::ParseMeta(const File& file) cons
     return Status::DataLoss(path + ": no \"\" record holding SavedTensorSliceMeta: not a V1 checkpoint");
   }
   if (!LooksLikeV1Header(header->value)) {
-    return Status::DataLoss(path + ": the \"\" record is not a V1 SavedTensorSlices meta" +
-                            std::string(!header->value.empty() && (header->value[0] == 0x08 || header->value[0] == 0x10 ||
-                                                                   header->value[0] == 0x1a)
-                                            ? " (it looks like a V2 bundle header: open the checkpoint prefix, without .index)"
-                                            : ""));
+    return Status::DataLoss(
+        path + ": the \"\" record is not a V1 SavedTensorSlices meta" +
+        std::string(!header->value.empty() &&
+                            (header->value[0] == 0x08 || header->value[0] == 0x10 || header->value[0] == 0x1a)
+                        ? " (it looks like a V2 bundle header: open the checkpoint prefix, without .index)"
+                        : ""));
   }
   if (header->value.size() > static_cast<size_t>(INT_MAX)) {
     return Status::DataLoss(path + ": V1 meta record is larger than 2 GiB");
@@ -179,8 +179,9 @@ Status V1Reader::RegisterTensor(int index, const tensorflow::SavedSliceMeta& t, 
   // Every element occupies at least one byte of some record in some file, so
   // a tensor with more elements than the files have bytes is corrupt
   // (checked before anything is sized by it).
-  const std::string bytes_owner =
-      files_.size() == 1 ? "the file has bytes" : "the checkpoint's " + std::to_string(files_.size()) + " files have bytes";
+  const std::string bytes_owner = files_.size() == 1
+                                      ? "the file has bytes"
+                                      : "the checkpoint's " + std::to_string(files_.size()) + " files have bytes";
   const std::string ctx = path + ": tensor '" + t.name() + "'";
   if (t.name().empty()) return Status::DataLoss(path + ": the meta lists a tensor with an empty name");
   TensorEntry e;
@@ -386,9 +387,7 @@ std::vector<std::pair<std::string, std::string>> V1Reader::Describe() const {
 
 }  // namespace
 
-bool LooksLikeV1Header(std::string_view header_value) {
-  return !header_value.empty() && header_value[0] == 0x0a;
-}
+bool LooksLikeV1Header(std::string_view header_value) { return !header_value.empty() && header_value[0] == 0x0a; }
 
 Result<std::unique_ptr<CheckpointReader>> OpenV1Checkpoint(const std::string& path) {
   SURGEON_ASSIGN_OR_RETURN(std::vector<std::string> files, V1CheckpointFiles(path));

@@ -26,7 +26,7 @@ constexpr DtypeCodec kCodecs[] = {
     {DataType::kUint8, {7, kVarint, 1, 1}},           {DataType::kQint8, {7, kVarint, 1, 1}},
     {DataType::kQuint8, {7, kVarint, 1, 1}},          {DataType::kInt64, {10, kVarint, 1, 8}},
     {DataType::kBool, {11, kVarint, 1, 1, true}},     {DataType::kHalf, {13, kVarint, 1, 2}},
-    {DataType::kString, {8, kLengthDelimited, 1, 0}},   {DataType::kUint16, {7, kVarint, 1, 2}},
+    {DataType::kString, {8, kLengthDelimited, 1, 0}}, {DataType::kUint16, {7, kVarint, 1, 2}},
 };
 
 }  // namespace

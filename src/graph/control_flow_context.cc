@@ -31,7 +31,8 @@ class Editor {
     for (auto& n : *w->mutable_loop_enter_names()) {
       if (!Required(&n, "loop enter")) return false;
     }
-    if (!w->maximum_iterations_name().empty() && !Required(w->mutable_maximum_iterations_name(), "maximum_iterations")) {
+    if (!w->maximum_iterations_name().empty() &&
+        !Required(w->mutable_maximum_iterations_name(), "maximum_iterations")) {
       return false;
     }
     return EditValues(w->mutable_values_def()) && EditNested(w->mutable_nested_contexts());
@@ -69,7 +70,9 @@ class Editor {
   bool EditNested(google::protobuf::RepeatedPtrField<tensorflow::ControlFlowContextDef>* nested) {
     google::protobuf::RepeatedPtrField<tensorflow::ControlFlowContextDef> kept;
     for (auto& n : *nested) {
-      bool ok = n.has_cond_ctxt() ? Edit(n.mutable_cond_ctxt()) : n.has_while_ctxt() ? Edit(n.mutable_while_ctxt()) : true;
+      bool ok = n.has_cond_ctxt()    ? Edit(n.mutable_cond_ctxt())
+                : n.has_while_ctxt() ? Edit(n.mutable_while_ctxt())
+                                     : true;
       if (ok) *kept.Add() = std::move(n);
     }
     why_.clear();  // A nested context that goes does not take its parent along.

@@ -18,9 +18,9 @@ struct ContextNames {
 };
 
 enum class ContextEdit {
-  kKept,       // written back to `bytes`, possibly edited
-  kRemoved,    // a tensor the context cannot do without (pred, pivot, loop enter/exit) is gone; `why` names it
-  kUnparsed,   // not a CondContextDef / WhileContextDef this build understands; `bytes` untouched
+  kKept,      // written back to `bytes`, possibly edited
+  kRemoved,   // a tensor the context cannot do without (pred, pivot, loop enter/exit) is gone; `why` names it
+  kUnparsed,  // not a CondContextDef / WhileContextDef this build understands; `bytes` untouched
 };
 
 // `collection` is "cond_context" or "while_context"; `bytes` one value of it.

@@ -54,7 +54,7 @@ std::string AddRandomChain(tensorflow::GraphDef* g, const std::string& scope, co
     mul->add_input(s + "RandomUniform");
     mul->add_input(s + "sub");
     SetType(mul, "T", v.dtype);
-    auto* add = AddNode(g, scope, "Add");      // ... + minval
+    auto* add = AddNode(g, scope, "Add");  // ... + minval
     add->add_input(s + "mul");
     add->add_input(s + "min");
     SetType(add, "T", v.dtype);
@@ -162,7 +162,8 @@ std::string AddOrthogonalInitializer(tensorflow::GraphDef* g, const FreshVariabl
 Status AddRefVariable(const FreshVariable& v, tensorflow::GraphDef* g, tensorflow::VariableDef* def) {
   if (!IsValidNodeName(v.name)) return Status::InvalidArgument("variable '" + v.name + "': not a valid TF node name");
   for (int64_t d : v.shape) {
-    if (d < 0) return Status::InvalidArgument(v.name + ": shape " + ShapeToString(v.shape) + " has a negative dimension");
+    if (d < 0)
+      return Status::InvalidArgument(v.name + ": shape " + ShapeToString(v.shape) + " has a negative dimension");
   }
   {
     tensorflow::TensorProto probe;
@@ -171,7 +172,8 @@ Status AddRefVariable(const FreshVariable& v, tensorflow::GraphDef* g, tensorflo
   using D = ResolvedInitializer::Distribution;
   const bool random = v.init && v.init->distribution != D::kConstant;
   if (random && !IsFloatingPoint(v.dtype)) {
-    return Status::InvalidArgument(v.name + ": a random initializer needs a floating dtype, not " + DataTypeName(v.dtype));
+    return Status::InvalidArgument(v.name + ": a random initializer needs a floating dtype, not " +
+                                   DataTypeName(v.dtype));
   }
 
   const int first = g->node_size();
@@ -237,7 +239,8 @@ Status FillStrippedOpList(tensorflow::MetaGraphDef* mg) {
     } else if (const auto* def = FindRegisteredOp(op)) {
       *out.add_op() = *def;
     } else {
-      return Status::NotFound("op '" + op + "' (node '" + node + "') has no OpDef in the graph or in surgeon's registry");
+      return Status::NotFound("op '" + op + "' (node '" + node +
+                              "') has no OpDef in the graph or in surgeon's registry");
     }
   }
   *mg->mutable_meta_info_def()->mutable_stripped_op_list() = std::move(out);
@@ -260,7 +263,8 @@ Result<tensorflow::MetaGraphDef> BuildFreshMetaGraph(const std::vector<FreshVari
       }
     }
     if (v.name == options.saver.scope || v.name.rfind(options.saver.scope + "/", 0) == 0) {
-      return Status::InvalidArgument("variable '" + v.name + "' lives in the saver's scope '" + options.saver.scope + "/'");
+      return Status::InvalidArgument("variable '" + v.name + "' lives in the saver's scope '" + options.saver.scope +
+                                     "/'");
     }
   }
   for (const auto& n : names) {

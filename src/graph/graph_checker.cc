@@ -154,7 +154,10 @@ class Checker {
     auto valid_type = [](int t) { return t > 0 && t < kRefOffset && IsKnownDataType(t); };
     if (base == "type") {
       std::vector<int> types;
-      if (is_list) types.assign(v.list().type().begin(), v.list().type().end()); else types.push_back(v.type());
+      if (is_list)
+        types.assign(v.list().type().begin(), v.list().type().end());
+      else
+        types.push_back(v.type());
       for (int t : types) {
         if (!valid_type(t)) {
           Report(where + ": " + std::to_string(t) + " is not a valid non-ref DataType");
@@ -176,8 +179,8 @@ class Checker {
       int64_t got = 0;
       if (is_list) {
         const auto& l = v.list();
-        got = l.s_size() + l.i_size() + l.f_size() + l.b_size() + l.type_size() + l.shape_size() +
-              l.tensor_size() + l.func_size();
+        got = l.s_size() + l.i_size() + l.f_size() + l.b_size() + l.type_size() + l.shape_size() + l.tensor_size() +
+              l.func_size();
       } else if (base == "int") {
         got = v.i();
       } else {
@@ -374,7 +377,8 @@ class Checker {
     }
     if (n->op() == "Identity" && n->input_size() > 0) return StaticShape(n->input(0), depth + 1);
     if ((n->op() == "RandomUniform" || n->op() == "TruncatedNormal" || n->op() == "RandomStandardNormal" ||
-         n->op() == "Fill") && n->input_size() > 0) {
+         n->op() == "Fill") &&
+        n->input_size() > 0) {
       const NodeDef* s = FindNode(ParseTensorRef(n->input(0)).node);
       if (!s || s->op() != "Const") return std::nullopt;
       auto v = s->attr().find("value");
@@ -405,8 +409,8 @@ class Checker {
       if (vs && !vs->b()) continue;
       auto ref = StaticShape(n.input(0)), value = StaticShape(n.input(1));
       if (ref && value && *ref != *value) {
-        Report("node '" + n.name() + "' (Assign): assigns a value of shape " + ShapeToString(*value) +
-               " to '" + ParseTensorRef(n.input(0)).node + "' of shape " + ShapeToString(*ref));
+        Report("node '" + n.name() + "' (Assign): assigns a value of shape " + ShapeToString(*value) + " to '" +
+               ParseTensorRef(n.input(0)).node + "' of shape " + ShapeToString(*ref));
       }
     }
   }

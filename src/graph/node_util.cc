@@ -23,7 +23,7 @@ uint16_t FloatToHalf(float f) {
   x &= 0x7fffffff;
   if (x >= 0x7f800000) return static_cast<uint16_t>(sign | (x > 0x7f800000 ? 0x7e00 : 0x7c00));
   if (x >= 0x477ff000) return static_cast<uint16_t>(sign | 0x7c00);  // Overflow -> inf.
-  if (x < 0x38800000) {  // Subnormal half.
+  if (x < 0x38800000) {                                              // Subnormal half.
     float a;
     std::memcpy(&a, &x, 4);
     return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));
@@ -83,11 +83,16 @@ Status FillTensorProto(tensorflow::TensorProto* t, DataType dt, const Shape& sha
   switch (dt) {
     case DataType::kFloat: t->add_float_val(static_cast<float>(value)); break;
     case DataType::kDouble: t->add_double_val(value); break;
-    case DataType::kInt32: case DataType::kInt16: case DataType::kInt8: case DataType::kUint8:
-    case DataType::kUint16: case DataType::kQint8: case DataType::kQuint8: case DataType::kQint16:
-    case DataType::kQuint16: case DataType::kQint32:
-      t->add_int_val(static_cast<int32_t>(value));
-      break;
+    case DataType::kInt32:
+    case DataType::kInt16:
+    case DataType::kInt8:
+    case DataType::kUint8:
+    case DataType::kUint16:
+    case DataType::kQint8:
+    case DataType::kQuint8:
+    case DataType::kQint16:
+    case DataType::kQuint16:
+    case DataType::kQint32: t->add_int_val(static_cast<int32_t>(value)); break;
     case DataType::kInt64: t->add_int64_val(static_cast<int64_t>(value)); break;
     case DataType::kUint32: t->add_uint32_val(static_cast<uint32_t>(value)); break;
     case DataType::kUint64: t->add_uint64_val(static_cast<uint64_t>(value)); break;
@@ -106,19 +111,17 @@ Status FillTensorProto(tensorflow::TensorProto* t, DataType dt, const Shape& sha
       if (value != 0) return Status::InvalidArgument("a DT_STRING constant can only be empty");
       t->add_string_val("");
       break;
-    default:
-      return Status::Unimplemented("no Const encoding for " + DataTypeName(dt));
+    default: return Status::Unimplemented("no Const encoding for " + DataTypeName(dt));
   }
   return Status::OK();
 }
 
-tensorflow::NodeDef* AddScalarConst(tensorflow::GraphDef* g, const std::string& name, DataType dt,
-                                    double value) {
+tensorflow::NodeDef* AddScalarConst(tensorflow::GraphDef* g, const std::string& name, DataType dt, double value) {
   return AddFilledConst(g, name, dt, {}, value);
 }
 
-tensorflow::NodeDef* AddFilledConst(tensorflow::GraphDef* g, const std::string& name, DataType dt,
-                                    const Shape& shape, double value) {
+tensorflow::NodeDef* AddFilledConst(tensorflow::GraphDef* g, const std::string& name, DataType dt, const Shape& shape,
+                                    double value) {
   auto* n = AddNode(g, name, "Const");
   SetType(n, "dtype", dt);
   // Callers pass dtypes FillTensorProto accepts (checked in the builders).
@@ -204,7 +207,10 @@ void WriteIntTensor(tensorflow::TensorProto* t, const std::vector<int64_t>& valu
     t->set_tensor_content(bytes);
   } else {
     for (int64_t v : values) {
-      if (is64) t->add_int64_val(v); else t->add_int_val(static_cast<int32_t>(v));
+      if (is64)
+        t->add_int64_val(v);
+      else
+        t->add_int_val(static_cast<int32_t>(v));
     }
   }
 }

@@ -34,12 +34,11 @@ tensorflow::NodeDef* AddNode(tensorflow::GraphDef* g, const std::string& name, c
 // make_tensor_proto): a scalar or a broadcast value uses the typed *_val
 // field with one element; int vectors of more than one element use
 // tensor_content (little-endian).
-tensorflow::NodeDef* AddScalarConst(tensorflow::GraphDef* g, const std::string& name, DataType dt,
-                                    double value);
+tensorflow::NodeDef* AddScalarConst(tensorflow::GraphDef* g, const std::string& name, DataType dt, double value);
 // A Const of shape `shape` whose every element is `value` (one broadcast
 // *_val element), e.g. V/Initializer/zeros.
-tensorflow::NodeDef* AddFilledConst(tensorflow::GraphDef* g, const std::string& name, DataType dt,
-                                    const Shape& shape, double value);
+tensorflow::NodeDef* AddFilledConst(tensorflow::GraphDef* g, const std::string& name, DataType dt, const Shape& shape,
+                                    double value);
 // int32 vector Const (e.g. random_uniform/shape): int_val for one element,
 // tensor_content otherwise.
 tensorflow::NodeDef* AddInt32VectorConst(tensorflow::GraphDef* g, const std::string& name,
@@ -63,9 +62,7 @@ void WriteIntTensor(tensorflow::TensorProto* t, const std::vector<int64_t>& valu
 std::string UniqueScope(const std::string& base, const std::vector<std::string>& node_names);
 
 // TF's tensor name "<node>:<index>".
-inline std::string TensorName(const std::string& node, int index = 0) {
-  return node + ":" + std::to_string(index);
-}
+inline std::string TensorName(const std::string& node, int index = 0) { return node + ":" + std::to_string(index); }
 
 }  // namespace surgeon::graph_internal
 

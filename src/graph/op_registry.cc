@@ -38,6 +38,8 @@
 namespace surgeon {
 namespace {
 
+// Text-format data, as TF prints it.
+// clang-format off
 constexpr const char kOpListText[] = R"pb(
 op {
   name: "Add"
@@ -696,6 +698,7 @@ op {
   }
 }
 )pb";
+// clang-format on
 
 struct Registry {
   tensorflow::OpList list;

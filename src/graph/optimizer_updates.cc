@@ -47,7 +47,8 @@ std::vector<std::string> VariableAssignsOf(const tensorflow::GraphDef& graph, co
       const auto& op = it->second->op();
       if (IsVariableOp(op)) return name;
       if ((op != "Identity" && op != "RefIdentity" && op != "Switch" && op != "RefSwitch" && op != "Enter" &&
-           op != "RefEnter") || it->second->input_size() == 0) {
+           op != "RefEnter") ||
+          it->second->input_size() == 0) {
         return "";
       }
       name = ParseTensorRef(it->second->input(0)).node;

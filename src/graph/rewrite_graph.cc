@@ -77,7 +77,8 @@ class Rewriter {
     std::unordered_set<std::string> vars;
     for (const auto& v : SummarizeMetaGraph(mg_).variables) {
       vars.insert(v.name);
-      if (v.save_slice_info && v.save_slice_info->full_name != v.name) parts[v.save_slice_info->full_name].push_back(v.name);
+      if (v.save_slice_info && v.save_slice_info->full_name != v.name)
+        parts[v.save_slice_info->full_name].push_back(v.name);
     }
     std::map<std::string, std::vector<std::string>> target_parts;  // target key -> its part nodes after renaming
     for (const auto& [key, nodes] : parts) {
@@ -119,8 +120,10 @@ class Rewriter {
       if (IsVariableOp(n.op())) vars.insert(n.name());
     }
     for (const auto& [from, to] : spec_.renames) {
-      if (!vars.count(from)) return Status::NotFound("rename: '" + from + "' is not a variable node of the source graph");
-      if (spec_.dropped.count(from)) return Status::InvalidArgument("variable '" + from + "' is both renamed and dropped");
+      if (!vars.count(from))
+        return Status::NotFound("rename: '" + from + "' is not a variable node of the source graph");
+      if (spec_.dropped.count(from))
+        return Status::InvalidArgument("variable '" + from + "' is both renamed and dropped");
       if (!IsValidNodeName(to)) return Status::InvalidArgument("rename: '" + to + "' is not a valid TF node name");
     }
     for (const auto& d : spec_.dropped) {
@@ -321,15 +324,17 @@ class Rewriter {
              ns.end());
     for (auto& n : ns) {
       auto* in = n.mutable_input();
-      in->erase(std::remove_if(in->begin(), in->end(),
-                               [&](const std::string& s) { return !s.empty() && s[0] == '^' && removed_.count(s.substr(1)); }),
+      in->erase(std::remove_if(
+                    in->begin(), in->end(),
+                    [&](const std::string& s) { return !s.empty() && s[0] == '^' && removed_.count(s.substr(1)); }),
                 in->end());
       auto cls = n.mutable_attr()->find("_class");
       if (cls != n.mutable_attr()->end()) {
         auto* list = cls->second.mutable_list()->mutable_s();
-        list->erase(std::remove_if(list->begin(), list->end(),
-                                   [&](const std::string& s) { return StartsWith(s, "loc:@") && removed_.count(s.substr(5)); }),
-                    list->end());
+        list->erase(
+            std::remove_if(list->begin(), list->end(),
+                           [&](const std::string& s) { return StartsWith(s, "loc:@") && removed_.count(s.substr(5)); }),
+            list->end());
         if (list->empty()) n.mutable_attr()->erase(cls);
       }
     }
@@ -349,7 +354,8 @@ class Rewriter {
     std::string n = NewName(r.node);
     if (n == r.node) return tensor;
     if (r.index < 0) return "^" + n;
-    return tensor.find(':') != std::string::npos && tensor.size() > r.node.size() ? n + tensor.substr(r.node.size()) : n;
+    return tensor.find(':') != std::string::npos && tensor.size() > r.node.size() ? n + tensor.substr(r.node.size())
+                                                                                  : n;
   }
 
   // Step 3.
@@ -375,7 +381,8 @@ class Rewriter {
       std::string nn = NewName(n.name());
       auto [it, inserted] = final_names.emplace(nn, n.name());
       if (!inserted) {
-        return Status::InvalidArgument("rename: nodes '" + it->second + "' and '" + n.name() + "' would both be named '" + nn + "'");
+        return Status::InvalidArgument("rename: nodes '" + it->second + "' and '" + n.name() +
+                                       "' would both be named '" + nn + "'");
       }
     }
     if (name_map_.empty()) return Status::OK();
@@ -407,7 +414,8 @@ class Rewriter {
     }
     for (const auto& [var, shape] : spec_.new_shapes) {
       auto it = by_name.find(var);
-      if (it == by_name.end() || !IsVariableOp(it->second->op())) continue;  // Added variables, or an error caught by the saver.
+      if (it == by_name.end() || !IsVariableOp(it->second->op()))
+        continue;  // Added variables, or an error caught by the saver.
       tensorflow::NodeDef* v = it->second;
       Shape old = ShapeFromProto((*v->mutable_attr())["shape"].shape());
       if (old == shape) continue;
@@ -431,9 +439,9 @@ class Rewriter {
     for (auto& n : nodes()) {
       if (StartsWith(n.name(), init_scope)) chain.insert(n.name());
     }
-    static const std::set<std::string> kInitOps = {"Add", "AddV2", "Mul", "Sub", "RandomUniform",
-                                                   "RandomStandardNormal", "TruncatedNormal", "Fill",
-                                                   "Identity", "Const"};
+    static const std::set<std::string> kInitOps = {
+        "Add",  "AddV2",    "Mul",  "Sub", "RandomUniform", "RandomStandardNormal", "TruncatedNormal",
+        "Fill", "Identity", "Const"};
     std::vector<std::string> work;
     auto assign = by_name.find(var + "/Assign");
     if (assign != by_name.end() && assign->second->input_size() >= 2) {
@@ -464,7 +472,8 @@ class Rewriter {
       if (ShapeFromProto(t->tensor_shape()) == old) {
         *t->mutable_tensor_shape() = ShapeProto(shape);
         if (!t->tensor_content().empty()) {
-          warnings_.push_back("node '" + n.name() + "' (Const): holds full initial values of the old shape; replace it");
+          warnings_.push_back("node '" + n.name() +
+                              "' (Const): holds full initial values of the old shape; replace it");
         }
       } else if (ReadIntTensor(*t, &vals) && vals == std::vector<int64_t>(old.begin(), old.end())) {
         WriteIntTensor(t, std::vector<int64_t>(shape.begin(), shape.end()));
@@ -620,8 +629,7 @@ class Rewriter {
         case ContextEdit::kUnparsed:
           warnings_.push_back("collection '" + key + "': an entry surgeon cannot parse was kept as is");
           break;
-        case ContextEdit::kKept:
-          break;
+        case ContextEdit::kKept: break;
       }
       kept.push_back(std::move(bytes));
     }
@@ -646,9 +654,10 @@ class Rewriter {
   void EraseEmptyCollections() {
     for (auto it = mg_.mutable_collection_def()->begin(); it != mg_.mutable_collection_def()->end();) {
       const auto& c = it->second;
-      bool empty = (c.has_node_list() && c.node_list().value_size() == 0) ||
-                   (c.has_bytes_list() && c.bytes_list().value_size() == 0 &&
-                    (IsVariableDefCollection(it->first) || it->first == "cond_context" || it->first == "while_context"));
+      bool empty =
+          (c.has_node_list() && c.node_list().value_size() == 0) ||
+          (c.has_bytes_list() && c.bytes_list().value_size() == 0 &&
+           (IsVariableDefCollection(it->first) || it->first == "cond_context" || it->first == "while_context"));
       it = empty ? mg_.mutable_collection_def()->erase(it) : std::next(it);
     }
   }
@@ -686,10 +695,9 @@ class Rewriter {
       for (const auto& [node, slice] : parts) {
         auto dt = node->attr().find("dtype");
         if (dt != node->attr().end() && static_cast<DataType>(dt->second.type()) != t.dtype) {
-          return Status::InvalidArgument("variable '" + node->name() + "' is " +
-                                         DataTypeName(static_cast<DataType>(dt->second.type())) +
-                                         " in the graph but '" + t.key + "' is " + DataTypeName(t.dtype) +
-                                         " in the checkpoint");
+          return Status::InvalidArgument(
+              "variable '" + node->name() + "' is " + DataTypeName(static_cast<DataType>(dt->second.type())) +
+              " in the graph but '" + t.key + "' is " + DataTypeName(t.dtype) + " in the checkpoint");
         }
         SaverEntry e{t.key, node->name(), t.dtype, slice, colocation_of(*node)};
         if (node->op() == "VarHandleOp") {
@@ -701,10 +709,10 @@ class Rewriter {
     }
     SaverOptions opts;
     opts.scope = UniqueScope("save", names);
-    opts.form = VersionAtLeast113(mg_.meta_info_def().tensorflow_version())
-                    ? SaverFilenameForm::kPlaceholderWithDefault
-                    : SaverFilenameForm::kConst;
-    SURGEON_ASSIGN_OR_RETURN(*mg_.mutable_saver_def(), AddSaverSubgraph(std::move(entries), opts, mg_.mutable_graph_def()));
+    opts.form = VersionAtLeast113(mg_.meta_info_def().tensorflow_version()) ? SaverFilenameForm::kPlaceholderWithDefault
+                                                                            : SaverFilenameForm::kConst;
+    SURGEON_ASSIGN_OR_RETURN(*mg_.mutable_saver_def(),
+                             AddSaverSubgraph(std::move(entries), opts, mg_.mutable_graph_def()));
     return Status::OK();
   }
 

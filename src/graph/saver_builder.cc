@@ -18,7 +18,8 @@ Status CheckEntries(const std::vector<SaverEntry>& entries) {
   if (entries.empty()) return Status::InvalidArgument("saver: no variables to save");
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& e : entries) {
-    if (e.key.empty() || e.variable.empty()) return Status::InvalidArgument("saver: entry with an empty key or variable");
+    if (e.key.empty() || e.variable.empty())
+      return Status::InvalidArgument("saver: entry with an empty key or variable");
     if (e.dtype == DataType::kInvalid) return Status::InvalidArgument("saver: " + e.key + ": invalid dtype");
     if (!seen.insert({e.key, e.slice_spec}).second) {
       return Status::InvalidArgument("saver: checkpoint key '" + e.key + "' saved twice");

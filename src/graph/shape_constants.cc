@@ -17,12 +17,12 @@ namespace {
 const tensorflow::NodeDef* GradientOwner(const std::string& name, const NodeIndex& nodes) {
   const size_t last = name.rfind('/');
   const std::string kSuffix = "_grad";
-  if (last == std::string::npos || last < kSuffix.size() || name.compare(last - kSuffix.size(), kSuffix.size(), kSuffix)) {
+  if (last == std::string::npos || last < kSuffix.size() ||
+      name.compare(last - kSuffix.size(), kSuffix.size(), kSuffix)) {
     return nullptr;
   }
   const size_t scope_end = last - kSuffix.size();  // end of "<node>"
-  for (size_t i = name.find("gradients"); i != std::string::npos && i < scope_end;
-       i = name.find("gradients", i + 1)) {
+  for (size_t i = name.find("gradients"); i != std::string::npos && i < scope_end; i = name.find("gradients", i + 1)) {
     if (i > 0 && name[i - 1] != '/') continue;
     size_t j = i + 9;  // after "gradients"
     if (j < name.size() && name[j] == '_') {

@@ -14,8 +14,7 @@ std::optional<FloatFormat> FloatFormatOf(DataType dtype) {
   }
 }
 
-Result<std::vector<uint8_t>> CastTensorBytes(ByteSpan src, DataType from, DataType to,
-                                             std::string_view tensor_name) {
+Result<std::vector<uint8_t>> CastTensorBytes(ByteSpan src, DataType from, DataType to, std::string_view tensor_name) {
   const auto f = FloatFormatOf(from);
   const auto t = FloatFormatOf(to);
   if (!f || !t) {

@@ -44,70 +44,72 @@ Status ConfigParser::Parse(const YAML::Node& root, PlanConfig* c) {
   }
   SURGEON_RETURN_IF_ERROR(RequireKeys(root, "", {"source", "target"}));
   static const std::vector<std::string> kTopKeys = ConfigKeysIn("");
-  return ForEachKey(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& v, const std::string& path) -> Status {
-    if (key == "source") return ParseSource(v, path, c);
-    if (key == "target") return ParseTarget(v, path, c);
-    if (key == "seed") return ParseSeed(v, path, c);
-    if (key == "keep") {
-      c->keep_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(c->keep, PatternList(v, path));
-      return Status::OK();
-    }
-    if (key == "drop") {
-      SURGEON_ASSIGN_OR_RETURN(c->drop, PatternList(v, path));
-      return Status::OK();
-    }
-    if (key == "freeze") {
-      SURGEON_ASSIGN_OR_RETURN(c->freeze, PatternList(v, path));
-      return Status::OK();
-    }
-    if (key == "allow_shape_change") {
-      SURGEON_ASSIGN_OR_RETURN(c->allow_shape_change, PatternList(v, path));
-      return Status::OK();
-    }
-    if (key == "drop_optimizer_slots") {
-      c->drop_optimizer_slots_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(c->drop_optimizer_slots, Bool(v, path));
-      return Status::OK();
-    }
-    if (key == "global_step") return ParseGlobalStep(v, path, c);
-    if (key == "rename") {
-      SURGEON_ASSIGN_OR_RETURN(c->rename, List<RenameRule>(v, path, "rename rules", &ConfigParser::ParseRename));
-      return Status::OK();
-    }
-    if (key == "new") {
-      SURGEON_ASSIGN_OR_RETURN(c->new_variables,
-                               List<NewVariableConfig>(v, path, "new variables", &ConfigParser::ParseNew));
-      return Status::OK();
-    }
-    if (key == "cast") {
-      SURGEON_ASSIGN_OR_RETURN(c->cast, List<CastRule>(v, path, "cast rules", &ConfigParser::ParseCast));
-      return Status::OK();
-    }
-    if (key == "reshape") {
-      SURGEON_ASSIGN_OR_RETURN(c->reshape, List<ReshapeRule>(v, path, "reshape rules", &ConfigParser::ParseReshape));
-      return Status::OK();
-    }
-    if (key == "classes") {
-      SURGEON_ASSIGN_OR_RETURN(c->classes, List<ClassRule>(v, path, "class rules", &ConfigParser::ParseClasses));
-      return Status::OK();
-    }
-    if (key == "input_channels") {
-      SURGEON_ASSIGN_OR_RETURN(c->input_channels,
-                               List<ChannelMapRule>(v, path, "channel maps", &ConfigParser::ParseChannelMap));
-      return Status::OK();
-    }
-    if (key == "expect") {
-      SURGEON_ASSIGN_OR_RETURN(c->expect, ParseExpect(v, path));
-      return Status::OK();
-    }
-    if (key == "also_from") {
-      SURGEON_ASSIGN_OR_RETURN(c->also_from,
-                               List<AlsoFromSource>(v, path, "sources", &ConfigParser::ParseAlsoFrom));
-      return Status::OK();
-    }
-    return Status::Internal("unhandled config key " + key);
-  });
+  return ForEachKey(
+      root, "", kTopKeys, [&](const std::string& key, const YAML::Node& v, const std::string& path) -> Status {
+        if (key == "source") return ParseSource(v, path, c);
+        if (key == "target") return ParseTarget(v, path, c);
+        if (key == "seed") return ParseSeed(v, path, c);
+        if (key == "keep") {
+          c->keep_pos = Pos(v);
+          SURGEON_ASSIGN_OR_RETURN(c->keep, PatternList(v, path));
+          return Status::OK();
+        }
+        if (key == "drop") {
+          SURGEON_ASSIGN_OR_RETURN(c->drop, PatternList(v, path));
+          return Status::OK();
+        }
+        if (key == "freeze") {
+          SURGEON_ASSIGN_OR_RETURN(c->freeze, PatternList(v, path));
+          return Status::OK();
+        }
+        if (key == "allow_shape_change") {
+          SURGEON_ASSIGN_OR_RETURN(c->allow_shape_change, PatternList(v, path));
+          return Status::OK();
+        }
+        if (key == "drop_optimizer_slots") {
+          c->drop_optimizer_slots_pos = Pos(v);
+          SURGEON_ASSIGN_OR_RETURN(c->drop_optimizer_slots, Bool(v, path));
+          return Status::OK();
+        }
+        if (key == "global_step") return ParseGlobalStep(v, path, c);
+        if (key == "rename") {
+          SURGEON_ASSIGN_OR_RETURN(c->rename, List<RenameRule>(v, path, "rename rules", &ConfigParser::ParseRename));
+          return Status::OK();
+        }
+        if (key == "new") {
+          SURGEON_ASSIGN_OR_RETURN(c->new_variables,
+                                   List<NewVariableConfig>(v, path, "new variables", &ConfigParser::ParseNew));
+          return Status::OK();
+        }
+        if (key == "cast") {
+          SURGEON_ASSIGN_OR_RETURN(c->cast, List<CastRule>(v, path, "cast rules", &ConfigParser::ParseCast));
+          return Status::OK();
+        }
+        if (key == "reshape") {
+          SURGEON_ASSIGN_OR_RETURN(c->reshape,
+                                   List<ReshapeRule>(v, path, "reshape rules", &ConfigParser::ParseReshape));
+          return Status::OK();
+        }
+        if (key == "classes") {
+          SURGEON_ASSIGN_OR_RETURN(c->classes, List<ClassRule>(v, path, "class rules", &ConfigParser::ParseClasses));
+          return Status::OK();
+        }
+        if (key == "input_channels") {
+          SURGEON_ASSIGN_OR_RETURN(c->input_channels,
+                                   List<ChannelMapRule>(v, path, "channel maps", &ConfigParser::ParseChannelMap));
+          return Status::OK();
+        }
+        if (key == "expect") {
+          SURGEON_ASSIGN_OR_RETURN(c->expect, ParseExpect(v, path));
+          return Status::OK();
+        }
+        if (key == "also_from") {
+          SURGEON_ASSIGN_OR_RETURN(c->also_from,
+                                   List<AlsoFromSource>(v, path, "sources", &ConfigParser::ParseAlsoFrom));
+          return Status::OK();
+        }
+        return Status::Internal("unhandled config key " + key);
+      });
 }
 
 Status ConfigParser::ParseSeed(const YAML::Node& node, const std::string& path, PlanConfig* c) const {
@@ -148,11 +150,13 @@ Status ConfigParser::ParseSource(const YAML::Node& node, const std::string& path
   }
   SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("source"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
-    if (key == "checkpoint") c->source_checkpoint = ResolvePath(p);
-    else c->source_meta_graph = ResolvePath(p);
-    return Status::OK();
-  }));
+                                       SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+                                       if (key == "checkpoint")
+                                         c->source_checkpoint = ResolvePath(p);
+                                       else
+                                         c->source_meta_graph = ResolvePath(p);
+                                       return Status::OK();
+                                     }));
   return RequireKeys(node, path, {"checkpoint"});
 }
 
@@ -166,38 +170,40 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
   }
   std::optional<OutputFormat> format;
   std::optional<YAML::Node> meta_node;
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("target"),
-                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (key == "checkpoint") {
-      SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
-      SURGEON_RETURN_IF_ERROR(TargetPrefixAt(v, kp, p));
-      c->target_checkpoint = ResolvePath(p);
-      return Status::OK();
-    }
-    if (key == "format") {
-      SURGEON_ASSIGN_OR_RETURN(std::string f, String(v, kp));
-      format = ParseOutputFormat(f);
-      if (!format) return Error(v, kp, "expected one of " + OutputFormatChoices() + ", got '" + f + "'");
-      return Status::OK();
-    }
-    meta_node = v;
-    if (v.IsMap()) {
-      SURGEON_RETURN_IF_ERROR(ForEachKey(v, kp, {"from"}, [&](const std::string&, const YAML::Node& f,
-                                                              const std::string& fp) -> Status {
-        if (!f.IsScalar() || f.Scalar() != "source") return Error(f, fp, "expected 'source', got " + Describe(f));
+  SURGEON_RETURN_IF_ERROR(ForEachKey(
+      node, path, ConfigKeysIn("target"),
+      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+        if (key == "checkpoint") {
+          SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+          SURGEON_RETURN_IF_ERROR(TargetPrefixAt(v, kp, p));
+          c->target_checkpoint = ResolvePath(p);
+          return Status::OK();
+        }
+        if (key == "format") {
+          SURGEON_ASSIGN_OR_RETURN(std::string f, String(v, kp));
+          format = ParseOutputFormat(f);
+          if (!format) return Error(v, kp, "expected one of " + OutputFormatChoices() + ", got '" + f + "'");
+          return Status::OK();
+        }
+        meta_node = v;
+        if (v.IsMap()) {
+          SURGEON_RETURN_IF_ERROR(ForEachKey(
+              v, kp, {"from"}, [&](const std::string&, const YAML::Node& f, const std::string& fp) -> Status {
+                if (!f.IsScalar() || f.Scalar() != "source")
+                  return Error(f, fp, "expected 'source', got " + Describe(f));
+                return Status::OK();
+              }));
+          SURGEON_RETURN_IF_ERROR(RequireKeys(v, kp, {"from"}));
+          c->target_meta_graph = MetaGraphMode::kFromSource;
+          return Status::OK();
+        }
+        bool b = false;
+        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
+          return Error(v, kp, "expected true, false or {from: source}, got " + Describe(v));
+        }
+        c->target_meta_graph = b ? MetaGraphMode::kFresh : MetaGraphMode::kNone;
         return Status::OK();
       }));
-      SURGEON_RETURN_IF_ERROR(RequireKeys(v, kp, {"from"}));
-      c->target_meta_graph = MetaGraphMode::kFromSource;
-      return Status::OK();
-    }
-    bool b = false;
-    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
-      return Error(v, kp, "expected true, false or {from: source}, got " + Describe(v));
-    }
-    c->target_meta_graph = b ? MetaGraphMode::kFresh : MetaGraphMode::kNone;
-    return Status::OK();
-  }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"checkpoint"}));
   return CheckTargetFormat(node, path, format, meta_node, c);
 }
@@ -226,29 +232,31 @@ Result<RenameRule> ConfigParser::ParseRename(const YAML::Node& node, const std::
   bool has_to = false;
   SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("rename[]"),
                                      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (!v.IsScalar()) return Error(v, kp, "expected a string, got " + Describe(v));
-    const std::string& s = v.Scalar();
-    if (key == "to") {
-      has_to = true;
-      r.to = s;
-      return Status::OK();
-    }
-    ++kinds;
-    if (s.empty() && key == "scope") return Error(v, kp, "expected a scope, got ''; the root scope is written \"/\"");
-    if (s.empty()) return Error(v, kp, "expected a non-empty string, got ''");
-    r.from = s;
-    if (key == "from") {
-      r.kind = RenameRule::Kind::kPrefix;
-    } else if (key == "regex") {
-      r.kind = RenameRule::Kind::kRegex;
-      auto re = CompileRegex(s);
-      if (!re.ok()) return Error(v, kp, re.status().message());
-      r.regex = std::move(re).value();
-    } else {
-      r.kind = RenameRule::Kind::kScope;
-    }
-    return Status::OK();
-  }));
+                                       if (!v.IsScalar()) return Error(v, kp, "expected a string, got " + Describe(v));
+                                       const std::string& s = v.Scalar();
+                                       if (key == "to") {
+                                         has_to = true;
+                                         r.to = s;
+                                         return Status::OK();
+                                       }
+                                       ++kinds;
+                                       if (s.empty() && key == "scope")
+                                         return Error(v, kp,
+                                                      "expected a scope, got ''; the root scope is written \"/\"");
+                                       if (s.empty()) return Error(v, kp, "expected a non-empty string, got ''");
+                                       r.from = s;
+                                       if (key == "from") {
+                                         r.kind = RenameRule::Kind::kPrefix;
+                                       } else if (key == "regex") {
+                                         r.kind = RenameRule::Kind::kRegex;
+                                         auto re = CompileRegex(s);
+                                         if (!re.ok()) return Error(v, kp, re.status().message());
+                                         r.regex = std::move(re).value();
+                                       } else {
+                                         r.kind = RenameRule::Kind::kScope;
+                                       }
+                                       return Status::OK();
+                                     }));
   if (kinds != 1) return Error(node, path, "expected exactly one of from, regex or scope");
   if (!has_to) return Error(node, path + ".to", "required key is missing");
   if (r.kind == RenameRule::Kind::kScope) {
@@ -273,8 +281,9 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
     if (!node["type"] && node.size() == 1 && node.begin()->first.IsScalar() &&
         ParseInitializerKind(node.begin()->first.Scalar())) {
       const std::string name = node.begin()->first.Scalar();
-      return Error(node, path, "initializer name '" + name + "' written as a key; write {type: " + name +
-                                   ", ...} with its parameters beside 'type', or just " + name);
+      return Error(node, path,
+                   "initializer name '" + name + "' written as a key; write {type: " + name +
+                       ", ...} with its parameters beside 'type', or just " + name);
     }
     SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"type"}));
     for (auto it = node.begin(); it != node.end(); ++it) {
@@ -289,8 +298,10 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
   auto kind = ParseInitializerKind(type);
   if (!kind) {
     std::string what = "unknown initializer '" + type + "'";
-    if (auto near = ClosestMatch(type, InitializerKindNames())) what += "; did you mean '" + *near + "'?";
-    else what += " (expected one of: " + Join(InitializerKindNames(), ", ") + ")";
+    if (auto near = ClosestMatch(type, InitializerKindNames()))
+      what += "; did you mean '" + *near + "'?";
+    else
+      what += " (expected one of: " + Join(InitializerKindNames(), ", ") + ")";
     return Error(*type_node, type_path, what);
   }
   spec.kind = *kind;
@@ -304,18 +315,20 @@ Result<InitializerSpec> ConfigParser::ParseInitializer(const YAML::Node& node, c
   auto not_a_parameter = [&](const std::string&) {
     return "not a parameter of " + type + " (its parameters: " + (params.empty() ? "none" : Join(params, ", ")) + ")";
   };
-  Status st = ForEachKey(node, path, allowed, [&](const std::string& key, const YAML::Node& v,
-                                                 const std::string& kp) -> Status {
-    if (key == "type") return Status::OK();
-    if (IsTextInitializerParam(key)) {
-      SURGEON_ASSIGN_OR_RETURN(std::string s, String(v, kp));
-      SetInitializerParam(&spec, key, s);
-    } else {
-      SURGEON_ASSIGN_OR_RETURN(double d, Double(v, kp));
-      SetInitializerParam(&spec, key, d);
-    }
-    return Status::OK();
-  }, not_a_parameter);
+  Status st = ForEachKey(
+      node, path, allowed,
+      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+        if (key == "type") return Status::OK();
+        if (IsTextInitializerParam(key)) {
+          SURGEON_ASSIGN_OR_RETURN(std::string s, String(v, kp));
+          SetInitializerParam(&spec, key, s);
+        } else {
+          SURGEON_ASSIGN_OR_RETURN(double d, Double(v, kp));
+          SetInitializerParam(&spec, key, d);
+        }
+        return Status::OK();
+      },
+      not_a_parameter);
   SURGEON_RETURN_IF_ERROR(st);
   return spec;
 }
@@ -333,12 +346,12 @@ Result<NewVariableConfig> ConfigParser::ParseNew(const YAML::Node& node, const s
           n.shape_pos = Pos(v);
           if (!v.IsSequence()) return Error(v, kp, "expected a list of integers, got " + Describe(v));
           if (v.size() > static_cast<size_t>(kMaxRank)) {
-            return Error(v, kp, std::to_string(v.size()) + " dimensions; TensorFlow allows at most " +
-                                    std::to_string(kMaxRank));
+            return Error(
+                v, kp, std::to_string(v.size()) + " dimensions; TensorFlow allows at most " + std::to_string(kMaxRank));
           }
           for (size_t i = 0; i < v.size(); ++i) {
-            SURGEON_ASSIGN_OR_RETURN(int64_t d, Int(v[i], kp + "[" + std::to_string(i) + "]",
-                                                    "a non-negative integer"));
+            SURGEON_ASSIGN_OR_RETURN(int64_t d,
+                                     Int(v[i], kp + "[" + std::to_string(i) + "]", "a non-negative integer"));
             n.shape.push_back(d);
           }
         } else if (key == "dtype") {
@@ -362,19 +375,20 @@ Result<CastRule> ConfigParser::ParseCast(const YAML::Node& node, const std::stri
   CastRule r;
   r.key_path = path;
   r.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("cast[]"),
-                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (key == "match") {
-      SURGEON_ASSIGN_OR_RETURN(PatternRule p, PatternAt(v, kp));
-      r.match = p.pattern;
-      return Status::OK();
-    }
-    SURGEON_ASSIGN_OR_RETURN(r.to, Dtype(v, kp));
-    if (!IsFloatingPoint(r.to)) {
-      return Error(v, kp, "casts are only among float16, bfloat16, float32 and float64, got '" + v.Scalar() + "'");
-    }
-    return Status::OK();
-  }));
+  SURGEON_RETURN_IF_ERROR(ForEachKey(
+      node, path, ConfigKeysIn("cast[]"),
+      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+        if (key == "match") {
+          SURGEON_ASSIGN_OR_RETURN(PatternRule p, PatternAt(v, kp));
+          r.match = p.pattern;
+          return Status::OK();
+        }
+        SURGEON_ASSIGN_OR_RETURN(r.to, Dtype(v, kp));
+        if (!IsFloatingPoint(r.to)) {
+          return Error(v, kp, "casts are only among float16, bfloat16, float32 and float64, got '" + v.Scalar() + "'");
+        }
+        return Status::OK();
+      }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"match", "to"}));
   return r;
 }
@@ -383,22 +397,24 @@ Result<AlsoFromSource> ConfigParser::ParseAlsoFrom(const YAML::Node& node, const
   AlsoFromSource a;
   a.key_path = path;
   a.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("also_from[]"),
-                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (key == "name") {
-      SURGEON_ASSIGN_OR_RETURN(a.name, String(v, kp));
-    } else if (key == "checkpoint") {
-      SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
-      a.checkpoint = ResolvePath(p);
-    } else if (key == "take") {
-      a.take_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(a.take, PatternList(v, kp));
-      if (a.take.empty()) return Error(v, kp, "expected at least one pattern: an also_from source contributes only what it takes");
-    } else {
-      SURGEON_ASSIGN_OR_RETURN(a.rename, List<RenameRule>(v, kp, "rename rules", &ConfigParser::ParseRename));
-    }
-    return Status::OK();
-  }));
+  SURGEON_RETURN_IF_ERROR(ForEachKey(
+      node, path, ConfigKeysIn("also_from[]"),
+      [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+        if (key == "name") {
+          SURGEON_ASSIGN_OR_RETURN(a.name, String(v, kp));
+        } else if (key == "checkpoint") {
+          SURGEON_ASSIGN_OR_RETURN(std::string p, String(v, kp));
+          a.checkpoint = ResolvePath(p);
+        } else if (key == "take") {
+          a.take_pos = Pos(v);
+          SURGEON_ASSIGN_OR_RETURN(a.take, PatternList(v, kp));
+          if (a.take.empty())
+            return Error(v, kp, "expected at least one pattern: an also_from source contributes only what it takes");
+        } else {
+          SURGEON_ASSIGN_OR_RETURN(a.rename, List<RenameRule>(v, kp, "rename rules", &ConfigParser::ParseRename));
+        }
+        return Status::OK();
+      }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"checkpoint", "take"}));
   return a;
 }
@@ -406,26 +422,28 @@ Result<AlsoFromSource> ConfigParser::ParseAlsoFrom(const YAML::Node& node, const
 Result<PlanExpectations> ConfigParser::ParseExpect(const YAML::Node& node, const std::string& path) const {
   PlanExpectations e;
   e.pos = Pos(node);
-  SURGEON_RETURN_IF_ERROR(ForEachKey(node, path, ConfigKeysIn("expect"),
-                                     [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
-    if (key == "initialized") {
-      e.initialized_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(e.initialized, PatternList(v, kp));
-    } else if (key == "dropped") {
-      e.dropped_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(e.dropped, PatternList(v, kp));
-    } else if (key == "min_copied_params") {
-      e.min_copied_params_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(int64_t n, Int(v, kp, "a non-negative integer (tensor elements)"));
-      e.min_copied_params = static_cast<uint64_t>(n);
-    } else {
-      e.min_copied_fraction_pos = Pos(v);
-      SURGEON_ASSIGN_OR_RETURN(double f, Double(v, kp));
-      if (!(f >= 0 && f <= 1)) return Error(v, kp, "expected a fraction between 0 and 1, got " + Describe(v));
-      e.min_copied_fraction = f;
-    }
-    return Status::OK();
-  }));
+  SURGEON_RETURN_IF_ERROR(
+      ForEachKey(node, path, ConfigKeysIn("expect"),
+                 [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
+                   if (key == "initialized") {
+                     e.initialized_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(e.initialized, PatternList(v, kp));
+                   } else if (key == "dropped") {
+                     e.dropped_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(e.dropped, PatternList(v, kp));
+                   } else if (key == "min_copied_params") {
+                     e.min_copied_params_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(int64_t n, Int(v, kp, "a non-negative integer (tensor elements)"));
+                     e.min_copied_params = static_cast<uint64_t>(n);
+                   } else {
+                     e.min_copied_fraction_pos = Pos(v);
+                     SURGEON_ASSIGN_OR_RETURN(double f, Double(v, kp));
+                     if (!(f >= 0 && f <= 1))
+                       return Error(v, kp, "expected a fraction between 0 and 1, got " + Describe(v));
+                     e.min_copied_fraction = f;
+                   }
+                   return Status::OK();
+                 }));
   return e;
 }
 
@@ -450,7 +468,8 @@ std::optional<std::pair<int, int>> UnclosedFlowOpener(std::string_view text, siz
     }
     if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n')) {
       while (i < text.size() && text[i] != '\n') ++i;
-    } else if ((c == '"' || c == '\'') && (i == 0 || std::string_view(" [{,:\n").find(text[i - 1]) != std::string_view::npos)) {
+    } else if ((c == '"' || c == '\'') &&
+               (i == 0 || std::string_view(" [{,:\n").find(text[i - 1]) != std::string_view::npos)) {
       quote = c;
     } else if (c == '{' || c == '[') {
       open.emplace_back(c, i);

@@ -192,7 +192,8 @@ class ConfigParser {
 
   template <typename T, typename F>
   Result<std::vector<T>> List(const YAML::Node& node, const std::string& path, std::string_view what, F parse) const {
-    if (!node.IsSequence()) return Error(node, path, "expected a list of " + std::string(what) + ", got " + Describe(node));
+    if (!node.IsSequence())
+      return Error(node, path, "expected a list of " + std::string(what) + ", got " + Describe(node));
     std::vector<T> out;
     for (size_t i = 0; i < node.size(); ++i) {
       SURGEON_ASSIGN_OR_RETURN(T item, (this->*parse)(node[i], path + "[" + std::to_string(i) + "]"));

@@ -5,6 +5,8 @@
 
 namespace surgeon {
 
+// One key a line, as in the README table it becomes.
+// clang-format off
 const std::vector<ConfigKeyDoc>& ConfigKeyReference() {
   static const auto* docs = new std::vector<ConfigKeyDoc>{
       {"", "source", "path or map", "The source checkpoint (a path, or `{checkpoint, meta_graph}`). Required. Paths are relative to the config file."},
@@ -69,6 +71,7 @@ const std::vector<ConfigKeyDoc>& ConfigKeyReference() {
   };
   return *docs;
 }
+// clang-format on
 
 std::vector<std::string> ConfigKeysIn(std::string_view map) {
   std::vector<std::string> keys;

@@ -176,8 +176,7 @@ Result<ResolvedInitializer> ResolveRandom(const InitializerSpec& spec, const Sha
       }
       SURGEON_RETURN_IF_ERROR(Finite(kind, "gain", spec.gain));
       return ResolvedInitializer{D::kOrthogonal, spec.gain, 0.0};
-    default:
-      return Status::Internal(pre + ": unhandled initializer kind");
+    default: return Status::Internal(pre + ": unhandled initializer kind");
   }
 }
 
@@ -191,17 +190,11 @@ Status CheckParamsFit(InitializerKind kind, const ResolvedInitializer& r, DataTy
                                    FormatDouble(FloatFormatMax(format)) + ")");
   };
   switch (r.distribution) {
-    case D::kUniform:
-      SURGEON_RETURN_IF_ERROR(fits("minval", r.a));
-      return fits("maxval", r.b);
+    case D::kUniform: SURGEON_RETURN_IF_ERROR(fits("minval", r.a)); return fits("maxval", r.b);
     case D::kNormal:
-    case D::kTruncatedNormal:
-      SURGEON_RETURN_IF_ERROR(fits("mean", r.a));
-      return fits("stddev", r.b);
-    case D::kOrthogonal:
-      return fits("gain", r.a);
-    case D::kConstant:
-      return Status::OK();
+    case D::kTruncatedNormal: SURGEON_RETURN_IF_ERROR(fits("mean", r.a)); return fits("stddev", r.b);
+    case D::kOrthogonal: return fits("gain", r.a);
+    case D::kConstant: return Status::OK();
   }
   return Status::OK();
 }

@@ -20,9 +20,7 @@ namespace {
 // some 50,000 nested groups overflow an 8 MiB stack. Every '(' counts,
 // escaped or not, for the same reason as above.
 Status CheckRegexLimits(const std::string& text) {
-  auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid regex '" + text + "': " + why);
-  };
+  auto bad = [&](const std::string& why) { return Status::InvalidArgument("invalid regex '" + text + "': " + why); };
   int depth = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '(' && ++depth > kMaxRegexNesting) {

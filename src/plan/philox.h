@@ -145,10 +145,10 @@ inline void SinCos2Pi(double t, double* sin_out, double* cos_out) {
   const double r = t - q * 0.25;
   const double theta = r * 6.283185307179586;
   const double z = theta * theta;
-  constexpr double f3 = 6.0, f5 = f3 * 20, f7 = f5 * 42, f9 = f7 * 72, f11 = f9 * 110, f13 = f11 * 156,
-                   f15 = f13 * 210, f17 = f15 * 272;
-  constexpr double f2 = 2.0, f4 = f2 * 12, f6 = f4 * 30, f8 = f6 * 56, f10 = f8 * 90, f12 = f10 * 132,
-                   f14 = f12 * 182, f16 = f14 * 240, f18 = f16 * 306;
+  constexpr double f3 = 6.0, f5 = f3 * 20, f7 = f5 * 42, f9 = f7 * 72, f11 = f9 * 110, f13 = f11 * 156, f15 = f13 * 210,
+                   f17 = f15 * 272;
+  constexpr double f2 = 2.0, f4 = f2 * 12, f6 = f4 * 30, f8 = f6 * 56, f10 = f8 * 90, f12 = f10 * 132, f14 = f12 * 182,
+                   f16 = f14 * 240, f18 = f16 * 306;
   double sp = 1.0 / f17;
   sp = sp * z - 1.0 / f15;
   sp = sp * z + 1.0 / f13;

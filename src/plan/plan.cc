@@ -4,9 +4,7 @@
 
 namespace surgeon {
 
-std::string_view ActionKindName(PlanAction::Kind kind) {
-  return kind == PlanAction::Kind::kCopy ? "copy" : "init";
-}
+std::string_view ActionKindName(PlanAction::Kind kind) { return kind == PlanAction::Kind::kCopy ? "copy" : "init"; }
 
 uint64_t VariableSeed(uint64_t global_seed, std::string_view name) {
   // FNV-1a: a fixed, documented hash (std::hash differs across libraries).

@@ -55,7 +55,9 @@ std::string RenderWrapped(const std::vector<std::vector<std::string>>& rows, siz
   for (size_t i = 0; i + 1 < w.size(); ++i) indent += w[i] + 2;
   constexpr size_t kMinRule = 30, kBelowIndent = 4;
   const bool beside = width == 0 || indent + kMinRule <= width;
-  const size_t rule_width = width == 0 ? 0 : beside ? width - indent : std::max(width, kBelowIndent + kMinRule) - kBelowIndent;
+  const size_t rule_width = width == 0 ? 0
+                            : beside   ? width - indent
+                                       : std::max(width, kBelowIndent + kMinRule) - kBelowIndent;
   std::string out;
   for (const auto& row : rows) {
     std::string line;
@@ -91,8 +93,8 @@ void AddDropRows(const Plan& plan, const PlanTableOptions& options, std::vector<
     }
     if (!shown.insert(d.rule).second) continue;
     const bool slots = d.rule.rfind("drop_optimizer_slots", 0) == 0;
-    rows->push_back({"drop", "(" + std::to_string(n) + (slots ? " optimizer slots)" : " tensors)"), "", "", "", "", "",
-                     d.rule});
+    rows->push_back(
+        {"drop", "(" + std::to_string(n) + (slots ? " optimizer slots)" : " tensors)"), "", "", "", "", "", d.rule});
     *grouped += n;
   }
 }
@@ -107,14 +109,15 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
     bool copy = a.kind == PlanAction::Kind::kCopy;
     std::string source = copy ? a.source : "(" + std::string(InitializerKindName(a.initializer.kind)) + ")";
     if (copy && a.source_index > 0) {
-      source = "[" + (a.source_index < plan.sources.size() ? plan.sources[a.source_index].name
-                                                            : "source " + std::to_string(a.source_index)) +
+      source = "[" +
+               (a.source_index < plan.sources.size() ? plan.sources[a.source_index].name
+                                                     : "source " + std::to_string(a.source_index)) +
                "] " + source;
     }
     std::string kind(ActionKindName(a.kind));
     for (const TransformStep& t : a.transforms) kind += "+" + t.operation;
-    rows.push_back({kind, source, "->", a.target, ShapeToString(a.shape),
-                    DtypeText(a), a.frozen ? "frozen" : (a.trainable ? "" : "no-train"), a.rule});
+    rows.push_back({kind, source, "->", a.target, ShapeToString(a.shape), DtypeText(a),
+                    a.frozen ? "frozen" : (a.trainable ? "" : "no-train"), a.rule});
     (copy ? copied : initialized)++;
     (copy ? copy_bytes : init_bytes) += a.bytes;
     frozen += a.frozen;
@@ -122,7 +125,8 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
   size_t grouped = 0;
   AddDropRows(plan, options, &rows, &grouped);
   std::string out = "plan: " + plan.source_checkpoint + " -> " + plan.target_prefix + "  (seed " +
-                    std::to_string(plan.seed) + ", meta graph: " + std::string(MetaGraphModeName(plan.meta_mode)) + ")\n";
+                    std::to_string(plan.seed) + ", meta graph: " + std::string(MetaGraphModeName(plan.meta_mode)) +
+                    ")\n";
   for (size_t i = 1; i < plan.sources.size(); ++i) {
     out += "also from [" + plan.sources[i].name + "]: " + plan.sources[i].checkpoint + "  (" + plan.sources[i].label +
            ")\n";

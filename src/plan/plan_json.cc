@@ -84,9 +84,8 @@ nlohmann::json PlanActionToJson(const PlanAction& a, const Plan& plan) {
     j["seed"] = JsonSeed(a.seed);
   }
   if (!a.replaces.empty()) {
-    j["replaces"] = {{"source", a.replaces},
-                     {"dtype", DataTypeShortName(a.replaced_dtype)},
-                     {"shape", a.replaced_shape}};
+    j["replaces"] = {
+        {"source", a.replaces}, {"dtype", DataTypeShortName(a.replaced_dtype)}, {"shape", a.replaced_shape}};
   }
   return j;
 }
@@ -103,36 +102,40 @@ nlohmann::json PlanToJson(const Plan& plan) {
   }
   json expectations = json::array();
   for (const ExpectationOutcome& e : plan.expectations) {
-    expectations.push_back({{"key", e.key}, {"config", e.config}, {"expected", e.expected}, {"actual", e.actual},
-                            {"met", e.met}, {"offenders", e.offenders}});
+    expectations.push_back({{"key", e.key},
+                            {"config", e.config},
+                            {"expected", e.expected},
+                            {"actual", e.actual},
+                            {"met", e.met},
+                            {"offenders", e.offenders}});
   }
   json batch_norms = json::array();
   for (const FrozenBatchNorm& b : plan.frozen_batch_norms) {
-    batch_norms.push_back({{"layer", b.layer}, {"relation", b.relation}, {"parameters", b.parameters},
-                           {"statistics", b.statistics}});
+    batch_norms.push_back(
+        {{"layer", b.layer}, {"relation", b.relation}, {"parameters", b.parameters}, {"statistics", b.statistics}});
   }
   json dropped = json::array();
   for (const DroppedTensor& d : plan.dropped) dropped.push_back({{"source", d.source}, {"rule", d.rule}});
   json out = {{"config", plan.config_path},
-          {"source", {{"checkpoint", plan.source_checkpoint}, {"meta_graph", plan.source_meta_graph}}},
-          {"target",
-           {{"checkpoint", plan.target_prefix},
-            {"format", OutputFormatName(plan.target_format)},
-            {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
-          {"seed", JsonSeed(plan.seed)},
-          {"actions", actions},
-          {"dropped", dropped},
-          {"frozen", plan.FrozenNames()},
-          {"warnings", plan.warnings},
-          {"frozen_batch_norms", batch_norms},
-          {"expectations", expectations},
-          {"totals",
-           {{"variables", plan.actions.size()},
-            {"copied", copied},
-            {"initialized", initialized},
-            {"frozen", frozen},
-            {"dropped", plan.dropped.size()},
-            {"bytes", bytes}}}};
+              {"source", {{"checkpoint", plan.source_checkpoint}, {"meta_graph", plan.source_meta_graph}}},
+              {"target",
+               {{"checkpoint", plan.target_prefix},
+                {"format", OutputFormatName(plan.target_format)},
+                {"meta_graph", MetaGraphModeName(plan.meta_mode)}}},
+              {"seed", JsonSeed(plan.seed)},
+              {"actions", actions},
+              {"dropped", dropped},
+              {"frozen", plan.FrozenNames()},
+              {"warnings", plan.warnings},
+              {"frozen_batch_norms", batch_norms},
+              {"expectations", expectations},
+              {"totals",
+               {{"variables", plan.actions.size()},
+                {"copied", copied},
+                {"initialized", initialized},
+                {"frozen", frozen},
+                {"dropped", plan.dropped.size()},
+                {"bytes", bytes}}}};
   if (plan.sources.size() > 1) {
     out["also_from"] = json::array();
     for (size_t i = 1; i < plan.sources.size(); ++i) {

@@ -73,14 +73,15 @@ Status Planner::CheckTargetIsNotSource() const {
     return StripCheckpointSuffix(src) == StripCheckpointSuffix(dst);
   };
   auto refuse = [&](const std::string& which, const std::string& path) {
-    return Status::FailedPrecondition(c_.target_pos.ToString() + ": target.checkpoint: " +
-                                      Quote(c_.target_checkpoint) + " is " + which + " " + Quote(path) +
+    return Status::FailedPrecondition(c_.target_pos.ToString() + ": target.checkpoint: " + Quote(c_.target_checkpoint) +
+                                      " is " + which + " " + Quote(path) +
                                       " (same file once symlinks and '..' are resolved); surgeon never overwrites "
                                       "its sources: choose another target prefix");
   };
   if (same(c_.source_checkpoint, c_.source_canonical)) return refuse("the source checkpoint", c_.source_checkpoint);
   for (const AlsoFromSource& a : c_.also_from) {
-    if (same(a.checkpoint, a.canonical)) return refuse("the checkpoint of " + a.Label() + " (" + a.pos.ToString() + ")", a.checkpoint);
+    if (same(a.checkpoint, a.canonical))
+      return refuse("the checkpoint of " + a.Label() + " (" + a.pos.ToString() + ")", a.checkpoint);
   }
   return Status::OK();
 }
@@ -148,8 +149,8 @@ void Planner::FindReplacedSource(const NewVariableConfig& n, PlanAction* a) {
     std::string changes;
     if (e.shape != n.shape) changes += ShapeToString(e.shape) + " -> " + ShapeToString(n.shape);
     if (e.dtype != n.dtype) {
-      changes += std::string(changes.empty() ? "" : ", ") + DataTypeShortName(e.dtype) + " -> " +
-                 DataTypeShortName(n.dtype);
+      changes +=
+          std::string(changes.empty() ? "" : ", ") + DataTypeShortName(e.dtype) + " -> " + DataTypeShortName(n.dtype);
     }
     if (!changes.empty()) a->rule += " " + changes;
     return;

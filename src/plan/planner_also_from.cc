@@ -91,8 +91,8 @@ void Planner::CollectTakesOf(size_t s, std::vector<bool>* rename_hit) {
       const std::string& prev_key = inv_.also_from[prev.source][prev.tensor].key;
       Error(here.pos, here.key_path,
             "target " + Quote(take.target) + " would be taken twice: as " + Quote(e.key) + " of " + af.Label() +
-                " and as " + Quote(prev_key) + " of " + c_.also_from[prev.source].Label() + " by " +
-                RuleRef(there) + "; take each name from one source only");
+                " and as " + Quote(prev_key) + " of " + c_.also_from[prev.source].Label() + " by " + RuleRef(there) +
+                "; take each name from one source only");
       continue;
     }
     takes_.push_back(std::move(take));
@@ -170,12 +170,14 @@ void Planner::CheckTakenInRewrite(const Take& t, const PlanAction& a) {
   const std::string fresh = "; or use target.meta_graph: true for a fresh graph";
   if (a.replaces.empty()) {
     Error(r.pos, r.key_path,
-          head + " replaces no variable of the primary source, and target.meta_graph: {from: source} only "
-                 "rewrites the primary graph's variables; take only names the primary source has" + fresh);
+          head +
+              " replaces no variable of the primary source, and target.meta_graph: {from: source} only "
+              "rewrites the primary graph's variables; take only names the primary source has" +
+              fresh);
     return;
   }
-  const std::string old = Quote(a.replaces) + " " + ShapeToString(a.replaced_shape) + " " +
-                          DataTypeShortName(a.replaced_dtype);
+  const std::string old =
+      Quote(a.replaces) + " " + ShapeToString(a.replaced_shape) + " " + DataTypeShortName(a.replaced_dtype);
   if (a.source_dtype != a.replaced_dtype) {
     Error(r.pos, r.key_path, head + " replaces " + old + " of the primary graph: the dtype differs" + fresh);
     return;

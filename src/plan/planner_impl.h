@@ -26,7 +26,7 @@ namespace surgeon::plan_internal {
 
 // Text pieces of the plan's "rule" column and its messages.
 std::string Quote(std::string_view s);
-std::string RuleRef(const PatternRule& r);   // "keep[0] 'vgg_16/conv*' (vgg.yaml:5:8)"
+std::string RuleRef(const PatternRule& r);  // "keep[0] 'vgg_16/conv*' (vgg.yaml:5:8)"
 std::string RuleRef(const RenameRule& r);
 std::string RuleRef(const CastRule& r);
 std::string Setting(std::string_view key, std::string_view value, const ConfigPos& pos);
@@ -87,9 +87,9 @@ class Planner {
 
   // planner_also_from.cc: the tensors each also_from source contributes.
   struct Take {
-    size_t source = 0;  // Index into c_.also_from (and inv_.also_from).
-    size_t tensor = 0;  // Index into inv_.also_from[source].
-    size_t pattern = 0; // The first take pattern that took it.
+    size_t source = 0;          // Index into c_.also_from (and inv_.also_from).
+    size_t tensor = 0;          // Index into inv_.also_from[source].
+    size_t pattern = 0;         // The first take pattern that took it.
     std::string target, alias;  // Mapped through the source's own rename rules.
     std::vector<size_t> renames;
     int replaced = -1;  // The primary tensor (inv_.tensors index) mapping to `target`, if any.
@@ -177,7 +177,7 @@ class Planner {
   std::set<std::string> shape_errors_;   // targets already reported as mis-shaped
   std::vector<Take> takes_;
   std::map<std::string, size_t> take_of_target_;  // target name -> index into takes_
-  bool transform_initializes_ = false;   // a transform step initializes rows or channels
+  bool transform_initializes_ = false;            // a transform step initializes rows or channels
   std::set<std::pair<std::string, std::string>> links_checked_;
 };
 

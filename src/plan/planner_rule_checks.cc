@@ -13,7 +13,8 @@ void Planner::CheckUnmatchedRules() {
   const std::string kInspectHint = " (`surgeon inspect` lists them)";
   auto unmatched_source = [&](const PatternRule& r) {
     std::string hint = DidYouMean(SuggestPatterns(r.pattern, sources));
-    Error(r.pos, r.key_path, Quote(r.pattern.text()) + " matches no source variable" + (hint.empty() ? kInspectHint : hint));
+    Error(r.pos, r.key_path,
+          Quote(r.pattern.text()) + " matches no source variable" + (hint.empty() ? kInspectHint : hint));
   };
   if (c_.keep) {
     for (size_t k = 0; k < c_.keep->size(); ++k) {
@@ -79,13 +80,14 @@ void Planner::CheckUnmatchedFreezes(const std::vector<std::string>& sources) {
     const PatternRule& r = c_.freeze[f];
     std::vector<std::string> suggestions;
     // The usual mistake: writing the source name. Rename its literal prefix.
-    bool matches_source = std::any_of(sources.begin(), sources.end(),
-                                      [&](const std::string& s) { return r.pattern.Matches(s); });
+    bool matches_source =
+        std::any_of(sources.begin(), sources.end(), [&](const std::string& s) { return r.pattern.Matches(s); });
     if (matches_source && !r.pattern.is_regex()) {
       const std::string& p = r.pattern.text();
       size_t wild = p.find_first_of("*?");
       std::string prefix = p.substr(0, wild);
-      std::string renamed = ApplyRenameRules(c_.rename, prefix, nullptr) + (wild == std::string::npos ? "" : p.substr(wild));
+      std::string renamed =
+          ApplyRenameRules(c_.rename, prefix, nullptr) + (wild == std::string::npos ? "" : p.substr(wild));
       if (std::any_of(targets.begin(), targets.end(), [&](const std::string& t) { return GlobMatch(renamed, t); })) {
         suggestions.push_back(renamed);
       }

@@ -90,7 +90,8 @@ void Planner::CheckLink(const PlanAction& producer, const PlanAction& consumer, 
         describe(consumer) + " " + consumer_dim + " but " + describe(producer) + ", which feeds it" + why + ", has " +
             producer_dim + evidence + "; " + fix +
             (!LayoutOf(producer) ? AssumedLayoutNote(producer, "this check")
-                                 : bias ? "" : AssumedLayoutNote(consumer, "this check")));
+             : bias              ? ""
+                                 : AssumedLayoutNote(consumer, "this check")));
 }
 
 void Planner::CheckShapes() {
@@ -148,8 +149,9 @@ void Planner::CheckReplacement(size_t ni, size_t ai) {
     }
     Shape good = old_shape;
     if (out_axis >= 0) good[out_axis] = n.shape[out_axis];
-    std::string which = layout ? "output dimension (" + AxisName(layout->output_axis) + ", per " + layout->evidence + ")"
-                               : "last (output) dimension";
+    std::string which = layout
+                            ? "output dimension (" + AxisName(layout->output_axis) + ", per " + layout->evidence + ")"
+                            : "last (output) dimension";
     Error(pos, n.key_path + ".shape",
           Quote(n.name) + " " + ShapeToString(n.shape) + " replaces source variable " + Quote(a.replaces) + " " +
               ShapeToString(old_shape) + ": dimension " + std::to_string(d) + " is " + std::to_string(n.shape[d]) +

@@ -137,8 +137,8 @@ void Planner::ApplyCasts(const TensorEntry& e, PlanAction* a) {
     cast_hit_[k] = true;
     if (a->dtype == a->source_dtype && c_.cast[k].to != e.dtype) {
       a->dtype = c_.cast[k].to;
-      a->rule += ", cast " + DataTypeShortName(e.dtype) + " -> " + DataTypeShortName(a->dtype) + " by " +
-                 RuleRef(c_.cast[k]);
+      a->rule +=
+          ", cast " + DataTypeShortName(e.dtype) + " -> " + DataTypeShortName(a->dtype) + " by " + RuleRef(c_.cast[k]);
     }
   }
 }

@@ -53,21 +53,11 @@ AxisSource ChannelSource(const ChannelSpec& c, std::string* text) {
     list += (list.empty() ? "" : ",") + Int(k);
   }
   switch (c.kind) {
-    case ChannelSpec::Kind::kCopy:
-      *text = list;
-      break;
-    case ChannelSpec::Kind::kSum:
-      *text = "sum(" + list + ")";
-      break;
-    case ChannelSpec::Kind::kMean:
-      *text = "mean(" + list + ")";
-      break;
-    case ChannelSpec::Kind::kZero:
-      *text = "zero";
-      break;
-    case ChannelSpec::Kind::kInitialize:
-      *text = "init";
-      break;
+    case ChannelSpec::Kind::kCopy: *text = list; break;
+    case ChannelSpec::Kind::kSum: *text = "sum(" + list + ")"; break;
+    case ChannelSpec::Kind::kMean: *text = "mean(" + list + ")"; break;
+    case ChannelSpec::Kind::kZero: *text = "zero"; break;
+    case ChannelSpec::Kind::kInitialize: *text = "init"; break;
   }
   return s;
 }

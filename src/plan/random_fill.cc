@@ -256,8 +256,8 @@ template <FloatFormat F, bool kDouble>
 BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out, int max_threads) {
   constexpr int kGroup = Stream<kDouble>::kGroup;
   const uint64_t groups = (static_cast<uint64_t>(n) + kGroup - 1) / kGroup;
-  const uint64_t hw = max_threads > 0 ? static_cast<uint64_t>(max_threads)
-                                      : std::max(1u, std::thread::hardware_concurrency());
+  const uint64_t hw =
+      max_threads > 0 ? static_cast<uint64_t>(max_threads) : std::max(1u, std::thread::hardware_concurrency());
   const uint64_t threads = std::min<uint64_t>({hw, 16, std::max<uint64_t>(1, groups / kMinGroupsPerThread)});
   auto fill = [&](uint64_t begin, uint64_t end) {
     if constexpr (kDouble) {
@@ -295,14 +295,10 @@ BadValue FillFormat(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8
 BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out,
                     int max_threads) {
   switch (format) {
-    case FloatFormat::kF16:
-      return FillFormat<FloatFormat::kF16>(r, key, n, out, max_threads);
-    case FloatFormat::kBF16:
-      return FillFormat<FloatFormat::kBF16>(r, key, n, out, max_threads);
-    case FloatFormat::kF32:
-      return FillFormat<FloatFormat::kF32>(r, key, n, out, max_threads);
-    case FloatFormat::kF64:
-      return FillFormat<FloatFormat::kF64>(r, key, n, out, max_threads);
+    case FloatFormat::kF16: return FillFormat<FloatFormat::kF16>(r, key, n, out, max_threads);
+    case FloatFormat::kBF16: return FillFormat<FloatFormat::kBF16>(r, key, n, out, max_threads);
+    case FloatFormat::kF32: return FillFormat<FloatFormat::kF32>(r, key, n, out, max_threads);
+    case FloatFormat::kF64: return FillFormat<FloatFormat::kF64>(r, key, n, out, max_threads);
   }
   return {};
 }

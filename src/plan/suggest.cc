@@ -67,8 +67,7 @@ std::optional<std::string> ReplaceComponent(const std::string& s, std::string_vi
 
 }  // namespace
 
-std::vector<std::string> SuggestPatterns(const Pattern& pattern, const std::vector<std::string>& names,
-                                         size_t limit) {
+std::vector<std::string> SuggestPatterns(const Pattern& pattern, const std::vector<std::string>& names, size_t limit) {
   std::vector<std::string> out;
   if (pattern.is_regex() || names.empty()) return out;
   const std::string& p = pattern.text();

@@ -11,13 +11,12 @@
 // The GIL is released while the library reads, verifies or writes; a
 // progress callback re-acquires it. Tensor bytes are handed to Python as a
 // read-only buffer that keeps the checkpoint's mapping alive (see Buffer).
-#include <algorithm>
+#include <google/protobuf/stubs/logging.h>
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <google/protobuf/stubs/logging.h>
-
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -241,7 +240,8 @@ py::dict Verify(const std::string& path, std::optional<py::function> progress) {
 OutputFormat FormatFor(const std::string& format, const std::string& dst) {
   if (format.empty()) return OutputFormatForPath(dst);
   auto f = ParseOutputFormat(format);
-  if (!f) throw StatusError(Status::InvalidArgument("format '" + format + "': expected one of " + OutputFormatChoices()));
+  if (!f)
+    throw StatusError(Status::InvalidArgument("format '" + format + "': expected one of " + OutputFormatChoices()));
   return *f;
 }
 

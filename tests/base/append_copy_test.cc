@@ -23,8 +23,7 @@ std::string Bytes(size_t n) {
 
 }  // namespace
 
-TEST_CASE("AppendCopy: kernel and fallback copies append exactly the range, after buffered bytes",
-          "[base][copy]") {
+TEST_CASE("AppendCopy: kernel and fallback copies append exactly the range, after buffered bytes", "[base][copy]") {
   const std::string dir = testing::MakeTempDir("append-copy");
   const std::string src_bytes = Bytes((9 << 20) + 123);  // Not a multiple of the fallback's 2 MB piece.
   testing::WriteFile(dir + "/src", src_bytes);
@@ -52,8 +51,10 @@ TEST_CASE("BackgroundChecksums: the CRC32C of each range, in order", "[base][cop
   testing::WriteFile(dir + "/f", bytes);
   auto f = MappedFile::Open(dir + "/f");
   REQUIRE(f.ok());
-  const std::vector<MappedRange> ranges = {
-      {f->get(), 0, 5}, {f->get(), 5, (9 << 20) + 1}, {f->get(), (9 << 20) + 6, 0}, {f->get(), (9 << 20) + 6, (2 << 20) + 3}};
+  const std::vector<MappedRange> ranges = {{f->get(), 0, 5},
+                                           {f->get(), 5, (9 << 20) + 1},
+                                           {f->get(), (9 << 20) + 6, 0},
+                                           {f->get(), (9 << 20) + 6, (2 << 20) + 3}};
   BackgroundChecksums crcs(ranges);
   const std::vector<uint32_t>& got = crcs.Wait();
   REQUIRE(got.size() == ranges.size());

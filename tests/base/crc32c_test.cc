@@ -18,8 +18,7 @@ TEST_CASE("crc32c matches the standard check value and TF's mask") {
 TEST_CASE("crc32c Extend continues a finished crc") {
   const std::string a = "hello, ", b = "world";
   const std::string ab = a + b;
-  CHECK(crc32c::Extend(crc32c::Value(a.data(), a.size()), b.data(), b.size()) ==
-        crc32c::Value(ab.data(), ab.size()));
+  CHECK(crc32c::Extend(crc32c::Value(a.data(), a.size()), b.data(), b.size()) == crc32c::Value(ab.data(), ab.size()));
 }
 
 TEST_CASE("crc32c of the 1-tensor example in docs/formats.md 7.1") {

@@ -25,19 +25,19 @@ TEST_CASE("float32 -> float16 on known bit patterns") {
   CHECK(FloatToHalfBits(-2.0f) == 0xc000);
   CHECK(FloatToHalfBits(0.0f) == 0x0000);
   CHECK(FloatToHalfBits(-0.0f) == 0x8000);
-  CHECK(FloatToHalfBits(65504.0f) == 0x7bff);     // largest finite
-  CHECK(FloatToHalfBits(65519.996f) == 0x7bff);   // just below the midpoint
-  CHECK(FloatToHalfBits(65520.0f) == 0x7c00);     // midpoint ties to even = inf
+  CHECK(FloatToHalfBits(65504.0f) == 0x7bff);    // largest finite
+  CHECK(FloatToHalfBits(65519.996f) == 0x7bff);  // just below the midpoint
+  CHECK(FloatToHalfBits(65520.0f) == 0x7c00);    // midpoint ties to even = inf
   CHECK(FloatToHalfBits(-65520.0f) == 0xfc00);
-  CHECK(FloatToHalfBits(std::ldexp(1.0f, -14)) == 0x0400);  // smallest normal
-  CHECK(FloatToHalfBits(std::ldexp(1.0f, -24)) == 0x0001);  // smallest subnormal
+  CHECK(FloatToHalfBits(std::ldexp(1.0f, -14)) == 0x0400);     // smallest normal
+  CHECK(FloatToHalfBits(std::ldexp(1.0f, -24)) == 0x0001);     // smallest subnormal
   CHECK(FloatToHalfBits(std::ldexp(1023.0f, -24)) == 0x03ff);  // largest subnormal
-  CHECK(FloatToHalfBits(std::ldexp(1.0f, -25)) == 0x0000);  // tie between 0 and 2^-24 -> even (0)
+  CHECK(FloatToHalfBits(std::ldexp(1.0f, -25)) == 0x0000);     // tie between 0 and 2^-24 -> even (0)
   CHECK(FloatToHalfBits(std::ldexp(1.5f, -25)) == 0x0001);
-  CHECK(FloatToHalfBits(std::ldexp(3.0f, -25)) == 0x0002);  // tie 1.5 ulp -> even (2)
-  CHECK(FloatToHalfBits(std::ldexp(2047.0f, -25)) == 0x0400);  // rounds up into the smallest normal
-  CHECK(FloatToHalfBits(1.0f + std::ldexp(1.0f, -11)) == 0x3c00);      // tie -> even
-  CHECK(FloatToHalfBits(1.0f + std::ldexp(3.0f, -11)) == 0x3c02);      // tie -> even (up)
+  CHECK(FloatToHalfBits(std::ldexp(3.0f, -25)) == 0x0002);         // tie 1.5 ulp -> even (2)
+  CHECK(FloatToHalfBits(std::ldexp(2047.0f, -25)) == 0x0400);      // rounds up into the smallest normal
+  CHECK(FloatToHalfBits(1.0f + std::ldexp(1.0f, -11)) == 0x3c00);  // tie -> even
+  CHECK(FloatToHalfBits(1.0f + std::ldexp(3.0f, -11)) == 0x3c02);  // tie -> even (up)
   CHECK(FloatToHalfBits(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)) == 0x3c01);
   CHECK(FloatToHalfBits(std::numeric_limits<float>::infinity()) == 0x7c00);
   CHECK(FloatToHalfBits(-std::numeric_limits<float>::infinity()) == 0xfc00);
@@ -132,7 +132,7 @@ TEST_CASE("StoreFloat / LoadFloat / FitsFinite") {
   CHECK_FALSE(StoreFloat(70000, FloatFormat::kF16, buf));
   CHECK(StoreFloat(std::numeric_limits<double>::infinity(), FloatFormat::kF16, buf));  // inf stays inf: not an overflow
   CHECK_FALSE(StoreFloat(1e39, FloatFormat::kF32, buf));
-  CHECK(StoreFloat(3e38, FloatFormat::kBF16, buf));  // bfloat16 has (almost) float32's range
+  CHECK(StoreFloat(3e38, FloatFormat::kBF16, buf));          // bfloat16 has (almost) float32's range
   CHECK_FALSE(StoreFloat(3.4e38, FloatFormat::kBF16, buf));  // above bfloat16's max + half ulp
   CHECK(StoreFloat(3.4e38, FloatFormat::kF32, buf));
   CHECK(FitsFinite(65504, FloatFormat::kF16));
@@ -169,7 +169,8 @@ TEST_CASE("CastTensorBytes converts and reports the first overflowing element") 
   std::memcpy(d.data(), &big, 8);
   auto r2 = CastTensorBytes(d, FloatFormat::kF64, FloatFormat::kF32, "x");
   REQUIRE_FALSE(r2.ok());
-  CHECK(r2.status().message() == "x: element 0 (value 1e+300) overflows float32 (largest finite 3.4028234663852886e+38)");
+  CHECK(r2.status().message() ==
+        "x: element 0 (value 1e+300) overflows float32 (largest finite 3.4028234663852886e+38)");
 
   auto r3 = CastTensorBytes(ByteSpan(src.data(), 6), FloatFormat::kF32, FloatFormat::kF64, "y");
   REQUIRE_FALSE(r3.ok());

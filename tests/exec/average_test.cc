@@ -2,10 +2,11 @@
 // float tensors, the rules for other dtypes, and every refusal leaving
 // nothing written (tests/tf/test_average.py judges the values against
 // TensorFlow-written checkpoints and numpy).
+#include "surgeon/exec/average.h"
+
 #include <cstring>
 #include <filesystem>
 
-#include "surgeon/exec/average.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "testing.h"
@@ -55,8 +56,8 @@ TEST_CASE("average: weighted float mean; other dtypes equal or from the first", 
   const std::string c = Write(dir, "c", {{0, 0, 0, 0}, {9}});
   auto refused = AverageCheckpoints({a, c}, dir + "/out2/m.ckpt-0", AverageOptions{});
   REQUIRE_FALSE(refused.ok());
-  CHECK_THAT(refused.status().message(), Catch::Contains("tensor 'global_step' (DT_INT64) differs between " + a +
-                                                         " and " + c));
+  CHECK_THAT(refused.status().message(),
+             Catch::Contains("tensor 'global_step' (DT_INT64) differs between " + a + " and " + c));
   CHECK_FALSE(fs::exists(dir + "/out2"));
   options = AverageOptions{};
   options.non_float_from_first = true;

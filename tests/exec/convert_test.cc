@@ -1,10 +1,11 @@
 // `convert` of V2 sources with partitioned tensors: slices stay slices, in
 // the source's data order, so a single-shard source is rewritten byte for
 // byte (as tests/tf checks against TensorFlow-written checkpoints).
+#include "surgeon/exec/convert.h"
+
 #include <cstring>
 #include <filesystem>
 
-#include "surgeon/exec/convert.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "testing.h"

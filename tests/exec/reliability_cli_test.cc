@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <map>
 
+#include "fixture.h"
 #include "proto/tensor_bundle.pb.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/table.h"
-#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -23,8 +23,9 @@ using testing::Run;
 using testing::WriteFile;
 
 std::string WriteSmallV2(const std::string& prefix) {
-  return testing::WriteFixture(prefix, {{"net/conv/weights", DataType::kFloat, {4, 3}, testing::PatternBytes(4 * 3 * 4, 1, 7)},
-                                        {"net/conv/biases", DataType::kInt32, {5}, testing::PatternBytes(5 * 4, 5, 13)}});
+  return testing::WriteFixture(prefix,
+                               {{"net/conv/weights", DataType::kFloat, {4, 3}, testing::PatternBytes(4 * 3 * 4, 1, 7)},
+                                {"net/conv/biases", DataType::kInt32, {5}, testing::PatternBytes(5 * 4, 5, 13)}});
 }
 
 using testing::Quote;
@@ -148,8 +149,9 @@ TEST_CASE("CLI: convert/run/verify on corrupt input fail naming the file and wri
       INFO(vout);
       CHECK(vrc != 0);
 
-      WriteFile(dir + "/surgery.yaml", "source: {checkpoint: src/model.ckpt}\n"
-                                       "target: {checkpoint: out2/model.ckpt-0, meta_graph: false}\n");
+      WriteFile(dir + "/surgery.yaml",
+                "source: {checkpoint: src/model.ckpt}\n"
+                "target: {checkpoint: out2/model.ckpt-0, meta_graph: false}\n");
       auto [rrc, rout] = Run(surgeon + " run -q " + Quote(dir + "/surgery.yaml") + " 2>&1");
       INFO(rout);
       CHECK(rrc != 0);
@@ -168,8 +170,9 @@ TEST_CASE("CLI: the uncorrupted fixture converts and runs (control)", "[reliabil
   auto [rc, out] = Run(surgeon + " convert " + Quote(src) + " " + Quote(dir + "/out/model.ckpt-0") + " 2>&1");
   INFO(out);
   REQUIRE(rc == 0);
-  WriteFile(dir + "/surgery.yaml", "source: {checkpoint: src/model.ckpt}\n"
-                                   "target: {checkpoint: out2/model.ckpt-0, meta_graph: false}\n");
+  WriteFile(dir + "/surgery.yaml",
+            "source: {checkpoint: src/model.ckpt}\n"
+            "target: {checkpoint: out2/model.ckpt-0, meta_graph: false}\n");
   auto [rrc, rout] = Run(surgeon + " run -q " + Quote(dir + "/surgery.yaml") + " 2>&1");
   INFO(rout);
   REQUIRE(rrc == 0);
@@ -236,11 +239,11 @@ TEST_CASE("CLI: refuses to write over the source, even through symlinks and '..'
   fs::create_directories(dir + "/other");
   auto before = Snapshot(dir + "/src");
   const std::vector<std::string> targets = {
-      src,                                   // the same prefix
-      dir + "/link/model.ckpt",              // through a symlinked directory
-      dir + "/other/../src/model.ckpt",      // through ..
-      dir + "/src/./model.ckpt",             // through .
-      dir + "/src/other-name",               // the source's `checkpoint` state file
+      src,                               // the same prefix
+      dir + "/link/model.ckpt",          // through a symlinked directory
+      dir + "/other/../src/model.ckpt",  // through ..
+      dir + "/src/./model.ckpt",         // through .
+      dir + "/src/other-name",           // the source's `checkpoint` state file
   };
   for (const auto& t : targets) {
     for (const std::string force : {"", " --force"}) {
@@ -249,8 +252,8 @@ TEST_CASE("CLI: refuses to write over the source, even through symlinks and '..'
       INFO(out);
       CHECK(rc != 0);
       CHECK(out.find("source") != std::string::npos);
-      WriteFile(dir + "/s.yaml", "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: " + t +
-                                     ", meta_graph: false}\n");
+      WriteFile(dir + "/s.yaml",
+                "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: " + t + ", meta_graph: false}\n");
       auto [rrc, rout] = Run(surgeon + " run -q " + Quote(dir + "/s.yaml") + force + " 2>&1");
       INFO(rout);
       CHECK(rrc != 0);
@@ -301,10 +304,9 @@ TEST_CASE("CLI: temporaries a killed run left for the target are removed by the 
   const std::string src = WriteSmallV2(dir + "/src/model.ckpt");
   const std::string dst = dir + "/out/model.ckpt-1";
   // What a SIGKILL mid-write leaves: partial files under temporary names.
-  const std::vector<std::string> stale = {"model.ckpt-1.index.tempstate123",
-                                          "model.ckpt-1.data-00000-of-00001.tempstate9876543210",
-                                          "model.ckpt-1.meta.tempstate5", "model.ckpt-1.frozen.txt.tempstate6",
-                                          "checkpoint.tempstate77"};
+  const std::vector<std::string> stale = {
+      "model.ckpt-1.index.tempstate123", "model.ckpt-1.data-00000-of-00001.tempstate9876543210",
+      "model.ckpt-1.meta.tempstate5", "model.ckpt-1.frozen.txt.tempstate6", "checkpoint.tempstate77"};
   // Not this target's: another checkpoint whose name extends ours, a user's
   // file, a name that only contains the marker.
   const std::vector<std::string> foreign = {"model.ckpt-10.index.tempstate1", "model.ckpt-1.index.tempstate",

@@ -17,9 +17,13 @@ using Entry = int (*)(const uint8_t*, size_t);
 
 const std::vector<std::pair<std::string, Entry>>& Targets() {
   static const std::vector<std::pair<std::string, Entry>> t = {
-      {"table", fuzz::FuzzTable},     {"bundle", fuzz::FuzzBundle}, {"v1", fuzz::FuzzV1},
-      {"meta_graph", fuzz::FuzzMetaGraph}, {"config", fuzz::FuzzConfig},
-      {"safetensors", fuzz::FuzzSafetensors}, {"checkpoint_path", fuzz::FuzzCheckpointPath},
+      {"table", fuzz::FuzzTable},
+      {"bundle", fuzz::FuzzBundle},
+      {"v1", fuzz::FuzzV1},
+      {"meta_graph", fuzz::FuzzMetaGraph},
+      {"config", fuzz::FuzzConfig},
+      {"safetensors", fuzz::FuzzSafetensors},
+      {"checkpoint_path", fuzz::FuzzCheckpointPath},
       {"plan", fuzz::FuzzPlan},
   };
   return t;

@@ -22,8 +22,7 @@ using testing::WriteFile;
 
 // float32 tensors holding base, base + 1, ... in row-major order, one base
 // per tensor so that every tensor's bytes differ.
-void WriteCheckpoint(const std::string& prefix, const std::vector<std::pair<std::string, Shape>>& tensors,
-                     float base) {
+void WriteCheckpoint(const std::string& prefix, const std::vector<std::pair<std::string, Shape>>& tensors, float base) {
   StagedOutput out;
   auto w = BundleWriter::Create(&out, prefix);
   REQUIRE(w.ok());
@@ -50,12 +49,18 @@ struct Fixture {
   std::string dir = testing::MakeTempDir("several-sources");
   Fixture() {
     WriteCheckpoint(dir + "/pretrained/model.ckpt",
-                    {{"net/conv1", {1024, 1024}}, {"net/conv2", {1024, 1024}}, {"net/head/w", {1024, 8}},
-                     {"net/head/b", {8}}, {"net/head/w/Momentum", {1024, 8}}},
+                    {{"net/conv1", {1024, 1024}},
+                     {"net/conv2", {1024, 1024}},
+                     {"net/head/w", {1024, 8}},
+                     {"net/head/b", {8}},
+                     {"net/head/w/Momentum", {1024, 8}}},
                     0);
     WriteCheckpoint(dir + "/finetune/model.ckpt",
-                    {{"old/conv1", {1024, 1024}}, {"old/head/b", {3}}, {"old/head/w", {1024, 3}},
-                     {"old/head/w/Momentum", {1024, 3}}, {"old/extra", {1024, 1024}}},
+                    {{"old/conv1", {1024, 1024}},
+                     {"old/head/b", {3}},
+                     {"old/head/w", {1024, 3}},
+                     {"old/head/w/Momentum", {1024, 3}},
+                     {"old/extra", {1024, 1024}}},
                     8e6f);
   }
   std::pair<int, std::string> RunSurgeon(const std::string& flags, const std::string& body) {
@@ -116,7 +121,8 @@ TEST_CASE("surgeon run takes each tensor from its own source, by every copy path
       CHECK(from_finetune == 3);
       bool replaced = false;
       for (const auto& d : report["dropped"]) {
-        if (d["source"] == "net/head/w") replaced = d["rule"] == "replaced by also_from[0] 'finetune' (" + f.dir + "/c.yaml:4:5)";
+        if (d["source"] == "net/head/w")
+          replaced = d["rule"] == "replaced by also_from[0] 'finetune' (" + f.dir + "/c.yaml:4:5)";
       }
       CHECK(replaced);
       // The fine-tune's slot is never taken (the pattern does not spell it).
@@ -171,8 +177,8 @@ TEST_CASE("a corrupt or missing also_from source fails and writes nothing", "[ex
   }
   SECTION("the target may not be an also_from source") {
     Fixture f;
-    WriteFile(f.dir + "/c.yaml", std::string("source: pretrained/model.ckpt\ntarget: finetune/model.ckpt\n") +
-                                     kTwoSources);
+    WriteFile(f.dir + "/c.yaml",
+              std::string("source: pretrained/model.ckpt\ntarget: finetune/model.ckpt\n") + kTwoSources);
     const std::string before = testing::ReadFile(f.dir + "/finetune/model.ckpt.index");
     auto [rc, out] = Run(testing::SurgeonBinary() + " run -q --force " + Quote(f.dir + "/c.yaml") + " 2>&1");
     INFO(out);

@@ -1,10 +1,9 @@
 // Every corpus checkpoint (V2, sharded, TF2, SavedModel, V1) as the source
 // of a surgery: identity, rename-all and drop-slots runs, with every copied
 // tensor checked against expected.json's sha256 (the independent reader).
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "surgeon/exec/surgery.h"
 #include "surgeon/format/checkpoint.h"
@@ -69,7 +68,8 @@ TEST_CASE("Corpus sources: identity surgery copies every tensor byte for byte", 
   for (const auto& dir : testing::CorpusCases()) {
     INFO("case " << dir);
     Expected exp = ExpectedOf(dir);
-    RunOutcome run = RunSurgery("source: {checkpoint: " + exp.checkpoint + "}\ntarget: {checkpoint: out/model.ckpt-0}\n");
+    RunOutcome run =
+        RunSurgery("source: {checkpoint: " + exp.checkpoint + "}\ntarget: {checkpoint: out/model.ckpt-0}\n");
     const auto& entries = run.output->entries();
     CHECK(entries.size() == exp.tensors.size());
     for (const auto& e : entries) {
@@ -137,14 +137,16 @@ namespace surgeon {
 
 TEST_CASE("Rewrite mode: a corpus graph with a new head passes the checker", "[corpus][surgery][rewrite]") {
   SURGEON_REQUIRE_CORPUS(corpus);
-  RunOutcome run = RunSurgery("source: {checkpoint: " + corpus + "/v2_fc2_int32_step}\n"
-                              "target: {checkpoint: out/model.ckpt-0, meta_graph: {from: source}}\n"
-                              "seed: 7\ndrop_optimizer_slots: true\ndrop: ['output/*']\n"
-                              "rename:\n  - {from: 'h1/', to: 'body/h1/'}\n"
-                              "new:\n  - {name: output/w, shape: [25, 3], initializer: glorot_uniform}\n"
-                              "  - {name: output/b, shape: [3], initializer: zeros}\n"
-                              "  - {name: extra/scale, shape: [3], initializer: {type: random_uniform, minval: 0.5, maxval: 1.5}}\n"
-                              "freeze: ['body/*']\n");
+  RunOutcome run =
+      RunSurgery("source: {checkpoint: " + corpus +
+                 "/v2_fc2_int32_step}\n"
+                 "target: {checkpoint: out/model.ckpt-0, meta_graph: {from: source}}\n"
+                 "seed: 7\ndrop_optimizer_slots: true\ndrop: ['output/*']\n"
+                 "rename:\n  - {from: 'h1/', to: 'body/h1/'}\n"
+                 "new:\n  - {name: output/w, shape: [25, 3], initializer: glorot_uniform}\n"
+                 "  - {name: output/b, shape: [3], initializer: zeros}\n"
+                 "  - {name: extra/scale, shape: [3], initializer: {type: random_uniform, minval: 0.5, maxval: 1.5}}\n"
+                 "freeze: ['body/*']\n");
   auto graph = ReadMetaGraph(run.surgery.plan.target_prefix + ".meta");
   REQUIRE(graph.ok());
   std::vector<CheckpointTensorInfo> keys;
@@ -162,7 +164,8 @@ TEST_CASE("Rewrite mode: a corpus graph with a new head passes the checker", "[c
   // A variable with no source node gets its configured initializer's chain, not zeros (output/w
   // takes the dropped output/w's node and keeps that node's initializer, reshaped).
   bool uniform = false;
-  for (const auto& n : graph->graph_def().node()) uniform |= n.name() == "extra/scale/Initializer/random_uniform/RandomUniform";
+  for (const auto& n : graph->graph_def().node())
+    uniform |= n.name() == "extra/scale/Initializer/random_uniform/RandomUniform";
   CHECK(uniform);
 }
 

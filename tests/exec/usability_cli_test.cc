@@ -1,9 +1,8 @@
 // User trial fixes, "comparing through a surgery", "errors and warnings" and "output
 // and docs": each item end to end through the binary.
-#include <nlohmann/json.hpp>
-
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "proto/meta_graph.pb.h"
 #include "surgeon/format/bundle.h"
@@ -28,8 +27,8 @@ void WriteModel(const std::string& prefix, int slots = 0) {
   StagedOutput out;
   auto w = BundleWriter::Create(&out, prefix);
   REQUIRE(w.ok());
-  std::vector<std::pair<std::string, Shape>> tensors = {{"net/fc/kernel", {4, 3}}, {"net/fc/bias", {3}},
-                                                        {"net/out/kernel", {3, 2}}, {"net/out/bias", {2}}};
+  std::vector<std::pair<std::string, Shape>> tensors = {
+      {"net/fc/kernel", {4, 3}}, {"net/fc/bias", {3}}, {"net/out/kernel", {3, 2}}, {"net/out/bias", {2}}};
   for (int i = 0; i < slots; ++i) tensors.push_back({"net/v" + std::to_string(10 + i) + "/Momentum", {2}});
   std::sort(tensors.begin(), tensors.end());
   for (const auto& [key, shape] : tensors) {
@@ -43,16 +42,16 @@ void WriteModel(const std::string& prefix, int slots = 0) {
   REQUIRE(out.Commit().ok());
 }
 
-const char kSurgery[] = "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\nseed: 1\n"
-                        "rename: [{scope: net, to: mymodel}]\ncast: [{match: 'net/fc/*', to: float16}]\n"
-                        "drop: ['net/out/*']\nnew:\n"
-                        "  - {name: mymodel/out/kernel, shape: [3, 5], initializer: zeros}\n"
-                        "  - {name: mymodel/out/bias, shape: [5], initializer: zeros}\n";
+const char kSurgery[] =
+    "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\nseed: 1\n"
+    "rename: [{scope: net, to: mymodel}]\ncast: [{match: 'net/fc/*', to: float16}]\n"
+    "drop: ['net/out/*']\nnew:\n"
+    "  - {name: mymodel/out/kernel, shape: [3, 5], initializer: zeros}\n"
+    "  - {name: mymodel/out/bias, shape: [5], initializer: zeros}\n";
 
 }  // namespace
 
-TEST_CASE("diff follows a surgery (--report, --config); --metadata-only says what it compared",
-          "[cli][diff]") {
+TEST_CASE("diff follows a surgery (--report, --config); --metadata-only says what it compared", "[cli][diff]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("ux-diff");
   WriteModel(dir + "/src/model.ckpt");
@@ -115,8 +114,7 @@ TEST_CASE("plan --json and the run report share one row schema", "[cli][json]") 
   CHECK(inspect["header"]["index_blocks"].is_number());
 }
 
-TEST_CASE("plan fits the terminal, groups long runs of drops, warns once on stderr",
-          "[cli][table]") {
+TEST_CASE("plan fits the terminal, groups long runs of drops, warns once on stderr", "[cli][table]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("ux-table");
   WriteModel(dir + "/src/model.ckpt", /*slots=*/20);
@@ -158,9 +156,10 @@ TEST_CASE("run -q silences graph-rewrite chatter", "[cli][corpus]") {
   SURGEON_REQUIRE_CORPUS(corpus);
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("ux-quiet");
-  WriteFile(dir + "/c.yaml", "source: {checkpoint: " + corpus + "/v2_lenet_traffic/model.ckpt}\n"
-                             "target: {checkpoint: out/model.ckpt-0, meta_graph: {from: source}}\n"
-                             "drop_optimizer_slots: true\n");
+  WriteFile(dir + "/c.yaml", "source: {checkpoint: " + corpus +
+                                 "/v2_lenet_traffic/model.ckpt}\n"
+                                 "target: {checkpoint: out/model.ckpt-0, meta_graph: {from: source}}\n"
+                                 "drop_optimizer_slots: true\n");
   auto [rc, out] = Run(s + " run " + Q(dir + "/c.yaml") + " 2>&1");
   INFO(out);
   REQUIRE(rc == 0);
@@ -185,17 +184,19 @@ TEST_CASE("messages a new user needs", "[cli][errors]") {
   expect("inpsect x", 2, {"unknown command 'inpsect'; did you mean 'inspect'?"});
   expect("plan " + Q(dir + "/src/model.ckpt.index"), 2,
          {"model.ckpt.index: this is a checkpoint file, not a surgery config"});
-  WriteFile(dir + "/flow.yaml", "source: src/model.ckpt\ntarget: out/m\nnew:\n"
-                                "  - {name: x, shape: [2], initializer: zeros\nfreeze: [x]\n");
+  WriteFile(dir + "/flow.yaml",
+            "source: src/model.ckpt\ntarget: out/m\nnew:\n"
+            "  - {name: x, shape: [2], initializer: zeros\nfreeze: [x]\n");
   expect("plan " + Q(dir + "/flow.yaml"), 2, {"flow.yaml:4:5: invalid YAML: this '{' is never closed"});
   WriteFile(dir + "/scope.yaml", "source: src/model.ckpt\ntarget: out/m\nrename: [{scope: '', to: a}]\n");
   expect("plan " + Q(dir + "/scope.yaml"), 2, {"the root scope is written \"/\""});
   WriteFile(dir + "/missing.yaml", "source: src/modl.ckpt\ntarget: out/m\n");
-  expect("plan " + Q(dir + "/missing.yaml"), 1, {"missing.yaml:1:9: source.checkpoint", "checkpoints nearby: ",
-                                                 "src/model.ckpt"});
-  WriteFile(dir + "/typo.yaml", "source: src/model.ckpt\ntarget: out/m\nkeep: ['net/fcx/*']\nnew:\n"
-                                "  - {name: head/k, shape: [3, 2], initializer: zeros, feeds_from: net/fc/kernel}\n"
-                                "freeze: ['net/fcc/*']\n");
+  expect("plan " + Q(dir + "/missing.yaml"), 1,
+         {"missing.yaml:1:9: source.checkpoint", "checkpoints nearby: ", "src/model.ckpt"});
+  WriteFile(dir + "/typo.yaml",
+            "source: src/model.ckpt\ntarget: out/m\nkeep: ['net/fcx/*']\nnew:\n"
+            "  - {name: head/k, shape: [3, 2], initializer: zeros, feeds_from: net/fc/kernel}\n"
+            "freeze: ['net/fcc/*']\n");
   std::string out = expect("plan " + Q(dir + "/typo.yaml"), 2, {"keep[0]: 'net/fcx/*' matches no source variable"});
   CHECK(out.find("keep[0]") < out.find("feeds_from"));
   CHECK_FALSE(Contains(out, "did you mean 'head/"));
@@ -217,7 +218,8 @@ TEST_CASE("--help documents every config key; inspect says 'version not recorded
     INFO(d.key);
     CHECK(Contains(help, (d.map.empty() ? "" : d.map + ".") + d.key + ":"));
   }
-  for (const InitializerDoc& d : InitializerReference()) CHECK(Contains(help, std::string(InitializerKindName(d.kind))));
+  for (const InitializerDoc& d : InitializerReference())
+    CHECK(Contains(help, std::string(InitializerKindName(d.kind))));
   const std::string dir = testing::MakeTempDir("ux-version");
   WriteModel(dir + "/model.ckpt");
   tensorflow::MetaGraphDef mg;  // No meta_info_def: no TF version recorded.

@@ -34,17 +34,22 @@ std::string WriteTwoShards() {
   };
   testing::WriteFile(ShardName(dir, 0, 2), testing::EncodeV1Checkpoint(s0));
   testing::WriteFile(ShardName(dir, 1, 2), testing::EncodeV1Checkpoint(s1));
-  testing::WriteFile(dir + "/checkpoint", "model_checkpoint_path: \"model.ckpt-?????" "-of-00002\"\n");
+  testing::WriteFile(dir + "/checkpoint",
+                     "model_checkpoint_path: \"model.ckpt-?????"
+                     "-of-00002\"\n");
   return dir;
 }
 
-bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 using testing::Quote;
 
 }  // namespace
 
-TEST_CASE("V1 sharded source: SourceFiles lists every shard, and no target may overwrite one", "[v1][sharded][output]") {
+TEST_CASE("V1 sharded source: SourceFiles lists every shard, and no target may overwrite one",
+          "[v1][sharded][output]") {
   const std::string dir = WriteTwoShards();
   testing::WriteFile(dir + "/model.ckpt.meta", "dummy");
   auto loc = ResolveCheckpoint(dir);
@@ -78,12 +83,15 @@ TEST_CASE("V1 sharded source: surgeon inspect, convert by pattern, verify", "[v1
   auto [irc, iout] = testing::Run(surgeon + " inspect " + Quote(dir) + " 2>&1");
   INFO(iout);
   CHECK(irc == 0);
-  CHECK_THAT(iout, Catch::Contains("model.ckpt-?????" "-of-00002"));
+  CHECK_THAT(iout, Catch::Contains("model.ckpt-?????"
+                                   "-of-00002"));
   CHECK_THAT(iout, Catch::Contains("num_files: 2"));
 
   const std::string out = dir + "/out/model.ckpt-0";
-  auto [crc, conv_out] = testing::Run(surgeon + " convert " + Quote(dir + "/model.ckpt-?????" "-of-00002") + " " +
-                                  Quote(out) + " 2>&1");
+  auto [crc, conv_out] = testing::Run(surgeon + " convert " +
+                                      Quote(dir + "/model.ckpt-?????"
+                                                  "-of-00002") +
+                                      " " + Quote(out) + " 2>&1");
   INFO(conv_out);
   REQUIRE(crc == 0);
   auto [vrc, vout] = testing::Run(surgeon + " verify " + Quote(out) + " 2>&1");
@@ -109,7 +117,8 @@ TEST_CASE("V1 sharded source: surgeon inspect, convert by pattern, verify", "[v1
   }
   // Converting onto a shard of the source is refused, and the shard is untouched.
   const std::string shard0 = testing::ReadFile(ShardName(dir, 0, 2));
-  auto [orc, oout] = testing::Run(surgeon + " convert " + Quote(dir) + " " + Quote(ShardName(dir, 0, 2)) + " --force 2>&1");
+  auto [orc, oout] =
+      testing::Run(surgeon + " convert " + Quote(dir) + " " + Quote(ShardName(dir, 0, 2)) + " --force 2>&1");
   INFO(oout);
   CHECK(orc != 0);
   CHECK(testing::ReadFile(ShardName(dir, 0, 2)) == shard0);

@@ -2,10 +2,9 @@
 // with configs/vgg16_to_mycls.yaml. Checks the acceptance: kept
 // tensors byte-identical, the new head's shape and statistics, zero biases,
 // the frozen set, the report, and a meta graph that passes the checker.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
@@ -32,8 +31,8 @@ TEST_CASE("VGG16 demo: surgeon run configs/vgg16_to_mycls.yaml", "[demo][vgg16]"
   std::string yaml = testing::ReadFile(std::string(SURGEON_SOURCE_DIR) + "/configs/vgg16_to_mycls.yaml");
   yaml = std::regex_replace(yaml, std::regex("\\.\\./demo/"), dir + "/");
   testing::WriteFile(dir + "/config.yaml", yaml);
-  auto [rc, out] = testing::Run(testing::SurgeonBinary() + " run -q " + dir + "/config.yaml --report " + dir +
-                                "/report.json");
+  auto [rc, out] =
+      testing::Run(testing::SurgeonBinary() + " run -q " + dir + "/config.yaml --report " + dir + "/report.json");
   INFO(out);
   REQUIRE(rc == 0);
 

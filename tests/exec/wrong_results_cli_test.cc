@@ -2,13 +2,13 @@
 // fixtures made here (and the TF2 corpus case when present).
 #include <filesystem>
 
+#include "fixture.h"
 #include "proto/meta_graph.pb.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/checkpoint_state.h"
 #include "surgeon/format/meta_graph.h"
-#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -56,9 +56,7 @@ void AddVariable(tensorflow::GraphDef* g, const std::string& name, const Shape& 
   AddNode(g, name + "/read", "Identity", {name});
 }
 
-void WriteMeta(const std::string& path, const tensorflow::MetaGraphDef& mg) {
-  WriteFile(path, mg.SerializeAsString());
-}
+void WriteMeta(const std::string& path, const tensorflow::MetaGraphDef& mg) { WriteFile(path, mg.SerializeAsString()); }
 
 std::vector<std::string> Entries(const std::string& prefix) {
   auto r = OpenCheckpoint(prefix);
@@ -68,7 +66,9 @@ std::vector<std::string> Entries(const std::string& prefix) {
   return keys;
 }
 
-bool Has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 std::vector<std::string> FilesUnder(const std::string& dir) {
   std::vector<std::string> out;
@@ -79,8 +79,7 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("a target prefix ending in '/' is refused with its config line; nothing written",
-          "[cli]") {
+TEST_CASE("a target prefix ending in '/' is refused with its config line; nothing written", "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("wrong-slash");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {2, 3}}});
@@ -101,14 +100,14 @@ TEST_CASE("a target prefix ending in '/' is refused with its config line; nothin
   CHECK_FALSE(fs::exists(dir + "/out2"));
 }
 
-TEST_CASE("a root scope rename leaves global_step where it is; the .meta keeps its collection",
-          "[cli]") {
+TEST_CASE("a root scope rename leaves global_step where it is; the .meta keeps its collection", "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("wrong-scope");
   WriteCheckpoint(dir + "/src/model.ckpt",
                   {{"dense/kernel", DataType::kFloat, {4, 2}}, {"global_step", DataType::kInt64, {}}});
-  WriteFile(dir + "/c.yaml", "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
-                             "rename: [{scope: '/', to: 'mymodel/'}]\n");
+  WriteFile(dir + "/c.yaml",
+            "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
+            "rename: [{scope: '/', to: 'mymodel/'}]\n");
   auto [rc, out] = Run(s + " run -q " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(out);
   REQUIRE(rc == 0);
@@ -120,13 +119,13 @@ TEST_CASE("a root scope rename leaves global_step where it is; the .meta keeps i
   CHECK(mg->collection_def().count("global_step") == 1);
 }
 
-TEST_CASE("a TF2 variable replaced by its object path is replaced, not written beside",
-          "[cli][corpus]") {
+TEST_CASE("a TF2 variable replaced by its object path is replaced, not written beside", "[cli][corpus]") {
   SURGEON_REQUIRE_CORPUS(corpus);
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("wrong-tf2");
   const std::string src = corpus + "/tf2_savedmodel_mnist";
-  const std::string head = "source: {checkpoint: " + src + "}\ntarget: {checkpoint: out/model.ckpt-0}\n"
+  const std::string head = "source: {checkpoint: " + src +
+                           "}\ntarget: {checkpoint: out/model.ckpt-0}\n"
                            "drop_optimizer_slots: true\n";
   // Not dropped: the new name shadows the copied variable's object path.
   WriteFile(dir + "/shadow.yaml", head + "new:\n  - {name: dense_1/kernel, shape: [128, 5], initializer: zeros}\n");
@@ -136,9 +135,10 @@ TEST_CASE("a TF2 variable replaced by its object path is replaced, not written b
   CHECK(out.find("new[0]: 'dense_1/kernel' is the object path of source variable "
                  "'layer_with_weights-7/kernel/.ATTRIBUTES/VARIABLE_VALUE'") != std::string::npos);
   // Dropped: replaced, and the run writes one kernel for that layer.
-  WriteFile(dir + "/replace.yaml", head + "drop: ['dense_1/*']\nnew:\n"
-                                          "  - {name: dense_1/kernel, shape: [128, 5], initializer: zeros}\n"
-                                          "  - {name: dense_1/bias, shape: [5], initializer: zeros}\n");
+  WriteFile(dir + "/replace.yaml", head +
+                                       "drop: ['dense_1/*']\nnew:\n"
+                                       "  - {name: dense_1/kernel, shape: [128, 5], initializer: zeros}\n"
+                                       "  - {name: dense_1/bias, shape: [5], initializer: zeros}\n");
   auto [prc, pout] = Run(s + " plan " + Quote(dir + "/replace.yaml") + " 2>&1");
   INFO(pout);
   REQUIRE(prc == 0);
@@ -152,13 +152,14 @@ TEST_CASE("a TF2 variable replaced by its object path is replaced, not written b
   CHECK_FALSE(Has(keys, "layer_with_weights-7/kernel/.ATTRIBUTES/VARIABLE_VALUE"));
 }
 
-TEST_CASE("a replacement that changes the dtype is refused unless allowed, and listed",
-          "[cli]") {
+TEST_CASE("a replacement that changes the dtype is refused unless allowed, and listed", "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("wrong-dtype");
-  WriteCheckpoint(dir + "/src/model.ckpt", {{"fc/kernel", DataType::kFloat, {4, 3}}, {"fc/bias", DataType::kFloat, {3}}});
-  const std::string yaml = "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
-                           "drop: ['fc/bias']\nnew:\n  - {name: fc/bias, shape: [3], dtype: float64, initializer: zeros}\n";
+  WriteCheckpoint(dir + "/src/model.ckpt",
+                  {{"fc/kernel", DataType::kFloat, {4, 3}}, {"fc/bias", DataType::kFloat, {3}}});
+  const std::string yaml =
+      "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
+      "drop: ['fc/bias']\nnew:\n  - {name: fc/bias, shape: [3], dtype: float64, initializer: zeros}\n";
   WriteFile(dir + "/c.yaml", yaml);
   auto [rc, out] = Run(s + " run -q " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(out);
@@ -173,8 +174,7 @@ TEST_CASE("a replacement that changes the dtype is refused unless allowed, and l
   CHECK(pout.find("replaces 'fc/bias' float32 -> float64") != std::string::npos);
 }
 
-TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say what they assumed",
-          "[cli]") {
+TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say what they assumed", "[cli]") {
   const std::string s = testing::SurgeonBinary();
   const std::string dir = testing::MakeTempDir("wrong-layout");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"dec/kernel", DataType::kFloat, {3, 3, 64, 128}},
@@ -195,9 +195,10 @@ TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say
   AddNode(g, "rnn/BiasAdd", "BiasAdd", {"rnn/MatMul", "rnn/bias/read"});
   auto* split = AddNode(g, "rnn/split", "Split", {"axis", "rnn/BiasAdd"});
   (*split->mutable_attr())["num_split"].set_i(4);
-  const std::string head = "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
-                           "drop: ['dec/kernel']\nnew:\n  - {name: dec/kernel, shape: [3, 3, 10, 128], initializer: zeros}\n"
-                           "  - {name: head/w, shape: [16, 5], initializer: zeros, feeds_from: rnn/kernel}\n";
+  const std::string head =
+      "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\n"
+      "drop: ['dec/kernel']\nnew:\n  - {name: dec/kernel, shape: [3, 3, 10, 128], initializer: zeros}\n"
+      "  - {name: head/w, shape: [16, 5], initializer: zeros, feeds_from: rnn/kernel}\n";
   WriteFile(dir + "/c.yaml", head);
   // Without a .meta: the Dense/Conv2D assumption, stated with its override.
   auto [rc, out] = Run(s + " plan " + Quote(dir + "/c.yaml") + " 2>&1");
@@ -210,11 +211,13 @@ TEST_CASE("head shapes follow the graph op (conv2d_transpose, LSTM gates) or say
   auto [grc, gout] = Run(s + " plan " + Quote(dir + "/c.yaml") + " 2>&1");
   INFO(gout);
   CHECK(grc == 0);
-  WriteFile(dir + "/bad.yaml", head + "  - {name: head/v, shape: [64, 5], initializer: zeros, feeds_from: rnn/kernel}\n");
+  WriteFile(dir + "/bad.yaml",
+            head + "  - {name: head/v, shape: [64, 5], initializer: zeros, feeds_from: rnn/kernel}\n");
   auto [brc, bout] = Run(s + " plan " + Quote(dir + "/bad.yaml") + " 2>&1");
   INFO(bout);
   CHECK(brc == 2);
-  CHECK(bout.find("has 16 outputs (shape[-1] / 4 gates) [MatMul 'rnn/MatMul']; use shape [16, 5]") != std::string::npos);
+  CHECK(bout.find("has 16 outputs (shape[-1] / 4 gates) [MatMul 'rnn/MatMul']; use shape [16, 5]") !=
+        std::string::npos);
 }
 
 TEST_CASE("writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", "[cli]") {
@@ -222,7 +225,8 @@ TEST_CASE("writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", 
   const std::string dir = testing::MakeTempDir("wrong-state");
   WriteCheckpoint(dir + "/src/model.ckpt", {{"w", DataType::kFloat, {2}}});
   for (const std::string step : {"0", "5"}) {
-    auto [rc, out] = Run(s + " convert " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/out/model.ckpt-" + step) + " 2>&1");
+    auto [rc, out] =
+        Run(s + " convert " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/out/model.ckpt-" + step) + " 2>&1");
     INFO(out);
     REQUIRE(rc == 0);
   }
@@ -231,7 +235,9 @@ TEST_CASE("writing model.ckpt-5 next to model.ckpt-0 keeps it in `checkpoint`", 
   CHECK(state->model_checkpoint_path == "model.ckpt-5");
   CHECK(state->all_model_checkpoint_paths == std::vector<std::string>{"model.ckpt-0", "model.ckpt-5"});
   // Rewriting an older one makes it the newest, listed once.
-  REQUIRE(Run(s + " convert --force " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/out/model.ckpt-0")).first == 0);
+  REQUIRE(
+      Run(s + " convert --force " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/out/model.ckpt-0")).first ==
+      0);
   state = ParseCheckpointState(ReadFile(dir + "/out/checkpoint"), "checkpoint");
   REQUIRE(state.ok());
   CHECK(state->model_checkpoint_path == "model.ckpt-0");
@@ -247,12 +253,14 @@ TEST_CASE("a run that fails while copying removes the directories it created", "
   WriteFile(DataFilename(dir + "/src/model.ckpt", 0, 1), data);
   fs::create_directories(dir + "/existing");
   WriteFile(dir + "/c.yaml", "source: {checkpoint: src/model.ckpt}\ntarget: {checkpoint: new/deeper/model.ckpt-0}\n");
-  auto [rc, out] = Run(s + " run -q " + Quote(dir + "/c.yaml") + " --report " + Quote(dir + "/reports/r.json") + " 2>&1");
+  auto [rc, out] =
+      Run(s + " run -q " + Quote(dir + "/c.yaml") + " --report " + Quote(dir + "/reports/r.json") + " 2>&1");
   INFO(out);
   CHECK(rc == 1);
   CHECK_FALSE(fs::exists(dir + "/new"));
   CHECK_FALSE(fs::exists(dir + "/reports"));
-  auto [crc, cout] = Run(s + " convert " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/existing/a/b/m") + " 2>&1");
+  auto [crc, cout] =
+      Run(s + " convert " + Quote(dir + "/src/model.ckpt") + " " + Quote(dir + "/existing/a/b/m") + " 2>&1");
   INFO(cout);
   CHECK(crc == 1);
   CHECK(fs::exists(dir + "/existing"));  // Not created by the run: kept.

@@ -1,15 +1,16 @@
 // The V2 writer and reader on tensors the tests make themselves: the docs/formats.md §7
 // test vectors, every dtype, scalars, zero-sized dims, strings, corruption.
+#include "surgeon/format/bundle.h"
+
 #include <cstring>
 #include <filesystem>
 
+#include "fixture.h"
 #include "format/bundle_entry_codec.h"
 #include "surgeon/base/crc32c.h"
-#include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/ordered_code.h"
 #include "surgeon/format/string_tensor.h"
-#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -69,11 +70,11 @@ TEST_CASE("String tensor layout of docs/formats.md 7.2", "[bundle][string]") {
 
 TEST_CASE("Every fixed-size dtype, scalars and zero-sized dims round-trip", "[bundle]") {
   std::vector<Tensor> tensors;
-  const DataType all[] = {DataType::kFloat, DataType::kDouble, DataType::kInt32, DataType::kUint8,
-                          DataType::kInt16, DataType::kInt8, DataType::kComplex64, DataType::kInt64,
-                          DataType::kBool, DataType::kQint8, DataType::kQuint8, DataType::kQint32,
-                          DataType::kBfloat16, DataType::kQint16, DataType::kQuint16, DataType::kUint16,
-                          DataType::kComplex128, DataType::kHalf, DataType::kUint32, DataType::kUint64,
+  const DataType all[] = {DataType::kFloat, DataType::kDouble, DataType::kInt32, DataType::kUint8, DataType::kInt16,
+                          DataType::kInt8, DataType::kComplex64, DataType::kInt64, DataType::kBool, DataType::kQint8,
+                          DataType::kQuint8, DataType::kQint32, DataType::kBfloat16, DataType::kQint16,
+                          DataType::kQuint16, DataType::kUint16, DataType::kComplex128, DataType::kHalf,
+                          DataType::kUint32, DataType::kUint64,
                           // TF 2.21 writes these narrow types one element per byte.
                           DataType::kFloat8E5m2, DataType::kFloat8E4m3fn, DataType::kFloat8E4m3fnuz,
                           DataType::kFloat8E4m3b11fnuz, DataType::kFloat8E5m2fnuz, DataType::kInt4, DataType::kUint4,
@@ -133,7 +134,8 @@ TEST_CASE("An abandoned write leaves no files behind", "[bundle][atomic]") {
 
 TEST_CASE("Corrupt index files give DataLoss naming the file", "[bundle][corruption]") {
   std::vector<uint8_t> bytes = PatternBytes(64, 7);
-  std::string prefix = WriteBundle({{"a", DataType::kFloat, {4, 4}, bytes}, {"b", DataType::kInt8, {3}, PatternBytes(3, 1)}});
+  std::string prefix =
+      WriteBundle({{"a", DataType::kFloat, {4, 4}, bytes}, {"b", DataType::kInt8, {3}, PatternBytes(3, 1)}});
   const std::string index_path = IndexFilename(prefix);
   const std::string original = testing::ReadFile(index_path);
   SECTION("every single-byte flip is detected or harmless") {
@@ -181,13 +183,17 @@ TEST_CASE("Corrupt index files give DataLoss naming the file", "[bundle][corrupt
 
 TEST_CASE("Messages name tensors readably: UTF-8 kept, other bytes escaped, slice keys decoded", "[bundle]") {
   CHECK(PrintableKey("dense/kernel") == "dense/kernel");
-  const std::string utf8 = "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9/\xe5\x90\x8d\xe5\x89\x8d";  // "ünïcödé/名前"
+  const std::string utf8 =
+      "\xc3\xbc"
+      "n\xc3\xaf"
+      "c\xc3\xb6"
+      "d\xc3\xa9/\xe5\x90\x8d\xe5\x89\x8d";  // "ünïcödé/名前"
   CHECK(PrintableKey(utf8) == utf8);
   CHECK(PrintableKey(std::string("a\0b\n", 4)) == "a\\x00b\\x0a");
-  CHECK(PrintableKey("\xff\xc3") == "\\xff\\xc3");                 // stray byte, truncated sequence
-  CHECK(PrintableKey("\xc0\xaf") == "\\xc0\\xaf");                 // overlong '/'
-  CHECK(PrintableKey("\xed\xa0\x80") == "\\xed\\xa0\\x80");       // surrogate
-  CHECK(PrintableKey("\xc2\x85") == "\\xc2\\x85");                 // C1 control
+  CHECK(PrintableKey("\xff\xc3") == "\\xff\\xc3");           // stray byte, truncated sequence
+  CHECK(PrintableKey("\xc0\xaf") == "\\xc0\\xaf");           // overlong '/'
+  CHECK(PrintableKey("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // surrogate
+  CHECK(PrintableKey("\xc2\x85") == "\\xc2\\x85");           // C1 control
   CHECK(TensorLabel("w") == "tensor 'w'");
   CHECK(TensorLabel(EncodeTensorNameSlice("emb", {{0, 4}, {0, -1}})) == "tensor 'emb', slice 0,4:-");
 }

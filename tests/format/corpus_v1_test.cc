@@ -1,7 +1,6 @@
 // The V1 reader against real TF-written legacy checkpoints (the v1_* cases of
 // ../shared/tf-corpus, with expected.json from an independent reader).
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "surgeon/base/crc32c.h"
@@ -15,7 +14,6 @@ namespace surgeon {
 namespace {
 
 using nlohmann::json;
-
 
 std::vector<std::string> V1Cases() {
   std::vector<std::string> out;

@@ -1,9 +1,8 @@
 // The V2 reader and writer against real TensorFlow checkpoints
 // (../shared/tf-corpus, with expected.json from an independent reader).
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint.h"
@@ -15,7 +14,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
 
 std::vector<std::string> V2Cases() {
   std::vector<std::string> out;
@@ -110,7 +108,8 @@ TEST_CASE("V2 corpus: a flipped byte in any tensor is reported with the tensor's
     int num_shards = expected["header"]["num_shards"].get<int>();
     std::string copy = testing::MakeTempDir("flip") + "/ckpt";
     fs::copy_file(IndexFilename(src), IndexFilename(copy));
-    for (int s = 0; s < num_shards; ++s) fs::copy_file(DataFilename(src, s, num_shards), DataFilename(copy, s, num_shards));
+    for (int s = 0; s < num_shards; ++s)
+      fs::copy_file(DataFilename(src, s, num_shards), DataFilename(copy, s, num_shards));
     for (const auto& t : expected["tensors"]) {
       if (t["offset"].is_null() || t["size"].get<uint64_t>() == 0) continue;
       std::string data_path = DataFilename(copy, t["shard_id"].get<int>(), num_shards);

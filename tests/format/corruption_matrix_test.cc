@@ -8,13 +8,14 @@
 // under scripts/sanitize.sh). Fixtures are written by the project's own
 // writers; the corpus, when present, adds its small V1 and 2-shard cases
 // (copied to a temp dir at run time).
+#include <google/protobuf/stubs/logging.h>
+
 #include <cstring>
 #include <filesystem>
 #include <map>
 
+#include "base/coding.h"
 #include "format/tensor_slices.h"
-#include <google/protobuf/stubs/logging.h>
-
 #include "proto/saved_model.pb.h"
 #include "proto/saved_tensor_slice.pb.h"
 #include "proto/tensor_bundle.pb.h"
@@ -26,7 +27,6 @@
 #include "surgeon/format/string_tensor.h"
 #include "surgeon/format/table.h"
 #include "surgeon/format/v1_reader.h"
-#include "base/coding.h"
 #include "testing.h"
 #include "v1_fixture.h"
 
@@ -142,7 +142,9 @@ std::vector<V1Spec> SmallV1() {
   TensorSlice full2(2, SliceExtent{0, -1});
   return {
       {"v1/weights", DataType::kFloat, {3, 4}, {{full2, f}}},
-      {"v1/table", DataType::kInt64, {4, 2},
+      {"v1/table",
+       DataType::kInt64,
+       {4, 2},
        {{TensorSlice{{0, 2}, {0, -1}}, top}, {TensorSlice{{2, 2}, {0, -1}}, bottom}}},
   };
 }
@@ -406,8 +408,8 @@ TEST_CASE("Matrix V2: entries pointing outside their shard, overlapping, or inco
          e.mutable_shape()->add_dim()->set_size(int64_t{1} << 60);
        },
        "does not match"},
-      {"2^60 strings", "c/names",
-       [&](Entry& e) { e.mutable_shape()->mutable_dim(0)->set_size(int64_t{1} << 60); }, "too small"},
+      {"2^60 strings", "c/names", [&](Entry& e) { e.mutable_shape()->mutable_dim(0)->set_size(int64_t{1} << 60); },
+       "too small"},
       {"unknown rank", "a/weights", [&](Entry& e) { e.mutable_shape()->set_unknown_rank(true); }, "unknown rank"},
       {"rank 255 (TensorFlow allows 254)", "d/scalar",
        [&](Entry& e) {
@@ -418,8 +420,7 @@ TEST_CASE("Matrix V2: entries pointing outside their shard, overlapping, or inco
        "unknown dtype"},
       {"dtype 1000", "a/weights", [&](Entry& e) { e.set_dtype(static_cast<tensorflow::DataType>(1000)); },
        "unknown dtype"},
-      {"dtype -5", "a/weights", [&](Entry& e) { e.set_dtype(static_cast<tensorflow::DataType>(-5)); },
-       "unknown dtype"},
+      {"dtype -5", "a/weights", [&](Entry& e) { e.set_dtype(static_cast<tensorflow::DataType>(-5)); }, "unknown dtype"},
       {"shard_id out of range", "a/weights", [&](Entry& e) { e.set_shard_id(1); }, "shard_id"},
       {"negative shard_id", "a/weights", [&](Entry& e) { e.set_shard_id(-1); }, "shard_id"},
       {"wrong crc32c", "d/scalar", [&](Entry& e) { e.set_crc32c(e.crc32c() ^ 1); }, "checksum"},
@@ -564,11 +565,19 @@ TEST_CASE("Matrix V1: absurd shapes, unknown dtypes, inconsistent records", "[co
   std::vector<Case> cases = {
       {"negative dim", [](auto& t) { t[0].shape[0] = -3; }, "negative"},
       {"2^60 elements", [](auto& t) { t[0].shape = {int64_t{1} << 60}; }, "more than the file has bytes"},
-      {"2^32 x 2^32 elements", [](auto& t) { t[0].shape = {int64_t{1} << 32, int64_t{1} << 32}; }, "2^63"},
+      {"2^32 x 2^32 elements",
+       [](auto& t) {
+         t[0].shape = {int64_t{1} << 32, int64_t{1} << 32};
+       },
+       "2^63"},
       {"dtype 0", [](auto& t) { t[0].dtype = static_cast<DataType>(0); }, "unknown dtype"},
       {"dtype 999", [](auto& t) { t[0].dtype = static_cast<DataType>(999); }, "unknown dtype"},
       {"dtype -1", [](auto& t) { t[0].dtype = static_cast<DataType>(-1); }, "unknown dtype"},
-      {"shape bigger than the stored values", [](auto& t) { t[0].shape = {3, 5}; }, "values"},
+      {"shape bigger than the stored values",
+       [](auto& t) {
+         t[0].shape = {3, 5};
+       },
+       "values"},
       {"values for a different dtype", [](auto& t) { t[0].dtype = DataType::kInt32; }, ""},
       {"slices that do not cover the tensor", [](auto& t) { t[1].slices.pop_back(); }, ""},
       {"duplicate tensor", [](auto& t) { t.push_back(t[0]); }, ""},
@@ -640,7 +649,8 @@ TEST_CASE("Matrix meta graph: not a MetaGraphDef, flips and truncations never cr
     meta_bytes = mg.SerializeAsString();
   }
   REQUIRE(ParseMetaGraph(meta_bytes, "m.meta").ok());
-  google::protobuf::LogSilencer quiet;  // protobuf logs each invalid UTF-8 string a flip makes; the result is what counts
+  google::protobuf::LogSilencer
+      quiet;  // protobuf logs each invalid UTF-8 string a flip makes; the result is what counts
   // Every byte of a small graph; a stride keeping it to ~4000 cases otherwise.
   const size_t step = std::max<size_t>(1, meta_bytes.size() / 4000);
   for (size_t i = 0; i < meta_bytes.size(); i += step) {
@@ -665,7 +675,8 @@ TEST_CASE("Matrix SavedModel: saved_model.pb that is not a SavedModel, flips and
   // all, each rejected naming the file.
   const std::vector<std::pair<std::string, std::string>> not_saved_model = {
       {"empty", ""},
-      {"no_graph", [] {
+      {"no_graph",
+       [] {
          tensorflow::SavedModel sm;
          sm.set_saved_model_schema_version(1);
          return sm.SerializeAsString();

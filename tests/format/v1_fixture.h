@@ -23,7 +23,7 @@ namespace surgeon::testing {
 struct V1Slice {
   TensorSlice slice;
   tensorflow::TensorProto data;
-  std::string raw_data;  // If non-empty: the serialized TensorProto, used verbatim.
+  std::string raw_data;      // If non-empty: the serialized TensorProto, used verbatim.
   bool omit_record = false;  // Listed in the meta, but no data record.
 };
 

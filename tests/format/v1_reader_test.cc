@@ -2,17 +2,18 @@
 // (TensorSliceWriter: "" -> SavedTensorSlices.meta, EncodeTensorNameSlice keys
 // -> SavedTensorSlices.data), covering every dtype the V1 writer supports,
 // multi-slice tensors and corruption.
+#include "surgeon/format/v1_reader.h"
+
 #include <cstring>
 #include <random>
 
+#include "base/coding.h"
 #include "format/tensor_slices.h"
 #include "proto/saved_tensor_slice.pb.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/ordered_code.h"
 #include "surgeon/format/string_tensor.h"
 #include "surgeon/format/table.h"
-#include "surgeon/format/v1_reader.h"
-#include "base/coding.h"
 #include "testing.h"
 #include "v1_fixture.h"
 
@@ -301,8 +302,8 @@ TEST_CASE("V1: corrupt files give DataLoss naming the file and tensor", "[v1][co
     CHECK(ReadStatus(*r, "w").code() == StatusCode::kDataLoss);
   }
   SECTION("a tensor listed twice in the meta") {
-    auto r = OpenV1Checkpoint(WriteV1({{"w", DataType::kFloat, {6}, {{Full(1), p}}},
-                                       {"w", DataType::kFloat, {6}, {{Full(1), p}}}}));
+    auto r = OpenV1Checkpoint(
+        WriteV1({{"w", DataType::kFloat, {6}, {{Full(1), p}}}, {"w", DataType::kFloat, {6}, {{Full(1), p}}}}));
     CHECK(r.status().code() == StatusCode::kDataLoss);
     CHECK_THAT(r.status().message(), Catch::Contains("twice"));
   }

@@ -36,7 +36,10 @@ tensorflow::TensorProto Int64s(const std::vector<int64_t>& v) {
 using testing::ShardName;
 std::string Pattern(const std::string& dir, const std::string& base, int n) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "-?????" "-of-%05d", n);
+  std::snprintf(buf, sizeof buf,
+                "-?????"
+                "-of-%05d",
+                n);
   return dir + "/" + base + buf;
 }
 
@@ -184,8 +187,10 @@ TEST_CASE("V1 sharded: pattern, shard file, base name and state file open the sa
   const std::string pattern = Pattern(dir, "model.ckpt", 2);
   testing::WriteFile(dir + "/model.ckpt.meta", "not read by these tests");
   testing::WriteFile(dir + "/checkpoint",
-                     "model_checkpoint_path: \"model.ckpt-?????" "-of-00002\"\n"
-                     "all_model_checkpoint_paths: \"model.ckpt-?????" "-of-00002\"\n");
+                     "model_checkpoint_path: \"model.ckpt-?????"
+                     "-of-00002\"\n"
+                     "all_model_checkpoint_paths: \"model.ckpt-?????"
+                     "-of-00002\"\n");
   auto by_pattern = OpenV1(pattern);
 
   SECTION("every spelling resolves to the pattern, with <base>.meta") {
@@ -275,9 +280,11 @@ TEST_CASE("V1 sharded: a missing shard is NotFound naming it", "[v1][sharded][co
   const std::string dir = WriteShards(shards);
   const std::string missing = ShardName(dir, "model.ckpt", 1, 3);
   std::filesystem::remove(missing);
-  testing::WriteFile(dir + "/checkpoint", "model_checkpoint_path: \"model.ckpt-?????" "-of-00003\"\n");
-  for (const std::string& p : {Pattern(dir, "model.ckpt", 3), ShardName(dir, "model.ckpt", 0, 3),
-                               ShardName(dir, "model.ckpt", 2, 3)}) {
+  testing::WriteFile(dir + "/checkpoint",
+                     "model_checkpoint_path: \"model.ckpt-?????"
+                     "-of-00003\"\n");
+  for (const std::string& p :
+       {Pattern(dir, "model.ckpt", 3), ShardName(dir, "model.ckpt", 0, 3), ShardName(dir, "model.ckpt", 2, 3)}) {
     INFO(p);
     auto r = OpenV1Checkpoint(p);
     REQUIRE_FALSE(r.ok());
@@ -370,9 +377,7 @@ TEST_CASE("V1 sharded: slices of one tensor that overlap across shards", "[v1][s
     // Rows 0-2 in shard 0, rows 2-3 in shard 1: row 2 twice (and 15 of 12 elements).
     shards[0][1].slices[0] = {{{0, 3}, {0, -1}}, Floats({0, 1, 2, 3, 4, 5, 6, 7, 8})};
   }
-  SECTION("the same slice in both") {
-    shards[0][1].slices[0] = shards[1][2].slices[0];
-  }
+  SECTION("the same slice in both") { shards[0][1].slices[0] = shards[1][2].slices[0]; }
   const std::string dir = WriteShards(shards);
   auto r = OpenV1(Pattern(dir, "model.ckpt", 2));
   Status s = ReadStatus(*r, "w");

@@ -11,13 +11,13 @@
 #include <cstring>
 #include <filesystem>
 
+#include "fixture.h"
 #include "format/keras_archive.h"
 #include "surgeon/base/file.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/keras_h5.h"
 #include "surgeon/format/npz.h"
 #include "surgeon/format/safetensors.h"
-#include "fixture.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -90,7 +90,8 @@ void CheckRefused(const std::string& path, const std::string& word = "") {
 TEST_CASE("weight files: every dtype round-trips through each writer and reader") {
   const std::string dir = testing::MakeTempDir("weights_rt");
   const auto tensors = SampleTensors();
-  CheckRoundTrip(Write(OutputFormat::kSafetensors, dir + "/w.safetensors", tensors), CheckpointFormat::kSafetensors, tensors);
+  CheckRoundTrip(Write(OutputFormat::kSafetensors, dir + "/w.safetensors", tensors), CheckpointFormat::kSafetensors,
+                 tensors);
   CheckRoundTrip(Write(OutputFormat::kNpz, dir + "/w.npz", tensors), CheckpointFormat::kNpz, tensors);
   CheckRoundTrip(Write(OutputFormat::kKerasH5, dir + "/w.h5", tensors), CheckpointFormat::kKerasH5, tensors);
   // Sniffed by content, not by name.
@@ -124,7 +125,9 @@ TEST_CASE("safetensors: bad headers name the file and the tensor") {
     size_t data;
     const char* word;
   } cases[] = {
-      {"overlap", R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12, "'b' overlap"},
+      {"overlap",
+       R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+       12, "'b' overlap"},
       {"outside", R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8, "outside the file"},
       {"size", R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8, "needs 12"},
       {"reversed", R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", 8, "end before begin"},

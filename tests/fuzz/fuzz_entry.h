@@ -44,7 +44,8 @@ namespace surgeon::fuzz {
 // A scratch directory private to this process (tmpfs when available).
 inline const std::string& ScratchDir() {
   static const std::string dir = [] {
-    std::filesystem::path base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    std::filesystem::path base =
+        std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
     std::filesystem::path d = base / ("surgeon-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     // Removed at exit (libFuzzer exits through exit() on success).
@@ -218,7 +219,6 @@ inline int FuzzConfig(const uint8_t* data, size_t size) {
   }
   return 0;
 }
-
 
 // Checkpoint path resolution: the first line of the bytes is a list of
 // file names separated by '|' (each created, empty or holding the rest of the

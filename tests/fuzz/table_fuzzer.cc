@@ -2,6 +2,4 @@
 // run by scripts/fuzz.sh.
 #include "fuzz_entry.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return surgeon::fuzz::FuzzTable(data, size);
-}
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { return surgeon::fuzz::FuzzTable(data, size); }

@@ -95,8 +95,7 @@ TEST_CASE("ComputeBatchNormVariables: branches of one layer merge; constants are
   CHECK(layers[0].evidence == "FusedBatchNormV3 'bn1/FusedBatchNormV3'");
 }
 
-TEST_CASE("rewrite: frozen statistics lose their AssignMovingAvg and UPDATE_OPS entries",
-          "[graph][batch_norm]") {
+TEST_CASE("rewrite: frozen statistics lose their AssignMovingAvg and UPDATE_OPS entries", "[graph][batch_norm]") {
   const tensorflow::MetaGraphDef mg = BatchNormGraph();
   RewriteSpec spec;
   for (const auto& v : SummarizeMetaGraph(mg).variables) spec.checkpoint.push_back({v.name, v.dtype, v.shape});

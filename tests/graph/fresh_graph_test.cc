@@ -17,17 +17,19 @@ using Dist = ResolvedInitializer::Distribution;
 std::vector<FreshVariable> Vgg16Mycls() {
   std::vector<FreshVariable> v;
   const std::vector<std::pair<std::string, Shape>> convs = {
-      {"conv1/conv1_1", {3, 3, 3, 64}},    {"conv1/conv1_2", {3, 3, 64, 64}},   {"conv2/conv2_1", {3, 3, 64, 128}},
-      {"conv2/conv2_2", {3, 3, 128, 128}}, {"conv3/conv3_1", {3, 3, 128, 256}}, {"conv3/conv3_2", {3, 3, 256, 256}},
-      {"conv3/conv3_3", {3, 3, 256, 256}}, {"conv4/conv4_1", {3, 3, 256, 512}}, {"conv4/conv4_2", {3, 3, 512, 512}},
-      {"conv4/conv4_3", {3, 3, 512, 512}}, {"conv5/conv5_1", {3, 3, 512, 512}}, {"conv5/conv5_2", {3, 3, 512, 512}},
-      {"conv5/conv5_3", {3, 3, 512, 512}}, {"fc6", {7, 7, 512, 4096}},          {"fc7", {1, 1, 4096, 4096}},
-      {"fc8", {1, 1, 4096, 10}}};
+      {"conv1/conv1_1", {3, 3, 3, 64}},    {"conv1/conv1_2", {3, 3, 64, 64}},
+      {"conv2/conv2_1", {3, 3, 64, 128}},  {"conv2/conv2_2", {3, 3, 128, 128}},
+      {"conv3/conv3_1", {3, 3, 128, 256}}, {"conv3/conv3_2", {3, 3, 256, 256}},
+      {"conv3/conv3_3", {3, 3, 256, 256}}, {"conv4/conv4_1", {3, 3, 256, 512}},
+      {"conv4/conv4_2", {3, 3, 512, 512}}, {"conv4/conv4_3", {3, 3, 512, 512}},
+      {"conv5/conv5_1", {3, 3, 512, 512}}, {"conv5/conv5_2", {3, 3, 512, 512}},
+      {"conv5/conv5_3", {3, 3, 512, 512}}, {"fc6", {7, 7, 512, 4096}},
+      {"fc7", {1, 1, 4096, 4096}},         {"fc8", {1, 1, 4096, 10}}};
   for (const auto& [name, shape] : convs) {
     const bool head = name == "fc8";
     ResolvedInitializer glorot{Dist::kUniform, -0.03, 0.03};
-    v.push_back({"vgg_16/" + name + "/weights", DataType::kFloat, shape, head,
-                 head ? std::optional(glorot) : std::nullopt});
+    v.push_back(
+        {"vgg_16/" + name + "/weights", DataType::kFloat, shape, head, head ? std::optional(glorot) : std::nullopt});
     v.push_back({"vgg_16/" + name + "/biases", DataType::kFloat, {shape.back()}, head, std::nullopt});
   }
   v.push_back({"global_step", DataType::kInt64, {}, false, std::nullopt});
@@ -57,7 +59,8 @@ std::set<std::string> AttrKeys(const tensorflow::NodeDef& n, bool drop_class = f
 }
 
 // Inputs with `from` prefixes replaced, so corpus and our names compare.
-std::vector<std::string> Inputs(const tensorflow::NodeDef& n, const std::vector<std::pair<std::string, std::string>>& subst) {
+std::vector<std::string> Inputs(const tensorflow::NodeDef& n,
+                                const std::vector<std::pair<std::string, std::string>>& subst) {
   std::vector<std::string> out;
   for (std::string in : n.input()) {
     for (const auto& [a, b] : subst) {
@@ -192,10 +195,11 @@ TEST_CASE("fresh nodes match TF 1.14's VariableV2/Assign/read and saver nodes (c
   auto tf = ReadMetaGraph(corpus + "/v2_alzi_dnn/model.ckpt.meta");
   REQUIRE(tf.ok());
   // Same variables as alzi (tf.Variable names), so names compare directly.
-  std::vector<FreshVariable> vars = {{"Variable", DataType::kFloat, {784, 256}, true, ResolvedInitializer{Dist::kNormal, 0, 1}},
-                                     {"Variable_1", DataType::kFloat, {256, 10}, true, ResolvedInitializer{Dist::kNormal, 0, 1}},
-                                     {"Variable_2", DataType::kFloat, {256}, true, ResolvedInitializer{Dist::kNormal, 0, 1}},
-                                     {"Variable_3", DataType::kFloat, {10}, true, ResolvedInitializer{Dist::kNormal, 0, 1}}};
+  std::vector<FreshVariable> vars = {
+      {"Variable", DataType::kFloat, {784, 256}, true, ResolvedInitializer{Dist::kNormal, 0, 1}},
+      {"Variable_1", DataType::kFloat, {256, 10}, true, ResolvedInitializer{Dist::kNormal, 0, 1}},
+      {"Variable_2", DataType::kFloat, {256}, true, ResolvedInitializer{Dist::kNormal, 0, 1}},
+      {"Variable_3", DataType::kFloat, {10}, true, ResolvedInitializer{Dist::kNormal, 0, 1}}};
   auto ours = BuildFreshMetaGraph(vars, FreshGraphOptions{});
   REQUIRE(ours.ok());
 
@@ -289,8 +293,9 @@ TEST_CASE("fresh zeros and truncated_normal nodes match TF's (corpus v2_fc2_int3
   SURGEON_REQUIRE_CORPUS(corpus);
   auto tf = ReadMetaGraph(corpus + "/v2_fc2_int32_step/fc2.ckpt.meta");
   REQUIRE(tf.ok());
-  std::vector<FreshVariable> vars = {{"h1/w", DataType::kFloat, {784, 100}, true, ResolvedInitializer{Dist::kTruncatedNormal, 0, 0.1}},
-                                     {"h1/w/Adam", DataType::kFloat, {784, 100}, false, std::nullopt}};
+  std::vector<FreshVariable> vars = {
+      {"h1/w", DataType::kFloat, {784, 100}, true, ResolvedInitializer{Dist::kTruncatedNormal, 0, 0.1}},
+      {"h1/w/Adam", DataType::kFloat, {784, 100}, false, std::nullopt}};
   auto ours = BuildFreshMetaGraph(vars, FreshGraphOptions{});
   REQUIRE(ours.ok());
   // Broadcast zeros Const (same value tensor, minus the _class target, which is the same here).
@@ -301,7 +306,8 @@ TEST_CASE("fresh zeros and truncated_normal nodes match TF's (corpus v2_fc2_int3
   CHECK(a->op() == b->op());
   CHECK(AttrKeys(*a) == AttrKeys(*b));
   CHECK(a->attr().at("value").DebugString() == b->attr().at("value").DebugString());
-  // The truncated_normal chain: fc2 builds it as h1/truncated_normal (tf.Variable(tf.truncated_normal(...))), ours under V/Initializer.
+  // The truncated_normal chain: fc2 builds it as h1/truncated_normal (tf.Variable(tf.truncated_normal(...))), ours
+  // under V/Initializer.
   const std::string our_root = "h1/w/Initializer/truncated_normal";
   for (const std::string part : {"", "/shape", "/mean", "/stddev", "/TruncatedNormal", "/mul"}) {
     INFO(part);

@@ -55,8 +55,8 @@ bool Mentions(const std::vector<std::string>& problems, const std::string& what)
 
 TEST_CASE("a slice spec the checker cannot parse is a reported problem, not an exception") {
   // std::stoll threw on these; the checker must report them and go on.
-  const std::string spec = GENERATE(as<std::string>{}, "4 x 0,2:-", "99999999999999999999 0,1", "3", "4 3 0,2",
-                                    "4 3 0,2:-:-", "4 3 a,b:-");
+  const std::string spec =
+      GENERATE(as<std::string>{}, "4 x 0,2:-", "99999999999999999999 0,1", "3", "4 3 0,2", "4 3 0,2:-:-", "4 3 a,b:-");
   auto mg = SmallGraph();
   auto* specs = Find(&mg, "save/RestoreV2/shape_and_slices")->mutable_attr();
   auto* values = (*specs)["value"].mutable_tensor()->mutable_string_val();

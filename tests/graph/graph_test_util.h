@@ -27,8 +27,8 @@ inline std::vector<CorpusGraph> CorpusGraphs() {
     std::ifstream in(dir + "/expected.json");
     auto j = nlohmann::json::parse(in);
     if (j["meta"].is_null()) continue;
-    out.push_back({dir, dir + "/" + j["meta"]["file"].get<std::string>(),
-                   j["meta"]["tensorflow_version"].get<std::string>(), j});
+    out.push_back(
+        {dir, dir + "/" + j["meta"]["file"].get<std::string>(), j["meta"]["tensorflow_version"].get<std::string>(), j});
   }
   return out;
 }

@@ -119,13 +119,17 @@ TEST_CASE("rewrite a head: new shape, frozen body, a new variable; warnings name
   auto src = ReadMetaGraph(corpus + "/v2_alzi_dnn/model.ckpt.meta");
   REQUIRE(src.ok());
   RewriteSpec spec;
-  spec.renames = {{"Variable", "body/kernel"}, {"Variable_2", "body/bias"},
-                  {"Variable_1", "head/kernel"}, {"Variable_3", "head/bias"}};
+  spec.renames = {{"Variable", "body/kernel"},
+                  {"Variable_2", "body/bias"},
+                  {"Variable_1", "head/kernel"},
+                  {"Variable_3", "head/bias"}};
   spec.new_shapes = {{"head/kernel", {256, 3}}, {"head/bias", {3}}};
   spec.non_trainable = {"body/kernel", "body/bias"};
   spec.added = {{"global_step", DataType::kInt64, {}, false, std::nullopt}};
-  spec.checkpoint = {{"body/kernel", DataType::kFloat, {784, 256}}, {"body/bias", DataType::kFloat, {256}},
-                     {"head/kernel", DataType::kFloat, {256, 3}}, {"head/bias", DataType::kFloat, {3}},
+  spec.checkpoint = {{"body/kernel", DataType::kFloat, {784, 256}},
+                     {"body/bias", DataType::kFloat, {256}},
+                     {"head/kernel", DataType::kFloat, {256, 3}},
+                     {"head/bias", DataType::kFloat, {3}},
                      {"global_step", DataType::kInt64, {}}};
   auto out = RewriteMetaGraph(*src, spec);
   REQUIRE(out.ok());
@@ -311,7 +315,8 @@ TEST_CASE("an identity rewrite rebuilds the saver node for node as TensorFlow bu
     bool bulk = src->saver_def().version() == tensorflow::SaverDef::V2 && !src->saver_def().sharded();
     for (const auto& n : src->graph_def().node()) {
       // TF <= 1.1 restored each tensor with its own RestoreV2 (BaseSaverBuilder).
-      if (n.op() == "RestoreV2" && n.name().rfind(scope + "/", 0) == 0 && n.name() != scope + "/RestoreV2") bulk = false;
+      if (n.op() == "RestoreV2" && n.name().rfind(scope + "/", 0) == 0 && n.name() != scope + "/RestoreV2")
+        bulk = false;
     }
     if (!bulk) continue;
     INFO(g.file);
@@ -331,7 +336,7 @@ TEST_CASE("an identity rewrite rebuilds the saver node for node as TensorFlow bu
     for (const auto& v : SummarizeMetaGraph(*src).variables) resource_compared |= v.op == "VarHandleOp";
     ++compared;
   }
-  CHECK(compared >= 2);  // v2_alzi_dnn (TF 1.14, save_6) and v2_keras_estimator_conv2d_rmsprop
+  CHECK(compared >= 2);      // v2_alzi_dnn (TF 1.14, save_6) and v2_keras_estimator_conv2d_rmsprop
   CHECK(resource_compared);  // v2_keras_estimator_conv2d_rmsprop: Identity + AssignVariableOp restores
 }
 

@@ -15,22 +15,20 @@ namespace {
 // ReadVariableOp (OpDefs for those in the stripped op list, as TF writes).
 std::string Graph(bool resource, const std::string& int_type) {
   const std::string val = int_type == "DT_INT64" ? "int64_val" : "int_val";
-  const std::string var =
-      resource ? R"(node { name: "b" op: "VarHandleOp"
+  const std::string var = resource ? R"(node { name: "b" op: "VarHandleOp"
                          attr { key: "dtype" value { type: DT_FLOAT } }
                          attr { key: "shape" value { shape { dim { size: 5 } } } }
                          attr { key: "container" value { s: "" } }
                          attr { key: "shared_name" value { s: "b" } } }
                  node { name: "b/read" op: "ReadVariableOp" input: "b"
                         attr { key: "dtype" value { type: DT_FLOAT } } })"
-               : R"(node { name: "b" op: "VariableV2"
+                                   : R"(node { name: "b" op: "VariableV2"
                          attr { key: "dtype" value { type: DT_FLOAT } }
                          attr { key: "shape" value { shape { dim { size: 5 } } } }
                          attr { key: "container" value { s: "" } }
                          attr { key: "shared_name" value { s: "" } } }
                  node { name: "b/read" op: "Identity" input: "b" attr { key: "T" value { type: DT_FLOAT } } })";
-  const std::string ops =
-      resource ? R"(meta_info_def { stripped_op_list {
+  const std::string ops = resource ? R"(meta_info_def { stripped_op_list {
            op { name: "VarHandleOp" output_arg { name: "resource" type: DT_RESOURCE }
                 attr { name: "container" type: "string" default_value { s: "" } }
                 attr { name: "shared_name" type: "string" default_value { s: "" } }
@@ -39,20 +37,24 @@ std::string Graph(bool resource, const std::string& int_type) {
                 output_arg { name: "value" type_attr: "dtype" } attr { name: "dtype" type: "type" } is_stateful: true }
            op { name: "AssignVariableOp" input_arg { name: "resource" type: DT_RESOURCE }
                 input_arg { name: "value" type_attr: "dtype" } attr { name: "dtype" type: "type" } is_stateful: true } } })"
-               : "";
+                                   : "";
   return ops + R"(graph_def {
     node { name: "x" op: "Const"
            attr { key: "dtype" value { type: DT_FLOAT } }
            attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 5 } } float_val: 1 } } } }
-    )" + var + R"(
+    )" + var +
+         R"(
     node { name: "logits" op: "Add" input: "x" input: "b/read" attr { key: "T" value { type: DT_FLOAT } } }
     node { name: "gradients/logits_grad/Shape_1" op: "Const" input: "^x"
            attr { key: "_output_shapes" value { list { shape { dim { size: 1 } } } } }
-           attr { key: "dtype" value { type: )" + int_type + R"( } }
-           attr { key: "value" value { tensor { dtype: )" + int_type + R"( tensor_shape { dim { size: 1 } } )" + val + R"(: 5 } } } }
+           attr { key: "dtype" value { type: )" +
+         int_type + R"( } }
+           attr { key: "value" value { tensor { dtype: )" +
+         int_type + R"( tensor_shape { dim { size: 1 } } )" + val + R"(: 5 } } } }
     node { name: "gradients/logits_grad/Reshape" op: "Reshape"
            input: "logits" input: "gradients/logits_grad/Shape_1"
-           attr { key: "T" value { type: DT_FLOAT } } attr { key: "Tshape" value { type: )" + int_type + R"( } } }
+           attr { key: "T" value { type: DT_FLOAT } } attr { key: "Tshape" value { type: )" +
+         int_type + R"( } } }
     node { name: "reshape_5" op: "Const"
            attr { key: "dtype" value { type: DT_INT32 } }
            attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { dim { size: 1 } } int_val: 5 } } } }

@@ -15,9 +15,9 @@ using testing::Entry;
 using testing::SlimVgg16;
 
 const std::string kHead =
-    "source: {checkpoint: ckpt/vgg_16.ckpt}\n"     // 1
-    "target: {checkpoint: out/model.ckpt-0}\n"      // 2
-    "seed: 1234\n"                                  // 3
+    "source: {checkpoint: ckpt/vgg_16.ckpt}\n"          // 1
+    "target: {checkpoint: out/model.ckpt-0}\n"          // 2
+    "seed: 1234\n"                                      // 3
     "rename: [{from: \"vgg_16/\", to: \"mycls/\"}]\n";  // 4
 
 // A fine-tuned 10-class head, with its optimizer state and step.
@@ -40,14 +40,15 @@ using testing::ErrorOf;
 using testing::PlanFor;
 
 const std::string kFineTuneHead = kHead +
-                                  "also_from:\n"                          // 5
-                                  "  - name: finetune\n"                  // 6
-                                  "    checkpoint: runs/ft.ckpt\n"        // 7
-                                  "    take: [\"mycls/fc8/*\"]\n";        // 8
+                                  "also_from:\n"                    // 5
+                                  "  - name: finetune\n"            // 6
+                                  "    checkpoint: runs/ft.ckpt\n"  // 7
+                                  "    take: [\"mycls/fc8/*\"]\n";  // 8
 
 TEST_CASE("also_from: taken tensors are copies from their own source", "[plan][also_from]") {
-  auto plan = PlanFor(kFineTuneHead + "freeze: [\"mycls/fc8/biases\"]\ncast: [{match: \"mycls/fc8/weights\", to: float16}]\n",
-                      TwoSources());
+  auto plan =
+      PlanFor(kFineTuneHead + "freeze: [\"mycls/fc8/biases\"]\ncast: [{match: \"mycls/fc8/weights\", to: float16}]\n",
+              TwoSources());
   INFO((plan.ok() ? "" : plan.status().message()));
   REQUIRE(plan.ok());
   // 13 conv + fc6 + fc7 pairs and global_step from the primary, the fc8 pair
@@ -106,7 +107,7 @@ TEST_CASE("also_from: expect measures the primary source; a replaced tensor is n
   // fc8 (4096 * 1000 + 1000 elements) is not copied from the primary source.
   const uint64_t vgg = 138357544;
   CHECK(plan->expectations[2].actual == std::to_string(vgg - 4097000) + " of " + std::to_string(vgg) +
-                                           " source model parameter elements copied (0.9704)");
+                                            " source model parameter elements copied (0.9704)");
   auto broken = ErrorOf(kFineTuneHead + "expect: {min_copied_fraction: 0.99}\n", TwoSources());
   CHECK(broken.find("expect.min_copied_fraction: 134260544 of 138357544 source model parameter elements copied "
                     "(0.9704), expected >= 0.9900") != std::string::npos);
@@ -195,24 +196,23 @@ TEST_CASE("also_from: every refusal has its whole message", "[plan][also_from]")
           "(e.g. 'Momentum', 'OPTIMIZER_SLOT', 'global_step')");
   }
   SECTION("an also_from rename rule matching nothing taken") {
-    CHECK(ErrorOf(kHead + "also_from:\n  - {checkpoint: runs/ft.ckpt, take: [\"mycls/*\"], rename: [{from: x/, to: y/}]}\n",
-                  TwoSources()) ==
+    CHECK(ErrorOf(
+              kHead + "also_from:\n  - {checkpoint: runs/ft.ckpt, take: [\"mycls/*\"], rename: [{from: x/, to: y/}]}\n",
+              TwoSources()) ==
           "t.yaml:6:60: also_from[0].rename[0]: 'x/' matches no tensor taken from also_from[0] (its rename rules "
           "see only the names its take patterns select)");
   }
   SECTION("one target taken from two sources names both lines") {
-    CHECK(ErrorOf(kHead +
-                      "also_from:\n"
-                      "  - {name: a, checkpoint: runs/a.ckpt, take: [\"mycls/fc8/biases\"]}\n"
-                      "  - {name: b, checkpoint: runs/b.ckpt, take: [\"mycls/fc8/*\"]}\n",
+    CHECK(ErrorOf(kHead + "also_from:\n"
+                          "  - {name: a, checkpoint: runs/a.ckpt, take: [\"mycls/fc8/biases\"]}\n"
+                          "  - {name: b, checkpoint: runs/b.ckpt, take: [\"mycls/fc8/*\"]}\n",
                   TwoSources(2)) ==
           "t.yaml:7:47: also_from[1].take[0]: target 'mycls/fc8/biases' would be taken twice: as "
           "'mycls/fc8/biases' of also_from[1] 'b' and as 'mycls/fc8/biases' of also_from[0] 'a' by "
           "also_from[0].take[0] 'mycls/fc8/biases' (t.yaml:6:47); take each name from one source only");
   }
   SECTION("a new variable with a taken name") {
-    CHECK(ErrorOf(kFineTuneHead + "new: [{name: mycls/fc8/biases, shape: [10], initializer: zeros}]\n",
-                  TwoSources()) ==
+    CHECK(ErrorOf(kFineTuneHead + "new: [{name: mycls/fc8/biases, shape: [10], initializer: zeros}]\n", TwoSources()) ==
           "t.yaml:9:7: new[0]: 'mycls/fc8/biases' is also taken from also_from[0] 'finetune' as 'mycls/fc8/biases' "
           "(also_from[0].take[0] 'mycls/fc8/*' (t.yaml:8:12) of 'finetune', replaces 'vgg_16/fc8/biases' [1000] -> "
           "[10]); remove "

@@ -26,19 +26,21 @@ TEST_CASE("README config reference == ConfigReferenceMarkdown()", "[plan][config
 }
 
 TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][config][docs]") {
-  const std::string head = "source: {checkpoint: s, meta_graph: s.meta}\ntarget: {checkpoint: t, format: tf_checkpoint, meta_graph: true}\n";
-  const std::string all = head +
-                          "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"
-                          "rename: [{from: a, to: b}, {regex: a, to: b}, {scope: a, to: b}]\n"
-                          "new: [{name: n, shape: [2], dtype: float32, initializer: zeros, feeds_from: a, trainable: true}]\n"
-                          "freeze: [n]\ncast: [{match: a, to: float16}]\nallow_shape_change: [n]\n"
-                          "reshape: [{name: a, shape: [2], permute: [0]}, {name: b, layout: {from: AB, to: BA}},\n"
-                          "          {name: c, shape: [1], flatten: hwc}]\n"
-                          "classes: [{tensors: [a], axis: -1, source_labels: s.txt, target_labels: t.txt, source_offset: 1,\n"
-                          "           target_offset: 1, map: {x: y}, initializer: zeros}]\n"
-                          "input_channels: [{name: a, axis: 2, channels: [0, zero], initializer: zeros}]\n"
-                          "expect: {initialized: [n], dropped: [b], min_copied_params: 1, min_copied_fraction: 0.5}\n"
-                          "also_from: [{name: f, checkpoint: f.ckpt, take: [a], rename: [{from: a, to: b}]}]\n";
+  const std::string head =
+      "source: {checkpoint: s, meta_graph: s.meta}\ntarget: {checkpoint: t, format: tf_checkpoint, meta_graph: true}\n";
+  const std::string all =
+      head +
+      "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"
+      "rename: [{from: a, to: b}, {regex: a, to: b}, {scope: a, to: b}]\n"
+      "new: [{name: n, shape: [2], dtype: float32, initializer: zeros, feeds_from: a, trainable: true}]\n"
+      "freeze: [n]\ncast: [{match: a, to: float16}]\nallow_shape_change: [n]\n"
+      "reshape: [{name: a, shape: [2], permute: [0]}, {name: b, layout: {from: AB, to: BA}},\n"
+      "          {name: c, shape: [1], flatten: hwc}]\n"
+      "classes: [{tensors: [a], axis: -1, source_labels: s.txt, target_labels: t.txt, source_offset: 1,\n"
+      "           target_offset: 1, map: {x: y}, initializer: zeros}]\n"
+      "input_channels: [{name: a, axis: 2, channels: [0, zero], initializer: zeros}]\n"
+      "expect: {initialized: [n], dropped: [b], min_copied_params: 1, min_copied_fraction: 0.5}\n"
+      "also_from: [{name: f, checkpoint: f.ckpt, take: [a], rename: [{from: a, to: b}]}]\n";
   const std::string dir = testing::MakeTempDir("reference");  // label files of `classes`
   testing::WriteFile(dir + "/s.txt", "y\n");
   testing::WriteFile(dir + "/t.txt", "x\n");
@@ -54,7 +56,8 @@ TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][c
   CHECK(used == ConfigKeyReference().size());
   for (const InitializerDoc& d : InitializerReference()) {
     std::string init = "{type: " + std::string(InitializerKindName(d.kind));
-    for (const auto& p : InitializerParams(d.kind)) init += ", " + p + ": " + (p == "mode" ? "fan_in" : p == "distribution" ? "uniform" : "1");
+    for (const auto& p : InitializerParams(d.kind))
+      init += ", " + p + ": " + (p == "mode" ? "fan_in" : p == "distribution" ? "uniform" : "1");
     init += "}";
     INFO(init);
     CHECK(ParseConfig(head + "new: [{name: n, shape: [2, 2], initializer: " + init + "}]\n", "t.yaml", "/w").ok());

@@ -83,12 +83,13 @@ TEST_CASE("ParseConfig: defaults and alternative spellings", "[plan][config]") {
   CHECK_FALSE(c->has_seed);
   CHECK(c->global_step == GlobalStepMode::kDefault);
 
-  auto d = Parse("source: {checkpoint: ../x}\ntarget: {checkpoint: y, meta_graph: false}\nkeep: 'a/*'\n"
-                 "rename: [{scope: /, to: top}]\n");
+  auto d = Parse(
+      "source: {checkpoint: ../x}\ntarget: {checkpoint: y, meta_graph: false}\nkeep: 'a/*'\n"
+      "rename: [{scope: /, to: top}]\n");
   REQUIRE(d.ok());
   CHECK(d->source_checkpoint == "/base/x");  // ".." resolved lexically
   CHECK(d->target_meta_graph == MetaGraphMode::kNone);
-  REQUIRE(d->keep->size() == 1);  // a single string is a list of one
+  REQUIRE(d->keep->size() == 1);     // a single string is a list of one
   CHECK(d->rename[0].from.empty());  // "/" is the root scope
   CHECK(d->rename[0].to == "top");
 }
@@ -119,9 +120,11 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
       {kHead + "kep: ['a']\n", "test.yaml:3:1: kep: unknown key; did you mean 'keep'?"},
       {kHead + "frobnicate: 1\n",
        "test.yaml:3:1: frobnicate: unknown key (expected one of: source, target, seed, keep, drop, "
-       "drop_optimizer_slots, global_step, rename, new, freeze, cast, allow_shape_change, reshape, classes, input_channels, expect, also_from)"},
+       "drop_optimizer_slots, global_step, rename, new, freeze, cast, allow_shape_change, reshape, classes, "
+       "input_channels, expect, also_from)"},
       {kHead + "keep: [a]\nkeep: [b]\n", "test.yaml:4:1: keep: key appears twice"},
-      {"source: {chekpoint: x}\ntarget: t\n", "test.yaml:1:10: source.chekpoint: unknown key; did you mean 'checkpoint'?"},
+      {"source: {chekpoint: x}\ntarget: t\n",
+       "test.yaml:1:10: source.chekpoint: unknown key; did you mean 'checkpoint'?"},
       {"source: {meta_graph: x}\ntarget: t\n", "test.yaml:1:9: source.checkpoint: required key is missing"},
       {"source: s\ntarget: {checkpoint: t, meta_graph: maybe}\n",
        "test.yaml:2:37: target.meta_graph: expected true, false or {from: source}, got 'maybe'"},
@@ -132,7 +135,8 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
       {kHead + "keep: ['re:(']\n",
        "test.yaml:3:8: keep[0]: invalid regex '(': Mismatched '(' and ')' in regular expression"},
       {kHead + "drop: [[a]]\n", "test.yaml:3:8: drop[0]: expected a non-empty string, got a list"},
-      {kHead + "drop_optimizer_slots: sure\n", "test.yaml:3:23: drop_optimizer_slots: expected true or false, got 'sure'"},
+      {kHead + "drop_optimizer_slots: sure\n",
+       "test.yaml:3:23: drop_optimizer_slots: expected true or false, got 'sure'"},
       {kHead + "global_step: zero\n", "test.yaml:3:14: global_step: expected keep, drop or reset, got 'zero'"},
       {kHead + "rename: {from: a, to: b}\n", "test.yaml:3:9: rename: expected a list of rename rules, got a map"},
       {kHead + "rename:\n  - {from: a}\n", "test.yaml:4:5: rename[0].to: required key is missing"},
@@ -145,7 +149,12 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
        "test.yaml:4:22: new[0].shape: expected a list of integers, got 'abc'"},
       {kHead + "new:\n  - {name: a, shape: [1, x], initializer: zeros}\n",
        "test.yaml:4:26: new[0].shape[1]: expected a non-negative integer, got 'x'"},
-      {kHead + "new:\n  - {name: a, shape: [1" + [] { std::string s; for (int i = 1; i < 255; ++i) s += ", 1"; return s; }() +
+      {kHead + "new:\n  - {name: a, shape: [1" +
+           [] {
+             std::string s;
+             for (int i = 1; i < 255; ++i) s += ", 1";
+             return s;
+           }() +
            "], initializer: zeros}\n",
        "test.yaml:4:22: new[0].shape: 255 dimensions; TensorFlow allows at most 254"},
       {kHead + "new:\n  - {name: a, shape: [-3], initializer: zeros}\n",
@@ -218,13 +227,14 @@ TEST_CASE("ApplyRenameRules: prefix, regex with groups, scope, in order", "[plan
   CHECK(applied == std::vector<size_t>{0});
   CHECK(ApplyRenameRules(c->rename, "global_step", nullptr) == "global_step");
 
-  auto scopes = Parse("source: s\ntarget: t\nrename:\n  - {scope: /, to: outer/}\n  - {scope: outer/old, to: /}\n"
-                      "  - {scope: outer/x/w, to: outer/y/w}\n");
+  auto scopes = Parse(
+      "source: s\ntarget: t\nrename:\n  - {scope: /, to: outer/}\n  - {scope: outer/old, to: /}\n"
+      "  - {scope: outer/x/w, to: outer/y/w}\n");
   REQUIRE(scopes.ok());
   CHECK(ApplyRenameRules(scopes->rename, "old/a", nullptr) == "a");
   CHECK(ApplyRenameRules(scopes->rename, "b", nullptr) == "outer/b");
   CHECK(ApplyRenameRules(scopes->rename, "oldish/a", nullptr) == "outer/oldish/a");  // whole components only
-  CHECK(ApplyRenameRules(scopes->rename, "x/w", nullptr) == "outer/y/w");          // exact variable
+  CHECK(ApplyRenameRules(scopes->rename, "x/w", nullptr) == "outer/y/w");            // exact variable
 }
 
 }  // namespace

@@ -105,8 +105,8 @@ TEST_CASE("deterministic log and sincos agree with libm") {
 
 TEST_CASE("kind names round-trip") {
   for (const char* n : {"zeros", "ones", "constant", "random_normal", "truncated_normal", "random_uniform",
-                        "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-                        "lecun_normal", "variance_scaling", "orthogonal"}) {
+                        "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+                        "variance_scaling", "orthogonal"}) {
     auto k = ParseInitializerKind(n);
     REQUIRE(k.has_value());
     CHECK(InitializerKindName(*k) == n);
@@ -124,8 +124,8 @@ TEST_CASE("ComputeFans follows TF's _compute_fans (docs/formats.md 6.1)") {
   CHECK(fans({784, 10}) == std::pair<double, double>(784, 10));
   CHECK(fans({3, 3, 64, 128}) == std::pair<double, double>(576, 1152));
   CHECK(fans({1, 1, 4096, 10}) == std::pair<double, double>(4096, 10));
-  CHECK(fans({5, 64, 32}) == std::pair<double, double>(320, 160));          // conv1d
-  CHECK(fans({2, 3, 3, 8, 16}) == std::pair<double, double>(144, 288));     // conv3d
+  CHECK(fans({5, 64, 32}) == std::pair<double, double>(320, 160));       // conv1d
+  CHECK(fans({2, 3, 3, 8, 16}) == std::pair<double, double>(144, 288));  // conv3d
 }
 
 TEST_CASE("Resolve reduces named initializers to VarianceScaling as TF") {
@@ -286,8 +286,10 @@ TEST_CASE("constants fill every fixed-size numeric dtype and bool") {
   CHECK(bytes(InitializerKind::kConstant, -2, DataType::kInt16, {2}) == V{0xfe, 0xff, 0xfe, 0xff});
   CHECK(bytes(InitializerKind::kConstant, 127, DataType::kInt8, {1}) == V{0x7f});
   CHECK(bytes(InitializerKind::kConstant, 255, DataType::kUint8, {1}) == V{0xff});
-  CHECK(bytes(InitializerKind::kConstant, -5, DataType::kInt64, {1}) == V{0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
-  CHECK(bytes(InitializerKind::kConstant, 1e19, DataType::kUint64, {1}) == V{0x00, 0x00, 0xe8, 0x89, 0x04, 0x23, 0xc7, 0x8a});
+  CHECK(bytes(InitializerKind::kConstant, -5, DataType::kInt64, {1}) ==
+        V{0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  CHECK(bytes(InitializerKind::kConstant, 1e19, DataType::kUint64, {1}) ==
+        V{0x00, 0x00, 0xe8, 0x89, 0x04, 0x23, 0xc7, 0x8a});
   CHECK(bytes(InitializerKind::kConstant, -1, DataType::kInt4, {2}) == V{0x0f, 0x0f});
   CHECK(bytes(InitializerKind::kConstant, 15, DataType::kUint4, {1}) == V{0x0f});
   CHECK(bytes(InitializerKind::kConstant, -1, DataType::kInt2, {2}) == V{0x03, 0x03});  // ml_dtypes int2(-1)
@@ -464,17 +466,47 @@ TEST_CASE("golden bytes pin the generator across machines") {
     const char* sha256;
   };
   const Golden goldens[] = {
-      {InitializerKind::kTruncatedNormal, DataType::kFloat, {1, 1, 4096, 10}, 1234, "fc8/weights", "18090abfbf26cd3e806aa7bf1cc2273f",
+      {InitializerKind::kTruncatedNormal,
+       DataType::kFloat,
+       {1, 1, 4096, 10},
+       1234,
+       "fc8/weights",
+       "18090abfbf26cd3e806aa7bf1cc2273f",
        "3e8ad10b47908f587dbc808385b21cef60f38e1aa8984ba72f4690909e7cf344"},
-      {InitializerKind::kGlorotUniform, DataType::kFloat, {3, 3, 64, 128}, 42, "conv1/weights", "31dff13c5bd4ca3cb7ee81bcdeee2d3c",
+      {InitializerKind::kGlorotUniform,
+       DataType::kFloat,
+       {3, 3, 64, 128},
+       42,
+       "conv1/weights",
+       "31dff13c5bd4ca3cb7ee81bcdeee2d3c",
        "1d82ba64a5348a1f1d074ca44601fb6b5fc196942ecc133ca1a38e94f42cd250"},
-      {InitializerKind::kRandomNormal, DataType::kDouble, {1000}, 42, "x", "a3393f4254ace2bf677638ab9eb3cdbf",
+      {InitializerKind::kRandomNormal,
+       DataType::kDouble,
+       {1000},
+       42,
+       "x",
+       "a3393f4254ace2bf677638ab9eb3cdbf",
        "10610cf2841d1297b6d261a40452cf4dd1c03bdb309378eb33e18a49fa25568b"},
-      {InitializerKind::kHeNormal, DataType::kHalf, {3, 3, 3, 64}, 42, "conv1_1/kernel", "752e8ead7aab7eb3f426e2b79730d336",
+      {InitializerKind::kHeNormal,
+       DataType::kHalf,
+       {3, 3, 3, 64},
+       42,
+       "conv1_1/kernel",
+       "752e8ead7aab7eb3f426e2b79730d336",
        "ad014b05f8a557004b27c2cdac3fd854dd714f704c72ba038463c5dc0e6d22ee"},
-      {InitializerKind::kGlorotNormal, DataType::kBfloat16, {256, 10}, 5, "predictions/kernel", "483be63c0abd99bda4bd2bbdec3d333b",
+      {InitializerKind::kGlorotNormal,
+       DataType::kBfloat16,
+       {256, 10},
+       5,
+       "predictions/kernel",
+       "483be63c0abd99bda4bd2bbdec3d333b",
        "a610f1a35e12c015ca4d6a03ecf50442c29889b999d57f185479bd8980f6a001"},
-      {InitializerKind::kOrthogonal, DataType::kFloat, {32, 48}, 5, "rnn/kernel", "46ef623edcea6f3e148530bd06063ebe",
+      {InitializerKind::kOrthogonal,
+       DataType::kFloat,
+       {32, 48},
+       5,
+       "rnn/kernel",
+       "46ef623edcea6f3e148530bd06063ebe",
        "c748b4e1fe6b4f30465688be0e012cb4121a312a6005ef395b1af367c935d354"},
   };
   for (const auto& g : goldens) {

@@ -45,16 +45,19 @@ TEST_CASE("FormatPlanTable: rows, dropped, totals, warnings", "[plan][format]") 
         "action  source                  target             shape               dtype             frozen  rule\n"
         "copy    vgg_16/fc7/weights  ->  mycls/fc7/weights  [1, 1, 4096, 4096]  float32->float16  frozen  keep[0]\n"
         "init    (truncated_normal)  ->  mycls/fc8/weights  [1, 1, 4096, 10]    float32                   new[0]\n"
-        "drop    global_step                                                                              not matched by keep\n"
+        "drop    global_step                                                                              not matched "
+        "by keep\n"
         "total: 2 target variables (1 copied, 32.0 MiB; 1 initialized, 160.0 KiB), 1 frozen, 1 dropped\n");
 }
 
 TEST_CASE("FormatPlanTable: fits a width, groups long runs of drops unless --all", "[plan][format]") {
   Plan p = SmallPlan();
-  p.actions[0].rule = "keep[0] 'vgg_16/*' (t.yaml:4:8), rename[0] 'vgg_16/' -> 'mycls/' (t.yaml:6:5), frozen by "
-                      "freeze[0] 'mycls/fc7/*' (t.yaml:9:10)";
+  p.actions[0].rule =
+      "keep[0] 'vgg_16/*' (t.yaml:4:8), rename[0] 'vgg_16/' -> 'mycls/' (t.yaml:6:5), frozen by "
+      "freeze[0] 'mycls/fc7/*' (t.yaml:9:10)";
   p.dropped.clear();
-  for (int i = 0; i < 62; ++i) p.dropped.push_back({"v" + std::to_string(100 + i) + "/Momentum", "drop_optimizer_slots: true (t.yaml:12:23)"});
+  for (int i = 0; i < 62; ++i)
+    p.dropped.push_back({"v" + std::to_string(100 + i) + "/Momentum", "drop_optimizer_slots: true (t.yaml:12:23)"});
   p.dropped.push_back({"z/extra", "drop[0] 'z/*' (t.yaml:5:8)"});
   PlanTableOptions narrow;
   narrow.width = 120;
@@ -62,7 +65,8 @@ TEST_CASE("FormatPlanTable: fits a width, groups long runs of drops unless --all
   INFO(table);
   size_t start = 0, longest = 0;
   for (size_t end; (end = table.find('\n', start)) != std::string::npos; start = end + 1) {
-    if (table.compare(start, 6, "total:") != 0 && table.compare(start, 5, "plan:") != 0) longest = std::max(longest, end - start);
+    if (table.compare(start, 6, "total:") != 0 && table.compare(start, 5, "plan:") != 0)
+      longest = std::max(longest, end - start);
   }
   CHECK(longest <= 120);
   CHECK(table.find("drop    (62 optimizer slots)") != std::string::npos);

@@ -11,7 +11,8 @@ namespace {
 using testing::Entry;
 using testing::SlimVgg16;
 
-const std::string kHead = "source: {checkpoint: ckpt/vgg_16.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\nseed: 1234\n";
+const std::string kHead =
+    "source: {checkpoint: ckpt/vgg_16.ckpt}\ntarget: {checkpoint: out/model.ckpt-0}\nseed: 1234\n";
 
 using testing::ErrorOf;
 using testing::PlanFor;
@@ -61,7 +62,8 @@ TEST_CASE("BuildPlan: slim VGG16 -> 10-class mycls", "[plan][planner]") {
   CHECK(w->replaces == "vgg_16/fc8/weights");
   CHECK(w->seed == VariableSeed(1234, "mycls/fc8/weights"));
   CHECK(w->bytes == 4096 * 10 * 4);
-  CHECK(w->rule == "new[0] truncated_normal (t.yaml:8:5), replaces 'vgg_16/fc8/weights' [1, 1, 4096, 1000] -> [1, 1, 4096, 10]");
+  CHECK(w->rule ==
+        "new[0] truncated_normal (t.yaml:8:5), replaces 'vgg_16/fc8/weights' [1, 1, 4096, 1000] -> [1, 1, 4096, 10]");
   CHECK(w->replaced_shape == Shape{1, 1, 4096, 1000});
   const PlanAction* conv = plan->FindTarget("mycls/conv1/conv1_1/weights");
   REQUIRE(conv != nullptr);
@@ -146,15 +148,18 @@ TEST_CASE("BuildPlan: one naming model: new and freeze see TF2 object paths too"
   inv.tensors = {b, k};
   // A new variable named by the object path of a copied one: an error, not a
   // second tensor beside it.
-  CHECK(ErrorOf(kHead + "new:\n  - {name: dense/kernel, shape: [4, 3], initializer: zeros}\n", inv) ==
-        "t.yaml:5:5: new[0]: 'dense/kernel' is the object path of source variable "
-        "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE', which is copied to "
-        "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE' (keep: all (default)); to replace it, add "
-        "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE' to drop; to keep its pretrained value, remove new[0]");
+  CHECK(
+      ErrorOf(kHead + "new:\n  - {name: dense/kernel, shape: [4, 3], initializer: zeros}\n", inv) ==
+      "t.yaml:5:5: new[0]: 'dense/kernel' is the object path of source variable "
+      "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE', which is copied to "
+      "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE' (keep: all (default)); to replace it, add "
+      "'layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE' to drop; to keep its pretrained value, remove new[0]");
   // Dropped, it is replaced (and the replacement is listed).
-  auto plan = PlanFor(kHead + "drop: ['dense/*']\nallow_shape_change: ['dense/*']\nfreeze: ['dense/bias']\nnew:\n"
-                              "  - {name: dense/kernel, shape: [4, 3], initializer: zeros}\n"
-                              "  - {name: dense/bias, shape: [3], initializer: zeros}\n", inv);
+  auto plan = PlanFor(kHead +
+                          "drop: ['dense/*']\nallow_shape_change: ['dense/*']\nfreeze: ['dense/bias']\nnew:\n"
+                          "  - {name: dense/kernel, shape: [4, 3], initializer: zeros}\n"
+                          "  - {name: dense/bias, shape: [3], initializer: zeros}\n",
+                      inv);
   REQUIRE(plan.ok());
   const PlanAction* nk = plan->FindTarget("dense/kernel");
   REQUIRE(nk != nullptr);
@@ -162,8 +167,10 @@ TEST_CASE("BuildPlan: one naming model: new and freeze see TF2 object paths too"
   CHECK(nk->rule.find("(object path 'dense/kernel') [4, 2] -> [4, 3]") != std::string::npos);
   CHECK(plan->FindTarget("dense/bias")->frozen);
   // freeze and feeds_from accept the object path of a copied variable.
-  auto fr = PlanFor(kHead + "freeze: ['dense/kernel']\nnew:\n"
-                            "  - {name: head/w, shape: [2, 5], initializer: zeros, feeds_from: dense/kernel}\n", inv);
+  auto fr = PlanFor(kHead +
+                        "freeze: ['dense/kernel']\nnew:\n"
+                        "  - {name: head/w, shape: [2, 5], initializer: zeros, feeds_from: dense/kernel}\n",
+                    inv);
   REQUIRE(fr.ok());
   CHECK(fr->FindTarget("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE")->frozen);
   CHECK(ErrorOf(kHead + "new:\n  - {name: head/w, shape: [3, 5], initializer: zeros, feeds_from: dense/kernel}\n", inv)
@@ -172,8 +179,9 @@ TEST_CASE("BuildPlan: one naming model: new and freeze see TF2 object paths too"
 }
 
 TEST_CASE("BuildPlan: a replacement may not change the dtype unless allowed", "[plan][planner]") {
-  const std::string yaml = kHead + "drop: ['vgg_16/fc8/*']\nnew:\n"
-                                   "  - {name: vgg_16/fc8/biases, shape: [1000], dtype: float64, initializer: zeros}\n";
+  const std::string yaml = kHead +
+                           "drop: ['vgg_16/fc8/*']\nnew:\n"
+                           "  - {name: vgg_16/fc8/biases, shape: [1000], dtype: float64, initializer: zeros}\n";
   CHECK(ErrorOf(yaml, SlimVgg16()) ==
         "t.yaml:6:5: new[0].dtype: 'vgg_16/fc8/biases' [1000] float64 replaces source variable 'vgg_16/fc8/biases' "
         "[1000] float32: the dtype changes; write dtype: float32 or list 'vgg_16/fc8/biases' under "
@@ -190,9 +198,10 @@ TEST_CASE("BuildPlan: the graph's op decides which axis is the output", "[plan][
   Inventory inv;
   inv.tensors = {Entry("dec/deconv/kernel", {3, 3, 64, 128}), Entry("dec/deconv/bias", {64}),
                  Entry("rnn/lstm/kernel", {40 + 16, 64}), Entry("rnn/lstm/bias", {64})};
-  const std::string replace = kHead + "drop: ['dec/deconv/*']\nnew:\n"
-                                      "  - {name: dec/deconv/kernel, shape: [3, 3, 10, 128], initializer: zeros}\n"
-                                      "  - {name: dec/deconv/bias, shape: [10], initializer: zeros}\n";
+  const std::string replace = kHead +
+                              "drop: ['dec/deconv/*']\nnew:\n"
+                              "  - {name: dec/deconv/kernel, shape: [3, 3, 10, 128], initializer: zeros}\n"
+                              "  - {name: dec/deconv/bias, shape: [10], initializer: zeros}\n";
   // Without a graph: the [..., in, out] assumption, said, with the override.
   std::string err = ErrorOf(replace, inv);
   CHECK(err.find("dimension 2 is 10 ≠ the 64 in the source") != std::string::npos);
@@ -202,21 +211,24 @@ TEST_CASE("BuildPlan: the graph's op decides which axis is the output", "[plan][
   auto ok = PlanFor(replace, inv);
   INFO((ok.ok() ? "" : ok.status().message()));
   CHECK(ok.ok());
-  err = ErrorOf(kHead + "drop: ['dec/deconv/*']\nnew:\n"
-                        "  - {name: dec/deconv/kernel, shape: [3, 3, 10, 100], initializer: zeros}\n", inv);
+  err = ErrorOf(kHead +
+                    "drop: ['dec/deconv/*']\nnew:\n"
+                    "  - {name: dec/deconv/kernel, shape: [3, 3, 10, 100], initializer: zeros}\n",
+                inv);
   CHECK(err.find("dimension 3 is 100 ≠ the 128 in the source; only the output dimension (shape[-2], per "
                  "Conv2DBackpropInput 'dec/conv2d_transpose') may change: use [3, 3, 10, 128]") != std::string::npos);
   // An LSTM kernel's output holds 4 gates: a head fed from it takes 16 inputs, not 64.
   inv.layouts["rnn/lstm/kernel"] = VariableLayout{-2, -1, 4, true, "MatMul 'rnn/lstm/MatMul'"};
   CHECK(PlanFor(kHead + "new:\n  - {name: head/w, shape: [16, 5], initializer: zeros, feeds_from: rnn/lstm/kernel}\n",
-                inv).ok());
-  err = ErrorOf(kHead + "new:\n  - {name: head/w, shape: [64, 5], initializer: zeros, feeds_from: rnn/lstm/kernel}\n", inv);
+                inv)
+            .ok());
+  err = ErrorOf(kHead + "new:\n  - {name: head/w, shape: [64, 5], initializer: zeros, feeds_from: rnn/lstm/kernel}\n",
+                inv);
   CHECK(err.find("has 16 outputs (shape[-1] / 4 gates) [MatMul 'rnn/lstm/MatMul']; use shape [16, 5]") !=
         std::string::npos);
 }
 
-TEST_CASE("BuildPlan: root causes come first; a freeze typo is never 'fixed' with a new name",
-          "[plan][planner]") {
+TEST_CASE("BuildPlan: root causes come first; a freeze typo is never 'fixed' with a new name", "[plan][planner]") {
   const std::string yaml = kHead + R"(keep: ["vgg_16/conv*", "vgg_16/fc6/*", "vgg_16/fc7x/*"]
 rename: [{from: "vgg_16/", to: "mycls/"}]
 new:
@@ -271,7 +283,8 @@ TEST_CASE("BuildPlan: global_step keep/drop/reset", "[plan][planner]") {
   REQUIRE(none.ok());
   REQUIRE(none->FindTarget("global_step") != nullptr);
   REQUIRE(none->warnings.size() == 1);
-  CHECK(none->warnings[0] == "t.yaml:4:14: global_step: reset, but the source has no global_step; writing an int64 scalar 0");
+  CHECK(none->warnings[0] ==
+        "t.yaml:4:14: global_step: reset, but the source has no global_step; writing an int64 scalar 0");
 }
 
 TEST_CASE("BuildPlan: casts are opt-in, float-only and reported", "[plan][planner]") {
@@ -297,8 +310,9 @@ TEST_CASE("BuildPlan: TF2 object names are matched and renamed", "[plan][planner
   auto b = Entry("layer_with_weights-0/bias/.ATTRIBUTES/VARIABLE_VALUE", {2});
   b.object_full_name = "dense/bias";
   inv.tensors = {e, b, Entry("_CHECKPOINTABLE_OBJECT_GRAPH", {}, DataType::kString)};
-  auto plan = PlanFor(kHead + "keep: ['dense/*', '_CHECKPOINTABLE_OBJECT_GRAPH']\nrename: [{from: 'dense/', to: 'head/'}]\n"
-                              "freeze: ['head/kernel']\n",
+  auto plan = PlanFor(kHead +
+                          "keep: ['dense/*', '_CHECKPOINTABLE_OBJECT_GRAPH']\nrename: [{from: 'dense/', to: 'head/'}]\n"
+                          "freeze: ['head/kernel']\n",
                       inv);
   REQUIRE(plan.ok());
   const PlanAction* k = plan->FindTarget("head/kernel");
@@ -374,8 +388,8 @@ TEST_CASE("BuildPlan: every failure class has an exact message", "[plan][planner
        "t.yaml:4:8: drop[0]: '*/Momentum' matches no source variable (`surgeon inspect` lists them)"},
       {"rename matching nothing", kHead + "rename: [{from: 'vgg16/', to: 'x/'}]\n", SlimVgg16(),
        "t.yaml:4:10: rename[0]: prefix 'vgg16/' matches no source variable; did you mean 'vgg_16/'?"},
-      {"later rename sees renamed names", kHead + "rename: [{from: 'vgg_16/', to: 'a/'}, {regex: '^vgg_16/fc', to: 'b'}]\n",
-       SlimVgg16(),
+      {"later rename sees renamed names",
+       kHead + "rename: [{from: 'vgg_16/', to: 'a/'}, {regex: '^vgg_16/fc', to: 'b'}]\n", SlimVgg16(),
        "t.yaml:4:39: rename[1]: regex '^vgg_16/fc' matches no source variable (rules see the names earlier rules "
        "produced) (`surgeon inspect` lists them)"},
       {"freeze with a source name", kHead + "rename: [{from: 'vgg_16/', to: 'mycls/'}]\nfreeze: ['vgg_16/conv*']\n",
@@ -392,7 +406,8 @@ TEST_CASE("BuildPlan: every failure class has an exact message", "[plan][planner
        "t.yaml:4:10: rename[0]: target 'mycls/fc/weights' would be written from both 'vgg_16/fc6/weights' and "
        "'vgg_16/fc7/weights'; drop one of them (add it to drop) or rename it to a different name"},
       {"new colliding with a kept variable",
-       kHead + "rename: [{from: 'vgg_16/', to: 'mycls/'}]\nnew:\n  - {name: mycls/fc8/biases, shape: [10], initializer: zeros}\n",
+       kHead + "rename: [{from: 'vgg_16/', to: 'mycls/'}]\nnew:\n  - {name: mycls/fc8/biases, shape: [10], "
+               "initializer: zeros}\n",
        SlimVgg16(),
        "t.yaml:6:5: new[0]: 'mycls/fc8/biases' is also produced by source variable 'vgg_16/fc8/biases' (keep: all "
        "(default), rename[0] 'vgg_16/' -> 'mycls/' (t.yaml:4:10)); to replace it, add 'vgg_16/fc8/biases' to drop; "
@@ -401,51 +416,63 @@ TEST_CASE("BuildPlan: every failure class has an exact message", "[plan][planner
        kHead + "new:\n  - {name: x, shape: [10], initializer: zeros}\n  - {name: x, shape: [10], initializer: ones}\n",
        SlimVgg16(), "t.yaml:6:5: new[1]: 'x' is already declared by new[0] (t.yaml:5:5); remove one of them"},
       {"replacement changes the input dimension (graph link names fc7)",
-       kHead + "drop: ['vgg_16/fc8/*']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 2048, 10], initializer: zeros}\n",
+       kHead + "drop: ['vgg_16/fc8/*']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 2048, 10], initializer: "
+               "zeros}\n",
        fed,
        "t.yaml:6:39: new[0].shape: 'vgg_16/fc8/weights' [1, 1, 2048, 10] replaces source variable "
        "'vgg_16/fc8/weights' [1, 1, 4096, 1000]: dimension 2 is 2048 ≠ the 4096 that 'vgg_16/fc7/weights' produces "
        "in the source; only the last (output) dimension may change: use [1, 1, 4096, 10] or list "
        "'vgg_16/fc8/weights' under allow_shape_change"
-       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta "
+       "graph says "
        "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"replacement changes the input dimension (no graph)",
-       kHead + "drop: ['vgg_16/fc8/*']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 2048, 10], initializer: zeros}\n",
+       kHead + "drop: ['vgg_16/fc8/*']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 2048, 10], initializer: "
+               "zeros}\n",
        SlimVgg16(),
        "t.yaml:6:39: new[0].shape: 'vgg_16/fc8/weights' [1, 1, 2048, 10] replaces source variable "
        "'vgg_16/fc8/weights' [1, 1, 4096, 1000]: dimension 2 is 2048 ≠ the 4096 in the source; only the last "
        "(output) dimension may change: use [1, 1, 4096, 10] or list 'vgg_16/fc8/weights' under allow_shape_change"
-       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta "
+       "graph says "
        "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"feeds_from mismatch",
-       kHead + "new:\n  - {name: head/weights, shape: [1, 1, 2048, 10], initializer: zeros, feeds_from: vgg_16/fc7/weights}\n",
+       kHead + "new:\n  - {name: head/weights, shape: [1, 1, 2048, 10], initializer: zeros, feeds_from: "
+               "vgg_16/fc7/weights}\n",
        SlimVgg16(),
        "t.yaml:5:33: new[0].shape: 'head/weights' [1, 1, 2048, 10] takes 2048 inputs (shape[-2]) but "
-       "'vgg_16/fc7/weights' [1, 1, 4096, 4096] (copied from 'vgg_16/fc7/weights'), which feeds it (new[0].feeds_from), "
+       "'vgg_16/fc7/weights' [1, 1, 4096, 4096] (copied from 'vgg_16/fc7/weights'), which feeds it "
+       "(new[0].feeds_from), "
        "has 4096 outputs (shape[-1]); use shape [1, 1, 4096, 10]"
-       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc7/weights': no op of a source meta graph says "
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc7/weights': no op of a source meta "
+       "graph says "
        "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"feeds_from naming no variable",
-       kHead + "new:\n  - {name: head/weights, shape: [1, 1, 4096, 10], initializer: zeros, feeds_from: vgg_16/fc7/weight}\n",
+       kHead + "new:\n  - {name: head/weights, shape: [1, 1, 4096, 10], initializer: zeros, feeds_from: "
+               "vgg_16/fc7/weight}\n",
        SlimVgg16(),
        "t.yaml:5:83: new[0].feeds_from: 'vgg_16/fc7/weight' is not a variable of the target; did you mean "
        "'vgg_16/fc7/weights'?"},
       {"bias does not match its new kernel",
-       kHead + "drop: ['vgg_16/fc8/*']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 4096, 10], initializer: zeros}\n"
-               "  - {name: vgg_16/fc8/biases, shape: [1000], initializer: zeros}\n",
+       kHead +
+           "drop: ['vgg_16/fc8/*']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 4096, 10], initializer: zeros}\n"
+           "  - {name: vgg_16/fc8/biases, shape: [1000], initializer: zeros}\n",
        SlimVgg16(),
        "t.yaml:7:38: new[1].shape: 'vgg_16/fc8/biases' [1000] has 1000 entries but 'vgg_16/fc8/weights' [1, 1, 4096, "
        "10], which feeds it (same scope), has 10 outputs (shape[-1]); use shape [10]"
-       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta "
+       "graph says "
        "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
       {"kept bias does not match a new kernel",
-       kHead + "drop: ['vgg_16/fc8/weights']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 4096, 10], initializer: zeros}\n",
+       kHead + "drop: ['vgg_16/fc8/weights']\nnew:\n  - {name: vgg_16/fc8/weights, shape: [1, 1, 4096, 10], "
+               "initializer: zeros}\n",
        fed,
        "t.yaml:6:39: new[0].shape: 'vgg_16/fc8/biases' [1000] (copied from 'vgg_16/fc8/biases') has 1000 entries but "
        "'vgg_16/fc8/weights' [1, 1, 4096, 10], which feeds it (source graph: 'vgg_16/fc8/weights' -> "
        "'vgg_16/fc8/biases'), has 10 outputs (shape[-1]); make its shape[-1] 1000 or replace "
        "'vgg_16/fc8/biases' too"
-       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta graph says "
+       " (this check assumed the Dense/Conv2D layout [..., in, out] for 'vgg_16/fc8/weights': no op of a source meta "
+       "graph says "
        "otherwise; if it is a Conv2DTranspose, transposed-MatMul or RNN kernel, list it under allow_shape_change)"},
   };
   for (const Case& c : cases) {
@@ -470,8 +497,8 @@ TEST_CASE("BuildPlan: refuses a target that is the source, also through symlinks
   fs::create_directories(dir + "/real");
   testing::WriteFile(dir + "/real/m.ckpt.index", "");
   fs::create_directory_symlink(dir + "/real", dir + "/link");
-  for (const std::string& target : {std::string("real/m.ckpt"), std::string("link/m.ckpt"),
-                                    std::string("link/../real/m.ckpt")}) {
+  for (const std::string& target :
+       {std::string("real/m.ckpt"), std::string("link/m.ckpt"), std::string("link/../real/m.ckpt")}) {
     INFO(target);
     auto config = ParseConfig("source: real/m.ckpt.index\ntarget: " + target + "\n", "t.yaml", dir);
     REQUIRE(config.ok());

@@ -50,8 +50,7 @@ TEST_CASE("ApplyTransformStep: Dense rows flattened channels_first -> HWC conv",
   }
 }
 
-TEST_CASE("ApplyTransformStep: rows gathered along the last axis, new rows from the initializer",
-          "[plan][transform]") {
+TEST_CASE("ApplyTransformStep: rows gathered along the last axis, new rows from the initializer", "[plan][transform]") {
   TransformStep s;
   s.kind = TransformStep::Kind::kAlongAxis;
   s.in_shape = {2, 3};  // 2 inputs x 3 classes

@@ -27,7 +27,8 @@ struct VggBlock {
   int block, convs;
   int64_t in, out;
 };
-inline const VggBlock kVggBlocks[] = {{1, 2, 3, 64}, {2, 2, 64, 128}, {3, 3, 128, 256}, {4, 3, 256, 512}, {5, 3, 512, 512}};
+inline const VggBlock kVggBlocks[] = {
+    {1, 2, 3, 64}, {2, 2, 64, 128}, {3, 3, 128, 256}, {4, 3, 256, 512}, {5, 3, 512, 512}};
 
 // slim's vgg_16: vgg_16/conv1/conv1_1/weights ... vgg_16/fc8/biases, plus
 // global_step and, when `slots`, Momentum slots for fc layers.
@@ -45,7 +46,8 @@ inline Inventory SlimVgg16(bool with_global_step = true, bool slots = false) {
   std::string prev;
   for (const VggBlock& b : kVggBlocks) {
     for (int c = 1; c <= b.convs; ++c) {
-      std::string scope = "vgg_16/conv" + std::to_string(b.block) + "/conv" + std::to_string(b.block) + "_" + std::to_string(c);
+      std::string scope =
+          "vgg_16/conv" + std::to_string(b.block) + "/conv" + std::to_string(b.block) + "_" + std::to_string(c);
       add(scope, {3, 3, c == 1 ? b.in : b.out, b.out});
     }
   }

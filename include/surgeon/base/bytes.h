@@ -10,12 +10,8 @@ namespace surgeon {
 
 using ByteSpan = std::span<const uint8_t>;
 
-inline std::string_view AsStringView(ByteSpan s) {
-  return {reinterpret_cast<const char*>(s.data()), s.size()};
-}
-inline ByteSpan AsBytes(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+inline std::string_view AsStringView(ByteSpan s) { return {reinterpret_cast<const char*>(s.data()), s.size()}; }
+inline ByteSpan AsBytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 }  // namespace surgeon
 

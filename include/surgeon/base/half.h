@@ -32,10 +32,10 @@ constexpr uint16_t FloatToHalfBits(float f) {
     // living only in the low 13 bits cannot turn into inf.
     return static_cast<uint16_t>(sign | 0x7e00u | ((abs >> 13) & 0x3ffu));
   }
-  if (abs >= 0x477ff000u) return sign | 0x7c00u;  // >= 65504 + half ulp: inf
-  if (abs < 0x38800000u) {  // below 2^-14: half subnormal (or zero)
-    const uint32_t e = abs >> 23;  // biased float exponent
-    if (e < 102) return sign;      // < 2^-25: rounds to (signed) zero
+  if (abs >= 0x477ff000u) return sign | 0x7c00u;          // >= 65504 + half ulp: inf
+  if (abs < 0x38800000u) {                                // below 2^-14: half subnormal (or zero)
+    const uint32_t e = abs >> 23;                         // biased float exponent
+    if (e < 102) return sign;                             // < 2^-25: rounds to (signed) zero
     const uint32_t mant = (abs & 0x7fffffu) | 0x800000u;  // 24 significant bits
     const uint32_t shift = 126 - e;                       // 14..24
     uint32_t q = mant >> shift;
@@ -62,7 +62,7 @@ constexpr float HalfBitsToFloat(uint16_t h) {
   } else if (e == 0) {
     if (m == 0) {
       bits = sign;
-    } else {  // subnormal m * 2^-24: normalize
+    } else {              // subnormal m * 2^-24: normalize
       uint32_t fe = 113;  // float exponent of 2^-14
       while ((m & 0x400u) == 0) {
         m <<= 1;
@@ -97,7 +97,7 @@ constexpr float Bfloat16BitsToFloat(uint16_t b) { return std::bit_cast<float>(st
 // subnormals), so the trick holds over the whole range. Uses one float
 // conversion (exact IEEE operation) plus integer work.
 inline float DoubleToFloatRoundToOdd(double d) {
-  const float f = static_cast<float>(d);  // round to nearest even
+  const float f = static_cast<float>(d);                // round to nearest even
   if (static_cast<double>(f) == d || d != d) return f;  // exact, or NaN
   uint32_t bits = std::bit_cast<uint32_t>(f);
   const uint32_t sign = bits & 0x80000000u;

@@ -93,14 +93,14 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(const T& value) : v_(value) {}                // NOLINT: implicit by design
-  Result(T&& value) : v_(std::move(value)) {}          // NOLINT
-  Result(Status status) : v_(std::move(status)) {      // NOLINT
+  Result(const T& value) : v_(value) {}            // NOLINT: implicit by design
+  Result(T&& value) : v_(std::move(value)) {}      // NOLINT
+  Result(Status status) : v_(std::move(status)) {  // NOLINT
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result constructed from OK status");
   }
-  template <typename U, typename = std::enable_if_t<std::is_convertible_v<U&&, T> &&
-                                                    !std::is_same_v<std::decay_t<U>, Status> &&
-                                                    !std::is_same_v<std::decay_t<U>, T>>>
+  template <typename U,
+            typename = std::enable_if_t<std::is_convertible_v<U&&, T> && !std::is_same_v<std::decay_t<U>, Status> &&
+                                        !std::is_same_v<std::decay_t<U>, T>>>
   Result(U&& value) : v_(T(std::forward<U>(value))) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -127,10 +127,10 @@ class [[nodiscard]] Result {
 #define SURGEON_CONCAT_(a, b) SURGEON_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (a Status); returns it from the enclosing function if not OK.
-#define SURGEON_RETURN_IF_ERROR(expr)                       \
-  do {                                                      \
-    ::surgeon::Status surgeon_status_ = (expr);             \
-    if (!surgeon_status_.ok()) return surgeon_status_;      \
+#define SURGEON_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::surgeon::Status surgeon_status_ = (expr);        \
+    if (!surgeon_status_.ok()) return surgeon_status_; \
   } while (0)
 
 // `SURGEON_ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a Result or

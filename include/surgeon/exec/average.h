@@ -39,7 +39,7 @@
 namespace surgeon {
 
 struct AverageOptions {
-  std::vector<double> weights;  // One per source, each finite and > 0; empty: all 1.
+  std::vector<double> weights;   // One per source, each finite and > 0; empty: all 1.
   std::vector<Pattern> exclude;  // Tensors left out of the output (e.g. "*/Momentum").
   bool non_float_from_first = false;
   OutputFormat format = OutputFormat::kTfCheckpoint;
@@ -53,7 +53,7 @@ struct AverageResult {
   std::vector<std::string> from_first;  // Other tensors that differed (non_float_from_first).
   std::vector<std::string> excluded;
   uint64_t bytes = 0;
-  std::vector<std::string> files;       // Renamed into place, in order.
+  std::vector<std::string> files;  // Renamed into place, in order.
   std::vector<std::string> warnings;
 };
 

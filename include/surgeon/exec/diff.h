@@ -23,8 +23,15 @@ namespace surgeon {
 
 struct TensorDiff {
   enum class Kind {
-    kOnlyInA, kOnlyInB, kDtype, kShape, kValues,  // unexpected
-    kDropped, kCreated, kRenamed, kCast,          // planned (DiffMapping)
+    kOnlyInA,
+    kOnlyInB,
+    kDtype,
+    kShape,
+    kValues,  // unexpected
+    kDropped,
+    kCreated,
+    kRenamed,
+    kCast,  // planned (DiffMapping)
   };
   Kind kind;
   std::string name;
@@ -44,8 +51,8 @@ Result<DiffMapping> DiffMappingFromReport(const nlohmann::json& report, const st
 struct DiffResult {
   std::vector<TensorDiff> diffs;    // Unexpected differences.
   std::vector<TensorDiff> planned;  // With a mapping: what the surgery changed on purpose.
-  size_t compared = 0;   // Pairs present in both with equal shape (and dtype, or a planned cast).
-  size_t identical = 0;  // Of those, equal values (after the planned cast); 0 when values were not read.
+  size_t compared = 0;              // Pairs present in both with equal shape (and dtype, or a planned cast).
+  size_t identical = 0;             // Of those, equal values (after the planned cast); 0 when values were not read.
   bool values_read = true;
 };
 

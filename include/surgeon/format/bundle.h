@@ -147,8 +147,8 @@ class BundleWriter : public TensorWriter {
   // Writes one slice of a partitioned tensor: a data entry under the binary
   // slice key and a slice record under `key` (full shape). Calls for the same
   // key must agree on dtype and full shape.
-  Status AddSlice(const std::string& key, DataType dtype, const Shape& full_shape,
-                  const TensorSlice& slice, ByteSpan bytes);
+  Status AddSlice(const std::string& key, DataType dtype, const Shape& full_shape, const TensorSlice& slice,
+                  ByteSpan bytes);
 
   // Writes the index into the StagedOutput. The caller then commits.
   Status Finish() override;

@@ -24,8 +24,8 @@
 namespace surgeon {
 
 enum class CheckpointFormat {
-  kV2,  // tensor bundle: <prefix>.index + <prefix>.data-NNNNN-of-MMMMM
-  kV1,  // legacy TensorSliceWriter table(s): one file, or N shard files "<base>-?????-of-N"
+  kV2,           // tensor bundle: <prefix>.index + <prefix>.data-NNNNN-of-MMMMM
+  kV1,           // legacy TensorSliceWriter table(s): one file, or N shard files "<base>-?????-of-N"
   kKerasH5,      // Keras HDF5 weights (keras_h5.h)
   kSafetensors,  // one .safetensors file (safetensors.h)
   kNpz,          // a zip of .npy arrays (npz.h)

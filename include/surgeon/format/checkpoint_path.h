@@ -44,7 +44,7 @@ Result<CheckpointLocation> ResolveCheckpoint(const std::string& path);
 std::string TargetPrefixProblem(const std::string& prefix);
 
 // TF's file names.
-std::string IndexFilename(const std::string& prefix);                           // <prefix>.index
+std::string IndexFilename(const std::string& prefix);                            // <prefix>.index
 std::string DataFilename(const std::string& prefix, int shard, int num_shards);  // <prefix>.data-00000-of-00001
 // "<prefix>.meta"; for a sharded V1 pattern or shard file, "<base>.meta".
 std::string MetaGraphFilename(const std::string& prefix);

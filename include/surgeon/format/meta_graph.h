@@ -37,7 +37,7 @@ namespace surgeon {
 
 // SaveSliceInfoDef of a partitioned variable's part (variable.proto).
 struct SaveSliceInfo {
-  std::string full_name;      // The checkpoint key of the whole variable.
+  std::string full_name;  // The checkpoint key of the whole variable.
   Shape full_shape;
   std::vector<int64_t> var_offset;
   std::vector<int64_t> var_shape;
@@ -51,13 +51,13 @@ bool IsVariableDefCollection(std::string_view key);
 
 // One variable node of the graph (op Variable, VariableV2 or VarHandleOp).
 struct GraphVariableInfo {
-  std::string name;           // Node name; the checkpoint key for TF1 graphs.
-  DataType dtype = DataType::kInvalid;  // attr `dtype`
-  Shape shape;                // attr `shape`; -1 for unknown dimensions
-  bool shape_known = true;    // false when `shape` is absent or unknown_rank
-  bool trainable = false;     // listed in the "trainable_variables" collection
-  std::string op;             // "VariableV2", "Variable" or "VarHandleOp"
-  std::string shared_name;    // attr `shared_name` (TF2 VarHandleOp), may be empty
+  std::string name;                              // Node name; the checkpoint key for TF1 graphs.
+  DataType dtype = DataType::kInvalid;           // attr `dtype`
+  Shape shape;                                   // attr `shape`; -1 for unknown dimensions
+  bool shape_known = true;                       // false when `shape` is absent or unknown_rank
+  bool trainable = false;                        // listed in the "trainable_variables" collection
+  std::string op;                                // "VariableV2", "Variable" or "VarHandleOp"
+  std::string shared_name;                       // attr `shared_name` (TF2 VarHandleOp), may be empty
   std::optional<SaveSliceInfo> save_slice_info;  // from the VariableDef, if any
 
   // The checkpoint tensor a TF1 Saver saves this variable into: a
@@ -82,9 +82,9 @@ struct MetaGraphSummary {
   std::optional<SaverDefInfo> saver;         // nullopt when saver_def is absent
   std::string tensorflow_version;            // meta_info_def; "" in old graphs
   std::string tensorflow_git_version;
-  int32_t producer = 0;                      // graph_def.versions.producer
-  std::vector<std::string> stripped_ops;     // op names in stripped_op_list
-  std::vector<std::string> collections;      // collection_def keys, sorted
+  int32_t producer = 0;                   // graph_def.versions.producer
+  std::vector<std::string> stripped_ops;  // op names in stripped_op_list
+  std::vector<std::string> collections;   // collection_def keys, sorted
 };
 
 // Reads `path`. A file named `saved_model.pb` (or any file that parses only

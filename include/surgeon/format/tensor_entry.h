@@ -40,9 +40,9 @@ using TensorSlice = std::vector<SliceExtent>;
 std::string SliceToString(const TensorSlice& slice);
 
 struct TensorEntry {
-  std::string key;      // The checkpoint key (TF: the tensor name).
+  std::string key;  // The checkpoint key (TF: the tensor name).
   DataType dtype = DataType::kInvalid;
-  Shape shape;          // The full tensor's shape.
+  Shape shape;  // The full tensor's shape.
 
   // Where the bytes live, for a V2 tensor stored in one piece. For a V1
   // tensor or a partitioned one, these describe nothing (shard_id == -1) and
@@ -52,7 +52,7 @@ struct TensorEntry {
   // for HDF5 and npz), so SortForSequentialReads keeps that order.
   int32_t shard_id = 0;
   uint64_t offset = 0;
-  uint64_t size = 0;    // Bytes in V2 data layout (for V1: as a V2 writer would store them, when known).
+  uint64_t size = 0;  // Bytes in V2 data layout (for V1: as a V2 writer would store them, when known).
   uint32_t masked_crc32c = 0;
 
   // Non-empty when the tensor is stored as several slices (partitioned

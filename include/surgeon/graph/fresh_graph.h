@@ -43,7 +43,7 @@ namespace surgeon {
 struct FreshVariable {
   std::string name;  // node name == checkpoint key
   DataType dtype = DataType::kFloat;
-  Shape shape;       // equals the checkpoint's shape
+  Shape shape;  // equals the checkpoint's shape
   bool trainable = true;
   std::optional<ResolvedInitializer> init;  // nullopt: zeros (one broadcast Const)
   // The key the saver reads and writes, when it cannot be the node name

@@ -37,8 +37,8 @@
 namespace surgeon {
 
 struct SaverEntry {
-  std::string key;         // checkpoint key: an element of tensor_names
-  std::string variable;    // the variable node saved from / restored into
+  std::string key;       // checkpoint key: an element of tensor_names
+  std::string variable;  // the variable node saved from / restored into
   DataType dtype = DataType::kInvalid;
   std::string slice_spec;  // "" for a whole variable; "<full dims> <off,len:...>" for a part
   std::string colocation;  // _class target of save/Assign_i; "" means `variable`

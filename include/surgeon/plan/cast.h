@@ -23,8 +23,7 @@ std::optional<FloatFormat> FloatFormatOf(DataType dtype);
 // dtypes. InvalidArgument if either dtype is not one of them, or (naming the
 // tensor, the first offending element and its value) when a finite value
 // would overflow to inf in `to`. NaN/inf are carried over.
-Result<std::vector<uint8_t>> CastTensorBytes(ByteSpan src, DataType from, DataType to,
-                                             std::string_view tensor_name);
+Result<std::vector<uint8_t>> CastTensorBytes(ByteSpan src, DataType from, DataType to, std::string_view tensor_name);
 
 }  // namespace surgeon
 

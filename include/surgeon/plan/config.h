@@ -105,10 +105,10 @@ struct PatternRule {
 struct RenameRule {
   enum class Kind { kPrefix, kRegex, kScope };
   Kind kind = Kind::kPrefix;
-  std::string from;  // prefix, regex text, or scope ("" for the root scope "/")
-  std::string to;    // replacement; for kScope "" means the root
+  std::string from;                         // prefix, regex text, or scope ("" for the root scope "/")
+  std::string to;                           // replacement; for kScope "" means the root
   std::shared_ptr<const std::regex> regex;  // kRegex only
-  std::string key_path;  // "rename[1]"
+  std::string key_path;                     // "rename[1]"
   ConfigPos pos;
 };
 
@@ -137,7 +137,7 @@ struct CastRule {
 // bookkeeping (BookkeepingWord); their element counts are what the two
 // minimums measure.
 struct PlanExpectations {
-  ConfigPos pos;  // The `expect` map.
+  ConfigPos pos;                                        // The `expect` map.
   std::optional<std::vector<PatternRule>> initialized;  // target names allowed to be initialized
   ConfigPos initialized_pos;
   // Source names (key or object path) allowed to be dropped; a primary
@@ -167,9 +167,9 @@ enum class FlattenOrder {
 };
 struct ReshapeRule {
   std::string name;
-  Shape shape;                 // empty: the permuted shape
+  Shape shape;  // empty: the permuted shape
   bool has_shape = false;
-  std::vector<int> permute;    // output axis i = input axis permute[i]; empty: none
+  std::vector<int> permute;            // output axis i = input axis permute[i]; empty: none
   std::string layout_from, layout_to;  // when given as `layout`, e.g. "OIHW" -> "HWIO"
   FlattenOrder flatten = FlattenOrder::kNone;
   std::string key_path;  // "reshape[0]"
@@ -181,22 +181,22 @@ struct ReshapeRule {
 struct LabelList {
   std::string path;  // resolved
   std::vector<std::string> labels;
-  ConfigPos pos;     // the config node naming the file
+  ConfigPos pos;  // the config node naming the file
 };
 
 // classes[]: rows of a classifier head re-indexed by label name.
 struct ClassRule {
   std::vector<std::string> tensors;  // target names
   std::vector<ConfigPos> tensor_pos;
-  int axis = -1;                     // the class axis, from the end when negative
+  int axis = -1;  // the class axis, from the end when negative
   LabelList source_labels, target_labels;
-  int64_t source_offset = 0;         // leading source rows that are not labelled (background)
-  int64_t target_offset = 0;         // 0 (offset rows dropped) or source_offset (copied)
+  int64_t source_offset = 0;  // leading source rows that are not labelled (background)
+  int64_t target_offset = 0;  // 0 (offset rows dropped) or source_offset (copied)
   // map: target label -> the source label it takes its row from (renamed classes).
   std::vector<std::pair<std::string, std::string>> map;
   std::vector<ConfigPos> map_pos;
-  InitializerSpec initializer;       // rows of new classes; default zeros
-  std::string key_path;              // "classes[0]"
+  InitializerSpec initializer;  // rows of new classes; default zeros
+  std::string key_path;         // "classes[0]"
   ConfigPos pos, axis_pos, offset_pos, initializer_pos;
 };
 
@@ -243,7 +243,7 @@ enum class GlobalStepMode {
   kDefault,  // not set: global_step follows keep/drop like any variable
   kKeep,     // copied even if keep/drop would remove it
   kDrop,
-  kReset,    // written as 0 with the source dtype (int64 if the source has none)
+  kReset,  // written as 0 with the source dtype (int64 if the source has none)
 };
 
 struct PlanConfig {

@@ -27,8 +27,8 @@ std::vector<std::string> ConfigKeysIn(std::string_view map);
 // Its parameters (keys besides `type`) are InitializerParams(kind).
 struct InitializerDoc {
   InitializerKind kind;
-  std::string defaults;             // "mean: 0, stddev: 1"
-  std::string meaning;              // "TF's tf.truncated_normal_initializer"
+  std::string defaults;  // "mean: 0, stddev: 1"
+  std::string meaning;   // "TF's tf.truncated_normal_initializer"
 };
 const std::vector<InitializerDoc>& InitializerReference();
 

@@ -28,18 +28,18 @@ namespace surgeon {
 enum class InitializerKind {
   kZeros,
   kOnes,
-  kConstant,          // value (default 0)
-  kRandomNormal,      // mean 0, stddev 1 (TF1 defaults)
-  kTruncatedNormal,   // mean 0, stddev 1; |x - mean| > 2 stddev redrawn
-  kRandomUniform,     // minval 0, maxval 1
-  kGlorotUniform,     // VarianceScaling(1, fan_avg, uniform)
-  kGlorotNormal,      // VarianceScaling(1, fan_avg, truncated_normal)
-  kHeUniform,         // VarianceScaling(2, fan_in, uniform)
-  kHeNormal,          // VarianceScaling(2, fan_in, truncated_normal)
-  kLecunUniform,      // VarianceScaling(1, fan_in, uniform)
-  kLecunNormal,       // VarianceScaling(1, fan_in, truncated_normal)
-  kVarianceScaling,   // scale 1, mode fan_in, distribution truncated_normal
-  kOrthogonal,        // gain 1; rank >= 2
+  kConstant,         // value (default 0)
+  kRandomNormal,     // mean 0, stddev 1 (TF1 defaults)
+  kTruncatedNormal,  // mean 0, stddev 1; |x - mean| > 2 stddev redrawn
+  kRandomUniform,    // minval 0, maxval 1
+  kGlorotUniform,    // VarianceScaling(1, fan_avg, uniform)
+  kGlorotNormal,     // VarianceScaling(1, fan_avg, truncated_normal)
+  kHeUniform,        // VarianceScaling(2, fan_in, uniform)
+  kHeNormal,         // VarianceScaling(2, fan_in, truncated_normal)
+  kLecunUniform,     // VarianceScaling(1, fan_in, uniform)
+  kLecunNormal,      // VarianceScaling(1, fan_in, truncated_normal)
+  kVarianceScaling,  // scale 1, mode fan_in, distribution truncated_normal
+  kOrthogonal,       // gain 1; rank >= 2
 };
 
 // Config names: "zeros", "ones", "constant", "random_normal",
@@ -56,13 +56,13 @@ const std::vector<std::string>& InitializerParams(InitializerKind kind);
 
 struct InitializerSpec {
   InitializerKind kind = InitializerKind::kZeros;
-  double value = 0.0;                   // constant
-  double mean = 0.0, stddev = 1.0;      // random_normal, truncated_normal
-  double minval = 0.0, maxval = 1.0;    // random_uniform
-  double scale = 1.0;                   // variance_scaling
-  std::string mode = "fan_in";          // fan_in | fan_out | fan_avg
+  double value = 0.0;                             // constant
+  double mean = 0.0, stddev = 1.0;                // random_normal, truncated_normal
+  double minval = 0.0, maxval = 1.0;              // random_uniform
+  double scale = 1.0;                             // variance_scaling
+  std::string mode = "fan_in";                    // fan_in | fan_out | fan_avg
   std::string distribution = "truncated_normal";  // truncated_normal | normal (alias) | untruncated_normal | uniform
-  double gain = 1.0;                    // orthogonal
+  double gain = 1.0;                              // orthogonal
 };
 
 // Parameters by their config key (the keys InitializerParams lists): `mode`

@@ -27,11 +27,11 @@ namespace surgeon {
 struct PlanAction {
   enum class Kind { kCopy, kInitialize };
   Kind kind = Kind::kCopy;
-  std::string target;        // Key written to the target checkpoint.
-  std::string source;        // kCopy: the source checkpoint key. Empty for kInitialize.
-  size_t source_index = 0;   // kCopy: the checkpoint it reads, an index into Plan::sources (0: primary).
-  std::string source_object_name;  // kCopy from a TF2 checkpoint: the object path, else "".
-  DataType dtype = DataType::kFloat;         // Written dtype.
+  std::string target;                 // Key written to the target checkpoint.
+  std::string source;                 // kCopy: the source checkpoint key. Empty for kInitialize.
+  size_t source_index = 0;            // kCopy: the checkpoint it reads, an index into Plan::sources (0: primary).
+  std::string source_object_name;     // kCopy from a TF2 checkpoint: the object path, else "".
+  DataType dtype = DataType::kFloat;  // Written dtype.
   Shape shape;
   DataType source_dtype = DataType::kFloat;  // kCopy: != dtype means a cast (float types only).
   InitializerSpec initializer;               // kInitialize only.
@@ -40,8 +40,8 @@ struct PlanAction {
   // this variable's name.
   uint64_t seed = 0;
   bool trainable = true;
-  bool frozen = false;       // Named by a `freeze` rule (implies !trainable).
-  uint64_t bytes = 0;        // Bytes in the target's data file (for DT_STRING: the source's size).
+  bool frozen = false;  // Named by a `freeze` rule (implies !trainable).
+  uint64_t bytes = 0;   // Bytes in the target's data file (for DT_STRING: the source's size).
   // kInitialize, or a kCopy from an also_from source: the primary source
   // variable it takes the place of, if any (the one mapping to its name),
   std::string replaces;
@@ -96,19 +96,19 @@ struct Plan {
   std::string config_path;
   std::string source_checkpoint;
   std::string source_meta_graph;  // "" when none was given.
-  std::string target_prefix;  // Checkpoint prefix, or the file for other formats.
+  std::string target_prefix;      // Checkpoint prefix, or the file for other formats.
   OutputFormat target_format = OutputFormat::kTfCheckpoint;
   using MetaMode = MetaGraphMode;  // kNone, kFresh, kFromSource
   MetaMode meta_mode = MetaMode::kFresh;
   uint64_t seed = 0;
-  std::vector<PlanSource> sources;  // [0] is the primary source (source_checkpoint).
+  std::vector<PlanSource> sources;     // [0] is the primary source (source_checkpoint).
   std::vector<PlanAction> actions;     // Sorted by target.
   std::vector<DroppedTensor> dropped;  // Sorted by source.
   std::vector<std::string> warnings;
   // Primary source key -> target, for every kCopy from the primary source.
   std::map<std::string, std::string> renames;
   std::vector<FrozenBatchNorm> frozen_batch_norms;  // Sorted by layer.
-  std::vector<ExpectationOutcome> expectations;  // config `expect:` order; empty without one
+  std::vector<ExpectationOutcome> expectations;     // config `expect:` order; empty without one
 
   // Target names of frozen variables, sorted (for <prefix>.frozen.txt).
   std::vector<std::string> FrozenNames() const;

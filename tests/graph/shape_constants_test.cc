@@ -85,7 +85,7 @@ RewriteResult Rewrite(const std::string& text) {
 
 TEST_CASE("rewrite: a folded gradient shape of a reshaped variable becomes a Shape op") {
   RewriteResult out = Rewrite(Graph(false, "DT_INT32"));
-  const auto& shape = NodeNamed(out.meta_graph, "gradients/logits_grad/Shape_1");
+  const tensorflow::NodeDef shape = NodeNamed(out.meta_graph, "gradients/logits_grad/Shape_1");
   CHECK(shape.op() == "Shape");
   REQUIRE(shape.input_size() == 2);
   CHECK(shape.input(0) == "b/read");  // what TF measures when the shape is not static
@@ -110,7 +110,7 @@ TEST_CASE("rewrite: a folded gradient shape of a reshaped variable becomes a Sha
 
 TEST_CASE("rewrite: an int64 folded shape of a resource variable's read becomes Shape {out_type: int64}") {
   RewriteResult out = Rewrite(Graph(true, "DT_INT64"));
-  const auto& shape = NodeNamed(out.meta_graph, "gradients/logits_grad/Shape_1");
+  const tensorflow::NodeDef shape = NodeNamed(out.meta_graph, "gradients/logits_grad/Shape_1");
   CHECK(shape.op() == "Shape");
   CHECK(shape.input(0) == "b/read");
   CHECK(shape.attr().at("out_type").type() == tensorflow::DT_INT64);

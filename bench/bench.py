@@ -2,6 +2,7 @@
 """Timing harness for bench/run.sh (see bench/README.md).
 
     bench.py --config CONFIG.json
+    bench.py --size-group GROUP.json
 
 CONFIG.json (written by run.sh) names the commands to time and the files
 they work on. Every round runs each command once, in the same order
@@ -12,9 +13,16 @@ max RSS is what `time -v` reports. Prints a table of medians and the
 ratios the targets (bench/README.md) are stated in; exits 1 when a target is
 missed.
 
-The memory check (big checkpoint) runs each command directly and samples
-/proc/PID/status every 2 ms for peak RssAnon / RssFile, plus ru_maxrss from
-wait4 (the same number `time -v` prints).
+A size group (GROUP.json, one generated checkpoint of 1 to 16+ GB) runs each
+command directly and samples /proc/PID/status every 2 ms for peak RssAnon /
+RssFile, plus ru_maxrss from wait4 (the same number `time -v` prints). Its
+rows run with a warm or a cold page cache: before a warm row the source
+files are read once (untimed); before a cold row they are evicted
+(posix_fadvise DONTNEED after sync: clean pages only, so nothing else on the
+machine loses its cache). Ratios are to `cp` in the same cache state, and
+cold rows also to `read`, a plain sequential read of the source files from
+the disk (dd), the disk's speed. Exits 1 when a bounded command's peak
+anonymous memory exceeds the group's limit (64 MB + its largest new tensor).
 """
 import argparse
 import json
@@ -53,34 +61,44 @@ def timed(cmd, cwd):
 
 
 def sampled(cmd, cwd):
-    """Runs cmd directly; returns (seconds, ru_maxrss_kb, peak_anon_kb, peak_file_kb)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak_anon = peak_file = 0
-    status = f"/proc/{p.pid}/status"
-    while True:
-        pid, st, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid == p.pid:
-            break
+    """Runs cmd; returns (seconds, ru_maxrss_kb, peak_anon_kb, peak_file_kb).
+
+    posix_spawn (vfork-like in glibc) starts it without a copy of this
+    interpreter's memory, so ru_maxrss is the command's own."""
+    with tempfile.TemporaryFile() as err:
+        actions = [(os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0), (os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
+        old = os.getcwd()
+        os.chdir(cwd)
         try:
-            anon = file_ = 0
-            with open(status) as f:
-                for line in f:
-                    if line.startswith("RssAnon:"):
-                        anon = int(line.split()[1])
-                    elif line.startswith("RssFile:"):
-                        file_ = int(line.split()[1])
-            peak_anon = max(peak_anon, anon)
-            peak_file = max(peak_file, file_)
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            pass
-        time.sleep(0.002)
-    dt = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(st)
-    err = p.stderr.read().decode(errors="replace")
-    if p.returncode != 0:
-        sys.stderr.write(err)
-        raise SystemExit(f"bench: command failed ({p.returncode}): {' '.join(cmd)}")
+            t0 = time.perf_counter()
+            pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions)
+        finally:
+            os.chdir(old)
+        peak_anon = peak_file = 0
+        status = f"/proc/{pid}/status"
+        while True:
+            done, st, ru = os.wait4(pid, os.WNOHANG)
+            if done == pid:
+                break
+            try:
+                anon = file_ = 0
+                with open(status) as f:
+                    for line in f:
+                        if line.startswith("RssAnon:"):
+                            anon = int(line.split()[1])
+                        elif line.startswith("RssFile:"):
+                            file_ = int(line.split()[1])
+                peak_anon = max(peak_anon, anon)
+                peak_file = max(peak_file, file_)
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                pass
+            time.sleep(0.002)
+        dt = time.perf_counter() - t0
+        code = os.waitstatus_to_exitcode(st)
+        if code != 0:
+            err.seek(0)
+            sys.stderr.write(err.read().decode(errors="replace"))
+            raise SystemExit(f"bench: command failed ({code}): {' '.join(cmd)}")
     return dt, ru.ru_maxrss, peak_anon, peak_file
 
 
@@ -88,10 +106,84 @@ def fmt_mb(kb):
     return f"{kb / 1024:.1f}"
 
 
+def evict(paths):
+    """Drops the files' clean pages from the page cache (after sync)."""
+    subprocess.run(["sync"])
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def warm(paths):
+    """Reads the files once so that they are in the page cache."""
+    for p in paths:
+        with open(p, "rb", buffering=0) as f:
+            while f.readinto(WARM_BUF):
+                pass
+
+
+WARM_BUF = bytearray(8 << 20)
+
+
+def check_ratio(label, value, bound, at_most, failures, unit=""):
+    """Prints `label = value` against its bound; records a miss in failures."""
+    ok = value <= bound if at_most else value >= bound
+    print(f"{label:<22} = {value:.3g}{unit}  (target {'<=' if at_most else '>='} {bound}{unit})  "
+          f"{'ok' if ok else 'MISSED'}")
+    if not ok:
+        failures.append(label)
+
+
+def run_size_group(group):
+    """Times one size group; returns the exit status (1 when memory is over its limit)."""
+    rows, rounds, cwd = group["rows"], group["rounds"], group["cwd"]
+    sources = group["source_files"]
+    samples = {r["name"]: [] for r in rows}
+    print(f"# {group['label']}: {group['bytes'] / 1e9:.2f} GB of data in {len(sources)} file(s); "
+          f"{rounds} interleaved rounds; load {os.getloadavg()[0]:.2f}", flush=True)
+    for i in range(rounds):
+        for row in rows:
+            sh_remove(row.get("clean", []))
+            (evict if row["cache"] == "cold" else warm)(sources)
+            subprocess.run(["sync"])
+            samples[row["name"]].append(sampled(row["cmd"], cwd))
+            sh_remove(row.get("clean", []))
+        print(f"#  round {i + 1} (load {os.getloadavg()[0]:.1f}): " +
+              ", ".join(f"{n} {v[-1][0]:.2f}" for n, v in samples.items()), flush=True)
+
+    med = {n: statistics.median(s[0] for s in v) for n, v in samples.items()}
+    print(f"\n{'command':<16} {'cache':<5} {'median s':>9} {'min s':>8} {'MB/s':>6} {'x cp':>6} {'x read':>7} "
+          f"{'peak anon MB':>13} {'peak file MB':>13} {'max RSS MB':>11}")
+    failures = []
+    for row in rows:
+        n, v = row["name"], samples[row["name"]]
+        cp = med.get("cp" if row["cache"] == "warm" else "cp (cold)")
+        read = med.get("read (cold)") if row["cache"] == "cold" else None
+        mbs = f"{row['bytes'] / med[n] / 1e6:6.0f}" if row.get("bytes") else f"{'-':>6}"
+        x_cp = f"{med[n] / cp:6.2f}" if cp else f"{'-':>6}"
+        x_read = f"{med[n] / read:7.2f}" if read else f"{'-':>7}"
+        anon = max(s[2] for s in v)
+        print(f"{n:<16} {row['cache']:<5} {med[n]:9.3f} {min(s[0] for s in v):8.3f} {mbs} {x_cp} {x_read} "
+              f"{fmt_mb(anon):>13} {fmt_mb(max(s[3] for s in v)):>13} {fmt_mb(max(s[1] for s in v)):>11}")
+        if row.get("bounded") and anon > group["limit_kb"]:
+            failures.append(f"{n}: peak anon {fmt_mb(anon)} MB > {fmt_mb(group['limit_kb'])} MB")
+    for f in failures:
+        print(f"MISSED memory: {f}")
+    print(f"{'':<16} (limit: peak anonymous memory <= {fmt_mb(group['limit_kb'])} MB = 64 MB + largest new tensor"
+          f"{'' if failures else ': ok'})\n")
+    return 1 if failures else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--config", required=True)
+    ap.add_argument("--config")
+    ap.add_argument("--size-group")
     args = ap.parse_args()
+    if args.size_group:
+        return run_size_group(json.load(open(args.size_group)))
     cfg = json.load(open(args.config))
     cwd = cfg["cwd"]
     # [{name, cmd, clean, bytes, peer}]; a row with "skip" (the reason) is
@@ -144,63 +236,24 @@ def main():
 
     t = cfg["targets"]
     if "run" in med and cp:
-        r = med["run"] / cp
-        ok = r <= t["run_vs_cp"]
-        print(f"{'run / cp':<22} = {r:.2f}  (target <= {t['run_vs_cp']})  {'ok' if ok else 'MISSED'}")
-        if not ok:
-            failures.append("run vs cp")
+        check_ratio("run / cp", med["run"] / cp, t["run_vs_cp"], True, failures)
     if "run --link --no-verify" in med and cp:
         # The goal is for sharing itself; checking the shared CRCs (the
         # default) reads every shared byte, so `verify` is its floor.
-        r = med["run --link --no-verify"] / cp
-        ok = r <= t["link_vs_cp"]
-        print(f"{'run --link --no-verify / cp':<22} = {r:.3f}  (target <= {t['link_vs_cp']})  {'ok' if ok else 'MISSED'}")
-        if not ok:
-            failures.append("run --link vs cp")
+        check_ratio("run --link --no-verify / cp", med["run --link --no-verify"] / cp, t["link_vs_cp"], True,
+                    failures)
         if "run --link" in med:
             floor = f", verify / cp = {med['verify'] / cp:.3f}" if "verify" in med else ""
             print(f"{'run --link / cp':<22} = {med['run --link'] / cp:.3f}  (CRCs checked: no target{floor})")
-    for row in rows:
-        if not row.get("peer") or "run" not in med:
-            continue
-        n = row["name"]
-        r = med[n] / med["run"]
-        ok = r >= t["peer_vs_run"]
-        print(f"{n + ' / run':<22} = {r:.1f}  (target >= {t['peer_vs_run']})  {'ok' if ok else 'MISSED'}")
-        if not ok:
-            failures.append(f"run vs {n}")
+    if "run" in med:
+        for row in rows:
+            if row.get("peer"):
+                check_ratio(row["name"] + " / run", med[row["name"]] / med["run"], t["peer_vs_run"], False, failures)
     if "verify" in med:
-        row = next(r for r in rows if r["name"] == "verify")
-        gbs = row["bytes"] / med["verify"] / 1e9
-        ok = gbs >= t["verify_gbs"]
-        print(f"{'verify':<22} = {gbs:.2f} GB/s  (target >= {t['verify_gbs']} GB/s)  {'ok' if ok else 'MISSED'}")
-        if not ok:
-            failures.append("verify speed")
+        gbs = next(r for r in rows if r["name"] == "verify")["bytes"] / med["verify"] / 1e9
+        check_ratio("verify GB/s", gbs, t["verify_gbs"], False, failures)
     if "inspect" in med:
-        ok = med["inspect"] <= t["inspect_s"]
-        print(f"{'inspect':<22} = {med['inspect'] * 1000:.1f} ms  (target <= {t['inspect_s'] * 1000:.0f} ms)  "
-              f"{'ok' if ok else 'MISSED'}")
-        if not ok:
-            failures.append("inspect time")
-
-    mem = cfg.get("memory")
-    if mem:
-        print()
-        print(f"# memory check on {mem['label']} ({mem['bytes'] / 1e9:.2f} GB of data); "
-              f"limit {fmt_mb(mem['limit_kb'])} MB = 64 MB + largest new tensor")
-        print(f"{'command':<18} {'s':>8} {'MB/s':>8} {'max RSS MB':>11} {'peak anon MB':>13} {'peak file MB':>13}")
-        for row in mem["rows"]:
-            sh_remove(row.get("clean", []))
-            subprocess.run(["sync"])
-            dt, maxrss, anon, file_ = sampled(row["cmd"], cwd)
-            sh_remove(row.get("clean", []))
-            mbs = f"{row['bytes'] / dt / 1e6:8.0f}" if row.get("bytes") else f"{'-':>8}"
-            print(f"{row['name']:<18} {dt:8.3f} {mbs} {fmt_mb(maxrss):>11} {fmt_mb(anon):>13} {fmt_mb(file_):>13}")
-            if row.get("bounded") and maxrss > mem["limit_kb"]:
-                failures.append(f"memory of {row['name']}")
-        for f in failures:
-            if f.startswith("memory"):
-                print(f"{f}: MISSED (max RSS above {fmt_mb(mem['limit_kb'])} MB)")
+        check_ratio("inspect ms", med["inspect"] * 1000, t["inspect_s"] * 1000, True, failures)
 
     if failures:
         print("\nMISSED: " + ", ".join(failures))

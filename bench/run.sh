@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # bench/run.sh: the benchmark of surgeon against cp and PyTorch (see bench/README.md).
 #
-#   bench/run.sh [--rounds N] [--no-big] [--fsync] [--clean] [--build DIR] [--init-only]
+#   bench/run.sh [--rounds N] [--no-big] [--sizes "GB ..."] [--shards "S ..."]
+#                [--size-rounds N] [--fsync] [--clean] [--build DIR] [--init-only]
 #
 # Builds a Release surgeon in build-bench/, generates the VGG16 demo
-# checkpoint (553 MB) and an 8-copy one (4.4 GB) for the memory check under
-# bench/work/, installs torch into a bench venv if it is missing (saying so),
+# checkpoint (553 MB) under bench/work/, installs torch into a bench venv if it is missing (saying so),
 # then times, interleaved and repeated with a warm page cache:
 #   cp       cp of the source .data file (the floor: a kernel copy_file_range)
 #   run      surgeon run bench/vgg16_to_mycls.yaml (the demo surgery)
-#   run (kernel)  the same with --copy-path kernel (runs of tensors moved
-#            with copy_file_range while a second thread checks their CRCs)
+#            (on 2+ CPUs: runs of tensors moved with copy_file_range while
+#            a second thread checks their CRCs)
+#   run (per-tensor)  the same with --copy-path per-tensor (one pass per
+#            tensor: CRC of each piece, then write; the 1-CPU default)
 #   run --link    the same with --link: the target's shard 0 is a reflink or
 #            hard link of the source's data file, shared tensors' CRCs are
 #            checked by reading the source (mmap)
@@ -23,7 +25,13 @@
 #   tf Saver       bench/tf_saver_peer.py: load_checkpoint -> graph -> Saver.save
 #   tf Checkpoint  bench/tf_checkpoint_peer.py: load_checkpoint -> tf.train.Checkpoint.write
 #   pytorch        bench/torch_peer.py: torch.load -> new fc8 -> torch.save
-# and prints medians, ratios and the memory check, then the initializer
+# and prints medians and ratios. Then, for each size in --sizes (GB; default
+# 4.4) and each shard count in --shards (default 1), it generates a VGG16 x K
+# checkpoint of at least that size in that many data files, times cp, run,
+# run --link, verify, inspect and plan with a warm page cache and read (dd),
+# cp, run, verify and inspect with a cold one (--size-rounds rounds, default
+# 3), checks that peak anonymous memory stays within 64 MB + the largest new
+# tensor, and deletes it. Last comes the initializer
 # micro benchmark (bench/init_micro.cc: FillRandom and GenerateInitialValue
 # of 89.5 M float32 samples on 1 and 2 threads); exits 1 if a target
 # (bench/README.md) is missed. --init-only times only `new head` and the
@@ -31,11 +39,14 @@
 # already built in DIR (e.g. build/, RelWithDebInfo: also -O2) instead of
 # building a Release tree in build-bench/: a full build takes long on a
 # shared 2-core machine. --fsync adds a `run --fsync` row. --no-big skips the
-# 4.4 GB memory check. The 553 MB inputs stay in bench/work/ (git-ignored)
-# for the next run unless --clean; the 4.4 GB checkpoint is always deleted.
+# size groups. The 553 MB inputs stay in bench/work/ (git-ignored) for the
+# next run unless --clean; a size group's checkpoint is always deleted.
 set -euo pipefail
 
 ROUNDS=5
+SIZE_ROUNDS=3
+SIZES="4.4"
+SHARDS="1"
 BIG=1
 FSYNC=0
 CLEAN=0
@@ -45,11 +56,14 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --no-big) BIG=0; shift ;;
+    --sizes) SIZES="$2"; shift 2 ;;
+    --shards) SHARDS="$2"; shift 2 ;;
+    --size-rounds) SIZE_ROUNDS="$2"; shift 2 ;;
     --fsync) FSYNC=1; shift ;;
     --clean) CLEAN=1; shift ;;
     --build) BUILD_DIR="$2"; shift 2 ;;
     --init-only) INIT_ONLY=1; BIG=0; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -99,17 +113,13 @@ fi
 mkdir -p "$WORK"
 avail_kb=$(df -Pk "$WORK" | awk 'NR==2 {print $4}')
 say "free space on $(df -P "$WORK" | awk 'NR==2 {print $6}') for $WORK: $((avail_kb / 1024 / 1024)) GB"
-# small: source 0.55 + .pt 0.55 + outputs ~2 GB; big: source 4.4 + outputs 8.8 GB.
-if [[ $BIG -eq 1 && $avail_kb -lt $((16 * 1024 * 1024)) ]]; then
-  say "less than 16 GB free: skipping the 4.4 GB memory check (--no-big)"
-  BIG=0
-fi
+# small: source 0.55 + .pt 0.55 + outputs ~2 GB. A size group checks its own.
 if [[ $avail_kb -lt $((3 * 1024 * 1024)) ]]; then
   echo "run.sh: less than 3 GB free in $WORK" >&2; exit 1
 fi
 
 cleanup() {
-  rm -rf "$WORK/vgg_16x8" "$WORK/out8" "$WORK/conv8" "$WORK/cp8"
+  rm -rf "$WORK/size"
   [[ $CLEAN -eq 0 ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -127,41 +137,12 @@ if [[ -z "$TORCH_SKIP" && ! -f "$WORK/vgg16.pt" ]]; then
   "$SURGEON" inspect --json "$SRC" >"$WORK/vgg16.json"
   "$PY" "$ROOT/bench/torch_prep.py" "$WORK/vgg16.json" "$DATA" "$WORK/vgg16.pt"
 fi
-BIG_BYTES=0
-if [[ $BIG -eq 1 ]]; then
-  say "generating the 8-copy checkpoint $WORK/vgg_16x8 (deleted at exit)"
-  "$BUILD/make_vgg16" "$WORK/vgg_16x8" --copies 8
-  sync  # its 4.4 GB of dirty pages would otherwise be written back during the first timed command
-  BIG_BYTES=$(stat -c %s "$WORK/vgg_16x8/vgg_16.ckpt.data-00000-of-00001")
-fi
-
 # ---- harness config
-# Largest newly initialized tensor: mycls/fc8/weights, [1,1,4096,10] float32.
-LIMIT_KB=$((64 * 1024 + 4096 * 10 * 4 / 1024))
 FSYNC_ROW=""
 if [[ $FSYNC -eq 1 ]]; then
   FSYNC_ROW=$(cat <<EOF
     {"name": "run --fsync", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "--fsync", "bench/vgg16_to_mycls.yaml"]},
-EOF
-)
-fi
-MEMORY="null"
-if [[ $BIG -eq 1 ]]; then
-  MEMORY=$(cat <<EOF
-  {"label": "VGG16 x8 (make_vgg16 --copies 8)", "bytes": $BIG_BYTES, "limit_kb": $LIMIT_KB,
-   "rows": [
-    {"name": "cp", "bytes": $BIG_BYTES, "clean": ["bench/work/cp8"],
-     "cmd": ["sh", "-c", "mkdir -p bench/work/cp8 && exec cp bench/work/vgg_16x8/vgg_16.ckpt.data-00000-of-00001 bench/work/cp8/"]},
-    {"name": "run", "bounded": true, "bytes": $BIG_BYTES, "clean": ["bench/work/out8"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16x8_to_mycls.yaml"]},
-    {"name": "convert", "bounded": true, "bytes": $BIG_BYTES, "clean": ["bench/work/conv8"],
-     "cmd": ["$SURGEON", "convert", "--force", "bench/work/vgg_16x8/vgg_16.ckpt", "bench/work/conv8/model.ckpt"]},
-    {"name": "verify", "bounded": true, "bytes": $BIG_BYTES,
-     "cmd": ["$SURGEON", "verify", "-q", "bench/work/vgg_16x8/vgg_16.ckpt"]},
-    {"name": "inspect", "bounded": true,
-     "cmd": ["$SURGEON", "inspect", "bench/work/vgg_16x8/vgg_16.ckpt"]}
-   ]}
 EOF
 )
 fi
@@ -175,11 +156,10 @@ if [[ $INIT_ONLY -eq 1 ]]; then
 {
   "cwd": "$ROOT",
   "rounds": $ROUNDS,
-  "targets": {"run_vs_cp": 1.10, "peer_vs_run": 10, "verify_gbs": 1.0, "inspect_s": 0.05},
+  "targets": {},
   "rows": [
 ${HEAD_ROW%,}
-  ],
-  "memory": null
+  ]
 }
 EOF
 else
@@ -193,8 +173,8 @@ cat >"$WORK/bench.json" <<EOF
      "cmd": ["sh", "-c", "mkdir -p bench/work/cp && exec cp '$DATA' bench/work/cp/"]},
     {"name": "run", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_to_mycls.yaml"]},
-    {"name": "run (kernel)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "kernel", "bench/vgg16_to_mycls.yaml"]},
+    {"name": "run (per-tensor)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "per-tensor", "bench/vgg16_to_mycls.yaml"]},
     {"name": "run --link", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
      "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "bench/vgg16_to_mycls.yaml"]},
     {"name": "run --link --no-verify", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
@@ -213,16 +193,75 @@ $HEAD_ROW
      "cmd": ["$TF_PY", "bench/tf_checkpoint_peer.py", "bench/work/vgg_16/vgg_16.ckpt", "bench/work/tf2/model"]},
     {"name": "pytorch", "peer": true, "bytes": $DATA_BYTES, "clean": ["bench/work/torch"], "skip": "$TORCH_SKIP",
      "cmd": ["sh", "-c", "mkdir -p bench/work/torch && exec $PY bench/torch_peer.py bench/work/vgg16.pt bench/work/torch/out.pt"]}
-  ],
-  "memory": $MEMORY
+  ]
 }
 EOF
 fi
 
 say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), $(uname -r), $(df -PT "$WORK" | awk 'NR==2 {print $2}') (run --link: reflink where it supports one, else a hard link)"
 say "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# ---- size groups: one generated checkpoint each, deleted after its rows.
+# size_group GB SHARDS: VGG16 x K (553 MB each, K = ceil(GB / 0.553)) in
+# SHARDS data files; the surgery is bench/vgg16x8_to_mycls.yaml's (new 10-way
+# head on the first copy, the other copies kept), with its paths.
+size_group() {
+  local gb="$1" shards="$2" dir="$WORK/size"
+  local copies
+  copies=$(python3 -c "import math; print(max(1, math.ceil($gb * 1e9 / 553.43e6)))")
+  local need_kb=$((copies * 553430 * 2 + 1024 * 1024))   # source + one output + 1 GB
+  local avail_kb
+  avail_kb=$(df -Pk "$WORK" | awk 'NR==2 {print $4}')
+  if [[ $avail_kb -lt $need_kb ]]; then
+    say "skipping $gb GB x $shards shard(s): needs $((need_kb / 1048576)) GB free, $((avail_kb / 1048576)) GB are"
+    return 0
+  fi
+  rm -rf "$dir"
+  say "generating VGG16 x $copies in $shards data file(s) under $dir (deleted after its rows)"
+  "$BUILD/make_vgg16" "$dir/src" --copies "$copies" --shards "$shards" >/dev/null
+  sync  # its dirty pages would otherwise be written back during the first timed command
+  sed -e 's#work/vgg_16x8/#src/#' -e 's#work/out8/#out/#' \
+    "$ROOT/bench/vgg16x8_to_mycls.yaml" >"$dir/surgery.yaml"
+  local ckpt="bench/work/size/src/vgg_16.ckpt" cfg="bench/work/size/surgery.yaml"
+  local files bytes
+  files=$(cd "$ROOT" && python3 -c "import glob, json; print(json.dumps(sorted(glob.glob('$ckpt.data-*'))))")
+  bytes=$(cd "$ROOT" && stat -c %s "$ckpt".data-* | awk '{s += $1} END {print s}')
+  # Largest newly initialized tensor: mycls/fc8/weights, [1,1,4096,10] float32.
+  local limit_kb=$((64 * 1024 + 4096 * 10 * 4 / 1024))
+  local cp_cmd="mkdir -p bench/work/size/cp && exec cp $ckpt.data-* bench/work/size/cp/"
+  local read_cmd="for f in $ckpt.data-*; do dd if=\$f of=/dev/null bs=8M status=none; done"
+  local run="[\"$SURGEON\", \"run\", \"-q\", \"--force\", \"$cfg\"]"
+  local verify="[\"$SURGEON\", \"verify\", \"-q\", \"$ckpt\"]"
+  local inspect="[\"$SURGEON\", \"inspect\", \"$ckpt\"]"
+  cat >"$dir/group.json" <<EOF
+{"cwd": "$ROOT", "rounds": $SIZE_ROUNDS, "bytes": $bytes, "limit_kb": $limit_kb, "source_files": $files,
+ "label": "VGG16 x $copies (make_vgg16 --copies $copies --shards $shards)",
+ "rows": [
+  {"name": "cp", "cache": "warm", "bytes": $bytes, "clean": ["bench/work/size/cp"], "cmd": ["sh", "-c", "$cp_cmd"]},
+  {"name": "run", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"], "cmd": $run},
+  {"name": "run --link", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"],
+   "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "$cfg"]},
+  {"name": "verify", "cache": "warm", "bounded": true, "bytes": $bytes, "cmd": $verify},
+  {"name": "inspect", "cache": "warm", "bounded": true, "cmd": $inspect},
+  {"name": "plan", "cache": "warm", "bounded": true, "cmd": ["$SURGEON", "plan", "$cfg"]},
+  {"name": "read (cold)", "cache": "cold", "bytes": $bytes, "cmd": ["sh", "-c", "$read_cmd"]},
+  {"name": "cp (cold)", "cache": "cold", "bytes": $bytes, "clean": ["bench/work/size/cp"], "cmd": ["sh", "-c", "$cp_cmd"]},
+  {"name": "run (cold)", "cache": "cold", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"], "cmd": $run},
+  {"name": "verify (cold)", "cache": "cold", "bounded": true, "bytes": $bytes, "cmd": $verify},
+  {"name": "inspect (cold)", "cache": "cold", "bounded": true, "cmd": $inspect}
+ ]}
+EOF
+  python3 "$ROOT/bench/bench.py" --size-group "$dir/group.json" || status=1
+  rm -rf "$dir"
+}
+
 status=0
 python3 "$ROOT/bench/bench.py" --config "$WORK/bench.json" || status=$?
+if [[ $BIG -eq 1 ]]; then
+  echo
+  for gb in $SIZES; do
+    for shards in $SHARDS; do size_group "$gb" "$shards"; done
+  done
+fi
 if [[ -x "$BUILD/init_micro" ]]; then
   echo
   say "initializer micro benchmark (bench/init_micro.cc), load $(cut -d' ' -f1 /proc/loadavg)"

@@ -4,11 +4,13 @@
 // slim's vgg_16. Weights are pseudo-random (deterministic per seed); this is
 // the project's own demo and benchmark fixture, not pretrained weights.
 //
-//   make_vgg16 OUT_DIR [--seed N] [--copies K] [--slots] [--no-meta]
+//   make_vgg16 OUT_DIR [--seed N] [--copies K] [--shards S] [--slots] [--no-meta]
 //
 // Writes OUT_DIR/vgg_16.ckpt.{index,data-00000-of-00001,meta} and
 // OUT_DIR/checkpoint. --copies K repeats the network under scopes
-// vgg_16, vgg_16_1, ... (K × 553 MB, for memory benchmarks); --slots adds
+// vgg_16, vgg_16_1, ... (K × 553 MB, for memory benchmarks); --shards S
+// spreads the tensors, in key order, over S data files of about equal size
+// (.data-0000i-of-0000S), as a sharded tf.train.Saver save does; --slots adds
 // Momentum optimizer slots and global_step, as a training run would save.
 #include <algorithm>
 #include <cmath>
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "surgeon/base/crc32c.h"
 #include "surgeon/exec/output.h"
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
@@ -75,13 +78,14 @@ struct Options {
   std::string dir;
   uint64_t seed = 1;
   int copies = 1;
+  int shards = 1;
   bool slots = false, meta = true;
 };
 
 // Parses argv; returns the exit code for a usage error, or 0.
 int ParseArgs(int argc, char** argv, Options* o) {
   if (argc < 2 || argv[1][0] == '-') {
-    std::fprintf(stderr, "usage: make_vgg16 OUT_DIR [--seed N] [--copies K] [--slots] [--no-meta]\n");
+    std::fprintf(stderr, "usage: make_vgg16 OUT_DIR [--seed N] [--copies K] [--shards S] [--slots] [--no-meta]\n");
     return 2;
   }
   o->dir = argv[1];
@@ -91,6 +95,8 @@ int ParseArgs(int argc, char** argv, Options* o) {
       o->seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--copies" && i + 1 < argc) {
       o->copies = std::atoi(argv[++i]);
+    } else if (a == "--shards" && i + 1 < argc) {
+      o->shards = std::atoi(argv[++i]);
     } else if (a == "--slots") {
       o->slots = true;
     } else if (a == "--no-meta") {
@@ -99,6 +105,10 @@ int ParseArgs(int argc, char** argv, Options* o) {
       std::fprintf(stderr, "make_vgg16: unknown argument '%s'\n", a.c_str());
       return 2;
     }
+  }
+  if (o->copies < 1 || o->shards < 1 || o->shards > 99999) {
+    std::fprintf(stderr, "make_vgg16: --copies and --shards must be positive (--shards at most 99999)\n");
+    return 2;
   }
   return 0;
 }
@@ -128,24 +138,69 @@ std::vector<Var> Variables(const Options& o) {
   return vars;
 }
 
-// Adds every variable's value (weights pseudo-random, slots zero,
-// global_step 200); returns the number of weight parameters written.
-Result<uint64_t> AddValues(const std::vector<Var>& vars, uint64_t seed, TensorWriter* writer) {
+// The bytes of variable `i` of `vars`: weights pseudo-random, slots zero,
+// global_step 200. Adds the weight parameters to `*params`.
+Status ValueOf(const std::vector<Var>& vars, size_t i, uint64_t seed, std::vector<uint8_t>* buf, uint64_t* params) {
+  const Var& v = vars[i];
+  SURGEON_ASSIGN_OR_RETURN(uint64_t bytes, FixedTensorBytes(v.dtype, v.shape));
+  buf->assign(bytes, 0);
+  if (v.dtype == DataType::kFloat && v.name.find("Momentum") == std::string::npos) {
+    FillRandom(buf, seed * 1000003 + i);
+    *params += bytes / 4;
+  }
+  if (v.name == "global_step") {
+    int64_t step = 200;
+    std::memcpy(buf->data(), &step, 8);
+  }
+  return Status::OK();
+}
+
+// The shard of each variable: consecutive runs of about total / shards bytes.
+std::vector<int> ShardOfEach(const std::vector<Var>& vars, int shards) {
+  std::vector<uint64_t> sizes;
+  uint64_t total = 0;
+  for (const Var& v : vars) {
+    const auto bytes = FixedTensorBytes(v.dtype, v.shape);
+    sizes.push_back(bytes.ok() ? *bytes : 0);
+    total += sizes.back();
+  }
+  std::vector<int> shard_of;
+  uint64_t before = 0;
+  for (uint64_t size : sizes) {
+    shard_of.push_back(static_cast<int>(std::min<uint64_t>(shards - 1, before * shards / std::max<uint64_t>(total, 1))));
+    before += size;
+  }
+  return shard_of;
+}
+
+// Writes the checkpoint's tensors: those of the last shard through the
+// writer, the others straight into the data files staged here, recorded with
+// AddStored. Returns the number of weight parameters written.
+Result<uint64_t> WriteTensors(const std::vector<Var>& vars, const Options& o, const std::string& prefix,
+                              StagedOutput* out, std::unique_ptr<BundleWriter>* writer) {
+  const std::vector<int> shard_of = ShardOfEach(vars, o.shards);
+  std::vector<WritableFile*> files;
+  for (int s = 0; s + 1 < o.shards; ++s) {
+    SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out->Add(DataFilename(prefix, s, o.shards)));
+    files.push_back(f);
+  }
+  SURGEON_ASSIGN_OR_RETURN(*writer, BundleWriter::CreateAfterShards(out, prefix, o.shards - 1));
+  std::vector<uint64_t> offsets(o.shards, 0);
   uint64_t params = 0;
   std::vector<uint8_t> buf;
   for (size_t i = 0; i < vars.size(); ++i) {
     const Var& v = vars[i];
-    SURGEON_ASSIGN_OR_RETURN(uint64_t bytes, FixedTensorBytes(v.dtype, v.shape));
-    buf.assign(bytes, 0);
-    if (v.dtype == DataType::kFloat && v.name.find("Momentum") == std::string::npos) {
-      FillRandom(&buf, seed * 1000003 + i);
-      params += bytes / 4;
+    SURGEON_RETURN_IF_ERROR(ValueOf(vars, i, o.seed, &buf, &params));
+    const ByteSpan bytes(buf.data(), buf.size());
+    const int s = shard_of[i];
+    if (s + 1 == o.shards) {
+      SURGEON_RETURN_IF_ERROR((*writer)->Add(v.name, v.dtype, v.shape, bytes));
+      continue;
     }
-    if (v.name == "global_step") {
-      int64_t step = 200;
-      std::memcpy(buf.data(), &step, 8);
-    }
-    SURGEON_RETURN_IF_ERROR(writer->Add(v.name, v.dtype, v.shape, ByteSpan(buf.data(), buf.size())));
+    SURGEON_RETURN_IF_ERROR(files[s]->Append(bytes));
+    const uint32_t crc = crc32c::Mask(crc32c::Value(buf.data(), buf.size()));
+    SURGEON_RETURN_IF_ERROR((*writer)->AddStored(v.name, v.dtype, v.shape, s, offsets[s], buf.size(), crc));
+    offsets[s] += buf.size();
   }
   return params;
 }
@@ -180,17 +235,16 @@ int main(int argc, char** argv) {
   const std::string prefix = JoinPath(o.dir, "vgg_16.ckpt");
   const std::vector<Var> vars = Variables(o);
   StagedOutput out;
-  auto writer = BundleWriter::Create(&out, prefix);
-  if (!writer.ok()) return Fail(writer.status());
-  auto params = AddValues(vars, o.seed, writer->get());
+  std::unique_ptr<BundleWriter> writer;
+  auto params = WriteTensors(vars, o, prefix, &out, &writer);
   if (!params.ok()) return Fail(params.status());
-  if (Status s = (*writer)->Finish(); !s.ok()) return Fail(s);
+  if (Status s = writer->Finish(); !s.ok()) return Fail(s);
   if (o.meta) {
     if (Status s = StageMetaGraph(vars, prefix, &out); !s.ok()) return Fail(s);
   }
   if (Status s = StageCheckpointState(prefix, &out); !s.ok()) return Fail(s);
   if (Status s = out.Commit(); !s.ok()) return Fail(s);
-  std::printf("wrote %s: %zu tensors, %llu float32 weight parameters, %.1f MB\n", prefix.c_str(), vars.size(),
-              static_cast<unsigned long long>(*params), (*writer)->data_bytes() / 1e6);
+  std::printf("wrote %s: %zu tensors in %d shard(s), %llu float32 weight parameters\n", prefix.c_str(), vars.size(),
+              o.shards, static_cast<unsigned long long>(*params));
   return 0;
 }

@@ -54,9 +54,10 @@ MappedFile::~MappedFile() {
 }
 
 void MappedFile::WillNeed(uint64_t offset, uint64_t n) const {
-  if (data_ == nullptr || n == 0) return;
+  if (data_ == nullptr || n == 0 || offset >= size_) return;
+  n = std::min(n, size_ - offset);
   uint64_t start = offset - offset % PageSize();
-  ::madvise(const_cast<uint8_t*>(data_) + start, n + (offset - start), MADV_WILLNEED | MADV_SEQUENTIAL);
+  ::madvise(const_cast<uint8_t*>(data_) + start, n + (offset - start), MADV_WILLNEED);
 }
 
 void MappedFile::DontNeed(uint64_t offset, uint64_t n) const {

@@ -44,8 +44,9 @@ void AddCopyPathOption(CLI::App* cmd, CopyOptions* copy) {
            copy->runs = v != "per-tensor";
            copy->path = v == "write" ? CopyPath::kUserSpace : CopyPath::kKernel;
          },
-         "how copied tensors move: per-tensor (default: one pass per tensor, CRC then write), kernel "
-         "(runs of tensors with copy_file_range, verified on a second thread), write (the same through user space)")
+         "how copied tensors move: kernel (the default with 2+ CPUs: runs of tensors with copy_file_range, "
+         "verified on a second thread), write (the same through user space), per-tensor (the default with one "
+         "CPU: one pass per tensor, CRC then write)")
       ->check(CLI::IsMember({"kernel", "write", "per-tensor"}));
 }
 

@@ -1,5 +1,7 @@
 #include "surgeon/exec/copy.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <tuple>
 
@@ -9,6 +11,13 @@
 #include "surgeon/plan/cast.h"
 
 namespace surgeon {
+
+bool CopyRunsByDefault() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  return ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
+}
+
 namespace {
 
 // The error for a tensor whose bytes did not match its stored checksum:

@@ -10,6 +10,7 @@
 
 #include "surgeon/exec/copy.h"
 #include "surgeon/exec/link.h"
+#include "surgeon/exec/new_variable.h"
 #include "surgeon/exec/transformed_copy.h"
 #include "surgeon/format/batch_norm.h"
 #include "surgeon/format/bundle.h"
@@ -225,11 +226,10 @@ Status WriteTensors(const Surgery& s, const TensorOrder& order, TensorWriter* wr
     progress.Advance(written);
   }
   for (const PlanAction* a : order.inits) {
-    SURGEON_ASSIGN_OR_RETURN(auto values, GenerateInitialValue(a->initializer, a->dtype, a->shape, a->seed, a->target));
-    SURGEON_RETURN_IF_ERROR(writer->Add(a->target, a->dtype, a->shape, ByteSpan(values.data(), values.size())));
-    report->generated_bytes += values.size();
+    SURGEON_ASSIGN_OR_RETURN(const uint64_t written, WriteNewVariable(*a, writer));
+    report->generated_bytes += written;
     report->initialized++;
-    progress.Advance(values.size());
+    progress.Advance(written);
   }
   return Status::OK();
 }

@@ -118,6 +118,28 @@ Status BundleWriter::AddVerified(const std::string& key, DataType dtype, const S
   return rep_->Append(key, dtype, shape, bytes, masked_crc32c);
 }
 
+Status BundleWriter::AddPieces(const std::string& key, DataType dtype, const Shape& shape, const PieceSource& next) {
+  SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));
+  SURGEON_ASSIGN_OR_RETURN(const uint64_t expected, FixedTensorBytes(dtype, shape));
+  uint64_t size = 0;
+  uint32_t crc = 0;
+  for (;;) {
+    SURGEON_ASSIGN_OR_RETURN(ByteSpan piece, next());
+    if (piece.empty()) break;
+    size += piece.size();
+    if (size > expected) break;
+    crc = crc32c::Extend(crc, piece.data(), piece.size());
+    SURGEON_RETURN_IF_ERROR(rep_->data->Append(piece));
+  }
+  if (size != expected) {
+    return Status::InvalidArgument("tensor '" + key + "': " + (size > expected ? "at least " : "") +
+                                   std::to_string(size) + " bytes given for " + DataTypeName(dtype) + " " +
+                                   ShapeToString(shape) + ", which needs " + std::to_string(expected));
+  }
+  rep_->Record(key, dtype, shape, size, crc32c::Mask(crc));
+  return Status::OK();
+}
+
 Status BundleWriter::AddMapped(const std::string& key, DataType dtype, const Shape& shape, const MappedRange& src,
                                uint32_t masked_crc32c, uint32_t* crc) {
   SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));

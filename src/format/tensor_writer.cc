@@ -50,6 +50,17 @@ OutputFormat OutputFormatForPath(std::string_view path) {
   return OutputFormat::kTfCheckpoint;
 }
 
+Status TensorWriter::AddPieces(const std::string& key, DataType dtype, const Shape& shape,
+                               const PieceSource& next) {
+  std::vector<uint8_t> whole;
+  for (;;) {
+    SURGEON_ASSIGN_OR_RETURN(ByteSpan piece, next());
+    if (piece.empty()) break;
+    whole.insert(whole.end(), piece.begin(), piece.end());
+  }
+  return Add(key, dtype, shape, ByteSpan(whole.data(), whole.size()));
+}
+
 Result<std::unique_ptr<TensorWriter>> CreateTensorWriter(OutputFormat format, StagedOutput* out,
                                                          const std::string& path,
                                                          const std::vector<TensorSpec>& specs) {

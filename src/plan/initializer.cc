@@ -16,11 +16,9 @@
 #include <cstring>
 
 #include "plan/encode_constant.h"
-#include "plan/orthogonal.h"
-#include "plan/philox.h"
-#include "plan/random_fill.h"
 #include "surgeon/base/numeric_cast.h"
 #include "surgeon/plan/cast.h"
+#include "surgeon/plan/initial_value_stream.h"
 
 namespace surgeon {
 namespace {
@@ -199,17 +197,6 @@ Status CheckParamsFit(InitializerKind kind, const ResolvedInitializer& r, DataTy
   return Status::OK();
 }
 
-// `element` repeated to fill `nbytes` (left zero when the element is zero).
-std::vector<uint8_t> RepeatElement(const std::vector<uint8_t>& element, uint64_t nbytes) {
-  std::vector<uint8_t> out(static_cast<size_t>(nbytes), 0);
-  if (std::any_of(element.begin(), element.end(), [](uint8_t b) { return b != 0; })) {
-    for (size_t off = 0; off < out.size(); off += element.size()) {
-      std::memcpy(out.data() + off, element.data(), element.size());
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<InitializerKind> ParseInitializerKind(std::string_view name) {
@@ -304,30 +291,10 @@ Result<ResolvedInitializer> ResolveInitializer(const InitializerSpec& spec, Data
 
 Result<std::vector<uint8_t>> GenerateInitialValue(const InitializerSpec& spec, DataType dtype, const Shape& shape,
                                                   uint64_t seed, std::string_view variable_name) {
-  SURGEON_ASSIGN_OR_RETURN(const ResolvedInitializer r, ResolveInitializer(spec, dtype, shape));
-  SURGEON_ASSIGN_OR_RETURN(const uint64_t nbytes, FixedTensorBytes(dtype, shape));
-  SURGEON_ASSIGN_OR_RETURN(const int64_t n, NumElements(shape));
-  if (r.distribution == D::kConstant) {
-    SURGEON_ASSIGN_OR_RETURN(const std::vector<uint8_t> element, EncodeConstant(spec.kind, r.a, dtype));
-    return RepeatElement(element, nbytes);
-  }
-  const FloatFormat format = *FloatFormatOf(dtype);  // Resolve checked it
-  std::vector<uint8_t> out(static_cast<size_t>(nbytes));
-  const uint64_t key = random::StreamKey(seed, variable_name);
-  BadValue bad;
-  if (n > 0 && r.distribution == D::kOrthogonal) {
-    int64_t rows = 1;
-    for (size_t i = 0; i + 1 < shape.size(); ++i) rows *= shape[i];
-    bad = FillOrthogonal(format, r.a, key, rows, shape.back(), out.data());
-  } else if (n > 0) {
-    bad = FillRandom(format, r, key, n, out.data());
-  }
-  if (bad.index >= 0) {
-    return Status::DataLoss(std::string(variable_name) + ": " + Prefix(spec.kind) +
-                            " produced a value that is not finite in " + DataTypeShortName(dtype) + " at element " +
-                            std::to_string(bad.index) + " (" + FormatDouble(bad.value) +
-                            " before rounding); reduce the initializer's scale");
-  }
+  SURGEON_ASSIGN_OR_RETURN(InitialValueStream stream,
+                           InitialValueStream::Create(spec, dtype, shape, seed, variable_name));
+  std::vector<uint8_t> out(static_cast<size_t>(stream.total_bytes()));
+  SURGEON_RETURN_IF_ERROR(stream.Next(out).status());  // all of it: out holds what is left
   return out;
 }
 

@@ -47,11 +47,16 @@ inline bool StoreOne(double v, uint8_t* out) {
   }
 }
 
-// Fills elements of groups [g_begin, g_end) of an n-element tensor, one
-// group at a time (the float64 outputs).
+// Elements [first, end) of a tensor, element `first` at `out`.
+struct Window {
+  uint8_t* out;
+  int64_t first, end;
+};
+
+// Fills the elements of groups [g_begin, g_end) that lie in w, one group at
+// a time (the float64 outputs).
 template <FloatFormat F, bool kDouble>
-BadValue FillGroups(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin, uint64_t g_end, int64_t n,
-                    uint8_t* out) {
+BadValue FillGroups(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin, uint64_t g_end, const Window& w) {
   using D = ResolvedInitializer::Distribution;
   constexpr int kGroup = Stream<kDouble>::kGroup;
   constexpr int kSize = F == FloatFormat::kF64 ? 8 : F == FloatFormat::kF32 ? 4 : 2;
@@ -75,9 +80,9 @@ BadValue FillGroups(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin
         break;
     }
     const int64_t base = static_cast<int64_t>(g) * kGroup;
-    const int count = static_cast<int>(std::min<int64_t>(kGroup, n - base));
+    const int count = static_cast<int>(std::min<int64_t>(kGroup, w.end - base));
     for (int i = 0; i < count; ++i) {
-      if (!StoreOne<F>(s[i], out + (base + i) * kSize) && bad.index < 0) bad = {base + i, s[i]};
+      if (!StoreOne<F>(s[i], w.out + (base - w.first + i) * kSize) && bad.index < 0) bad = {base + i, s[i]};
     }
   }
   return bad;
@@ -206,8 +211,9 @@ SURGEON_VECTOR_CLONES void BatchSamples(const ResolvedInitializer& r, Blocks& b,
   for (int j = 0; j < 4 * ng; ++j) s[j] = s[j] * scale + a;
 }
 
-// Rounds count samples to float32 at out; the first that is not finite.
-SURGEON_VECTOR_CLONES BadValue StoreFloats(const double* s, int count, int64_t base, uint8_t* out) {
+// Rounds count samples, elements base.. of the tensor, to float32 at dst;
+// the first that is not finite.
+SURGEON_VECTOR_CLONES BadValue StoreFloats(const double* s, int count, int64_t base, uint8_t* dst) {
   alignas(64) float f[4 * kBatch];
   uint32_t inf_or_nan = 0;
   for (int j = 0; j < count; ++j) {
@@ -215,9 +221,9 @@ SURGEON_VECTOR_CLONES BadValue StoreFloats(const double* s, int count, int64_t b
     inf_or_nan |= (std::bit_cast<uint32_t>(f[j]) & 0x7f800000u) == 0x7f800000u;
   }
   if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(out + base * 4, f, static_cast<size_t>(count) * 4);
+    std::memcpy(dst, f, static_cast<size_t>(count) * 4);
   } else {
-    for (int j = 0; j < count; ++j) StoreOne<FloatFormat::kF32>(s[j], out + (base + j) * 4);
+    for (int j = 0; j < count; ++j) StoreOne<FloatFormat::kF32>(s[j], dst + j * 4);
   }
   if (inf_or_nan == 0) return {};
   for (int j = 0; j < count; ++j) {
@@ -227,8 +233,7 @@ SURGEON_VECTOR_CLONES BadValue StoreFloats(const double* s, int count, int64_t b
 }
 
 template <FloatFormat F>
-BadValue FillBatches(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin, uint64_t g_end, int64_t n,
-                     uint8_t* out) {
+BadValue FillBatches(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin, uint64_t g_end, const Window& w) {
   constexpr int kSize = F == FloatFormat::kF32 ? 4 : 2;
   auto b = std::make_unique<Blocks>();
   alignas(64) double s[4 * kBatch];
@@ -237,13 +242,14 @@ BadValue FillBatches(const ResolvedInitializer& r, uint64_t key, uint64_t g_begi
     const int ng = static_cast<int>(std::min<uint64_t>(kBatch, g_end - g0));
     BatchSamples(r, *b, key, g0, ng, s);
     const int64_t base = static_cast<int64_t>(g0) * 4;
-    const int count = static_cast<int>(std::min<int64_t>(4 * ng, n - base));
+    const int count = static_cast<int>(std::min<int64_t>(4 * ng, w.end - base));
+    uint8_t* dst = w.out + (base - w.first) * kSize;
     BadValue first;
     if constexpr (F == FloatFormat::kF32) {
-      first = StoreFloats(s, count, base, out);
+      first = StoreFloats(s, count, base, dst);
     } else {
       for (int j = 0; j < count; ++j) {
-        if (!StoreOne<F>(s[j], out + (base + j) * kSize) && first.index < 0) first = {base + j, s[j]};
+        if (!StoreOne<F>(s[j], dst + j * kSize) && first.index < 0) first = {base + j, s[j]};
       }
     }
     if (bad.index < 0) bad = first;
@@ -251,19 +257,20 @@ BadValue FillBatches(const ResolvedInitializer& r, uint64_t key, uint64_t g_begi
   return bad;
 }
 
-// Splits the groups over threads. Output bytes do not depend on the split.
+// Splits w's groups over threads. Output bytes do not depend on the split.
 template <FloatFormat F, bool kDouble>
-BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out, int max_threads) {
+BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, const Window& w, int max_threads) {
   constexpr int kGroup = Stream<kDouble>::kGroup;
-  const uint64_t groups = (static_cast<uint64_t>(n) + kGroup - 1) / kGroup;
+  const uint64_t g_first = static_cast<uint64_t>(w.first) / kGroup;
+  const uint64_t groups = (static_cast<uint64_t>(w.end) + kGroup - 1) / kGroup - g_first;
   const uint64_t hw =
       max_threads > 0 ? static_cast<uint64_t>(max_threads) : std::max(1u, std::thread::hardware_concurrency());
   const uint64_t threads = std::min<uint64_t>({hw, 16, std::max<uint64_t>(1, groups / kMinGroupsPerThread)});
   auto fill = [&](uint64_t begin, uint64_t end) {
     if constexpr (kDouble) {
-      return FillGroups<F, kDouble>(r, key, begin, end, n, out);
+      return FillGroups<F, kDouble>(r, key, g_first + begin, g_first + end, w);
     } else {
-      return FillBatches<F>(r, key, begin, end, n, out);
+      return FillBatches<F>(r, key, g_first + begin, g_first + end, w);
     }
   };
   if (threads <= 1) return fill(0, groups);
@@ -282,25 +289,33 @@ BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, int64_t n, uin
 }
 
 template <FloatFormat F>
-BadValue FillFormat(const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out, int max_threads) {
+BadValue FillFormat(const ResolvedInitializer& r, uint64_t key, const Window& w, int max_threads) {
   if constexpr (F == FloatFormat::kF64) {
-    return FillParallel<F, true>(r, key, n, out, max_threads);
+    return FillParallel<F, true>(r, key, w, max_threads);
   } else {
-    return FillParallel<F, false>(r, key, n, out, max_threads);
+    return FillParallel<F, false>(r, key, w, max_threads);
   }
 }
 
 }  // namespace
 
-BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out,
-                    int max_threads) {
+int64_t RandomGroupSize(FloatFormat format) { return format == FloatFormat::kF64 ? 2 : 4; }
+
+BadValue FillRandomRange(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t first, int64_t end,
+                         uint8_t* out, int max_threads) {
+  const Window w{out, first, end};
   switch (format) {
-    case FloatFormat::kF16: return FillFormat<FloatFormat::kF16>(r, key, n, out, max_threads);
-    case FloatFormat::kBF16: return FillFormat<FloatFormat::kBF16>(r, key, n, out, max_threads);
-    case FloatFormat::kF32: return FillFormat<FloatFormat::kF32>(r, key, n, out, max_threads);
-    case FloatFormat::kF64: return FillFormat<FloatFormat::kF64>(r, key, n, out, max_threads);
+    case FloatFormat::kF16: return FillFormat<FloatFormat::kF16>(r, key, w, max_threads);
+    case FloatFormat::kBF16: return FillFormat<FloatFormat::kBF16>(r, key, w, max_threads);
+    case FloatFormat::kF32: return FillFormat<FloatFormat::kF32>(r, key, w, max_threads);
+    case FloatFormat::kF64: return FillFormat<FloatFormat::kF64>(r, key, w, max_threads);
   }
   return {};
+}
+
+BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out,
+                    int max_threads) {
+  return FillRandomRange(format, r, key, 0, n, out, max_threads);
 }
 
 }  // namespace surgeon

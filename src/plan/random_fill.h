@@ -27,6 +27,18 @@ struct BadValue {
 BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out,
                     int max_threads = 0);
 
+// Samples of one stream come in groups of this many elements (4, or 2 for
+// float64): a range fill starts at a multiple of it.
+int64_t RandomGroupSize(FloatFormat format);
+
+// Fills elements [first, end) of the tensor FillRandom would fill, element
+// `first` at `out`: the same bytes as that part of the whole fill, so a
+// tensor can be produced piece by piece. BadValue.index counts from the
+// tensor's start.
+// REQUIRES: first % RandomGroupSize(format) == 0, first <= end.
+BadValue FillRandomRange(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t first, int64_t end,
+                         uint8_t* out, int max_threads = 0);
+
 }  // namespace surgeon
 
 #endif  // SURGEON_PLAN_RANDOM_FILL_H_

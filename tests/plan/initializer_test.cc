@@ -3,7 +3,6 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <bit>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -12,6 +11,7 @@
 #include "plan/philox.h"
 #include "surgeon/base/half.h"
 #include "surgeon/plan/cast.h"
+#include "surgeon/plan/initial_value_stream.h"
 #include "testing.h"
 
 namespace surgeon {
@@ -530,32 +530,62 @@ TEST_CASE("non-finite samples are DataLoss") {
                                          "float16 at element "));
 }
 
-TEST_CASE("VGG16 fc8 head is generated instantly") {
-  const auto t0 = std::chrono::steady_clock::now();
-  auto r = GenerateInitialValue(Spec(InitializerKind::kTruncatedNormal), DataType::kFloat, {1, 1, 4096, 10}, 1,
-                                "vgg_16/fc8/weights");
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  REQUIRE(r.ok());
-  CHECK(r->size() == 4096 * 10 * 4);
-  CHECK(ms < 100);
+namespace {
+
+// Concatenates the stream's pieces read through a buffer of `piece` bytes.
+Result<std::vector<uint8_t>> Streamed(const InitializerSpec& spec, DataType dtype, const Shape& shape, size_t piece) {
+  SURGEON_ASSIGN_OR_RETURN(InitialValueStream stream, InitialValueStream::Create(spec, dtype, shape, 42, "v"));
+  std::vector<uint8_t> out, buf(piece);
+  for (;;) {
+    SURGEON_ASSIGN_OR_RETURN(size_t n, stream.Next(buf));
+    if (n == 0) break;
+    CHECK((n % InitialValueStream::kPieceAlignment == 0 || out.size() + n == stream.total_bytes()));
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  CHECK(out.size() == stream.total_bytes());
+  return out;
 }
 
-// Not run by default: `test_plan "[.perf]"`.
-TEST_CASE("throughput of truncated normal float32 (100M elements)", "[.perf]") {
-  for (int i = 0; i < 2; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto r = GenerateInitialValue(Spec(InitializerKind::kTruncatedNormal), DataType::kFloat, {100000000}, 1, "big");
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    REQUIRE(r.ok());
-    WARN("truncated_normal float32 100M: " << s << " s, " << 1e8 / s / 1e6 << " M elements/s");
+}  // namespace
+
+TEST_CASE("InitialValueStream: the pieces, of any size, are GenerateInitialValue's bytes") {
+  struct Case {
+    InitializerKind kind;
+    DataType dtype;
+    Shape shape;
+  };
+  const std::vector<Case> cases = {
+      {InitializerKind::kTruncatedNormal, DataType::kFloat, {3, 1000003}},
+      {InitializerKind::kRandomUniform, DataType::kHalf, {70001}},
+      {InitializerKind::kGlorotNormal, DataType::kBfloat16, {257, 129}},
+      {InitializerKind::kRandomNormal, DataType::kDouble, {100003}},
+      {InitializerKind::kOrthogonal, DataType::kFloat, {3, 3, 16, 40}},
+      {InitializerKind::kOnes, DataType::kInt32, {1001}},
+      {InitializerKind::kZeros, DataType::kFloat, {999}},
+  };
+  for (const Case& c : cases) {
+    INFO(InitializerKindName(c.kind) << " " << DataTypeShortName(c.dtype) << " " << ShapeToString(c.shape));
+    auto whole = GenerateInitialValue(Spec(c.kind), c.dtype, c.shape, 42, "v");
+    REQUIRE(whole.ok());
+    for (size_t piece : {size_t{64}, size_t{4096 + 64}, size_t{1} << 20}) {
+      INFO("pieces of " << piece << " bytes");
+      auto streamed = Streamed(Spec(c.kind), c.dtype, c.shape, piece);
+      REQUIRE(streamed.ok());
+      CHECK(*streamed == *whole);
+    }
   }
-  for (InitializerKind k : {InitializerKind::kRandomNormal, InitializerKind::kRandomUniform}) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto r = GenerateInitialValue(Spec(k), DataType::kFloat, {100000000}, 1, "big");
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    REQUIRE(r.ok());
-    WARN(InitializerKindName(k) << " float32 100M: " << s << " s, " << 1e8 / s / 1e6 << " M elements/s");
-  }
+}
+
+TEST_CASE("InitialValueStream: a non-finite sample in a later piece names its element in the tensor") {
+  InitializerSpec s = Spec(InitializerKind::kRandomNormal);
+  s.stddev = 20000;  // samples beyond 3.3 sigma overflow float16: about one in 1000
+  auto whole = GenerateInitialValue(s, DataType::kHalf, {100000}, 42, "v");
+  REQUIRE_FALSE(whole.ok());
+  CHECK(whole.status().message().find("at element 0 ") == std::string::npos);
+  auto streamed = Streamed(s, DataType::kHalf, {100000}, 64);  // 32 elements a piece
+  REQUIRE_FALSE(streamed.ok());
+  CHECK(streamed.status().code() == StatusCode::kDataLoss);
+  CHECK(streamed.status().message() == whole.status().message());
 }
 
 TEST_CASE("CastTensorBytes by DataType") {

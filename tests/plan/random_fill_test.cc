@@ -103,6 +103,29 @@ TEST_CASE("FillRandom: the same bytes on 1, 2, 3 and 7 threads") {
   }
 }
 
+TEST_CASE("FillRandomRange: any split into ranges at group boundaries gives the whole fill's bytes") {
+  // Ranges of odd group counts, starting anywhere a group starts, on 1 and 2
+  // threads; the last range ends at n, which is not a multiple of a group.
+  const int64_t n = static_cast<int64_t>(3 * kMinGroupsPerThread * 4 + 5);
+  for (FloatFormat f : {FloatFormat::kF32, FloatFormat::kF16, FloatFormat::kBF16, FloatFormat::kF64}) {
+    for (const ResolvedInitializer r :
+         {ResolvedInitializer{D::kTruncatedNormal, 0, 0.02}, ResolvedInitializer{D::kUniform, -1, 1}}) {
+      INFO("format " << static_cast<int>(f) << ", distribution " << static_cast<int>(r.distribution));
+      const std::vector<uint8_t> whole = Fill(f, r, n, 2);
+      const int64_t size = FloatFormatSize(f), group = RandomGroupSize(f);
+      std::vector<uint8_t> pieces(whole.size(), 0xee);
+      int threads = 1;
+      for (int64_t first = 0, step = 7 * group; first < n; first += step, step = step * 5 + group) {
+        const int64_t end = std::min(n, first + step);
+        const BadValue bad = FillRandomRange(f, r, 77, first, end, pieces.data() + first * size, threads);
+        CHECK(bad.index == -1);
+        threads = 3 - threads;
+      }
+      CHECK(pieces == whole);
+    }
+  }
+}
+
 TEST_CASE("FillRandom: truncated normal float32 over 4M samples: moments, CDF, nothing at or beyond 2 sigma") {
   const std::vector<double> v = Floats(Fill(FloatFormat::kF32, {D::kTruncatedNormal, 0, 1}, 4000000, 0));
   // N(0, 1) restricted to (-a, a), a = 2: Z = P(|z| < a), and by parts

@@ -32,7 +32,8 @@ class MappedFile {
   // REQUIRES: offset + n <= size() (callers validate against size() first).
   ByteSpan bytes(uint64_t offset, uint64_t n) const { return {data_ + offset, n}; }
 
-  // Hints that [offset, offset+n) will be read soon / sequentially.
+  // Starts reading [offset, offset+n) into the page cache, without waiting
+  // (MADV_WILLNEED); clipped to the file.
   void WillNeed(uint64_t offset, uint64_t n) const;
   // Unmaps the pages covering [offset, offset+n), and those back to the 2 MB
   // boundary below it (large folios are mapped whole), from this process. They stay

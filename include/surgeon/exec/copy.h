@@ -73,6 +73,11 @@ Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, cons
 
 // How CopyTensors moves copied bytes into a V2 output. Explicit at each
 // call: nothing process-wide decides it.
+// Whether copies go in runs (CopyOptions::runs) by default: when this
+// process may use two or more CPUs, so that the checking thread has a core
+// of its own.
+bool CopyRunsByDefault();
+
 struct CopyOptions {
   // With `runs`: whole tensors that lie back to back in one V2 source shard
   // form a run (up to 1 GiB; a run under 4 MB goes tensor by tensor). A run
@@ -82,12 +87,12 @@ struct CopyOptions {
   // source's page cache (BackgroundChecksums). A mismatch fails the call,
   // naming the tensor; the output is staged, so nothing is committed.
   CopyPath path = CopyPath::kKernel;
-  // false (the default): no runs, `path` unused; every tensor goes through
-  // CopyTensor (one pass: CRC of each piece, then write() of it from the
-  // mapping, one thread). On the 2-core bench machine under shared load,
-  // runs took 1.31x cp and this 1.05x (bench/README.md): the CRC thread
-  // found no free core, so checking and copying added up, not overlapped.
-  bool runs = false;
+  // false: no runs, `path` unused; every tensor goes through CopyTensor (one
+  // pass: CRC of each piece, then write() of it from the mapping, one
+  // thread). On the idle 2-core bench machine runs took 0.99x cp and this
+  // 1.24x; with every core busy with other work, 1.31x and 1.05x
+  // (bench/README.md): the CRC thread found no free core.
+  bool runs = CopyRunsByDefault();
 };
 
 struct CopyTotals {

@@ -122,6 +122,10 @@ class BundleWriter : public TensorWriter {
   // tensor copied from a checkpoint): the crc is stored without a second pass.
   Status AddVerified(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
                      uint32_t masked_crc32c) override;
+  // Appends the pieces straight to the data file, with one running crc32c:
+  // nothing is gathered. InvalidArgument naming the key when they do not add
+  // up to dtype × shape (the staged output must then be discarded).
+  Status AddPieces(const std::string& key, DataType dtype, const Shape& shape, const PieceSource& next) override;
   // Same, for a tensor copied file to file from a source mapping: stores
   // `masked_crc32c` (the source's) and folds the bytes actually copied into
   // `*crc` (see WritableFile::AppendMapped). The caller compares the two and

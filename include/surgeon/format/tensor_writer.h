@@ -11,6 +11,7 @@
 #ifndef SURGEON_FORMAT_TENSOR_WRITER_H_
 #define SURGEON_FORMAT_TENSOR_WRITER_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,14 @@ class TensorWriter {
                              uint32_t masked_crc32c) {
     return Add(key, dtype, shape, bytes);
   }
+  // The next piece of a tensor's bytes (V2 data layout); an empty span once
+  // all were given.
+  using PieceSource = std::function<Result<ByteSpan>()>;
+  // Appends a fixed-size tensor given as consecutive pieces, so that a
+  // generated value need not be held whole. The pieces must add up to the
+  // size dtype × shape requires. This default gathers them and calls Add; a
+  // writer that can append piece by piece overrides it.
+  virtual Status AddPieces(const std::string& key, DataType dtype, const Shape& shape, const PieceSource& next);
   // Completes the staged file(s); the caller then commits the StagedOutput.
   virtual Status Finish() = 0;
   // Tensor bytes written so far.

@@ -167,7 +167,8 @@ std::vector<int> ShardOfEach(const std::vector<Var>& vars, int shards) {
   std::vector<int> shard_of;
   uint64_t before = 0;
   for (uint64_t size : sizes) {
-    shard_of.push_back(static_cast<int>(std::min<uint64_t>(shards - 1, before * shards / std::max<uint64_t>(total, 1))));
+    shard_of.push_back(
+        static_cast<int>(std::min<uint64_t>(shards - 1, before * shards / std::max<uint64_t>(total, 1))));
     before += size;
   }
   return shard_of;

@@ -46,6 +46,10 @@ Status WritableFile::Append(ByteSpan data) {
   if (fd_ < 0) return Status::Internal(path_ + ": append after close");
   if (data.empty()) return Status::OK();  // memcpy from a null span is UB.
   size_ += data.size();
+  if (data.size() >= kWriteBufferSize / 2) {  // large: straight from the caller's memory, never copied
+    SURGEON_RETURN_IF_ERROR(Flush());
+    return WriteRaw(data.data(), data.size());
+  }
   if (buf_used_ + data.size() <= kWriteBufferSize) {
     if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
     std::memcpy(buf_.get() + buf_used_, data.data(), data.size());
@@ -53,9 +57,6 @@ Status WritableFile::Append(ByteSpan data) {
     return Status::OK();
   }
   SURGEON_RETURN_IF_ERROR(Flush());
-  if (data.size() >= kWriteBufferSize / 2) {
-    return WriteRaw(data.data(), data.size());
-  }
   if (!buf_) buf_.reset(new uint8_t[kWriteBufferSize]);
   std::memcpy(buf_.get(), data.data(), data.size());
   buf_used_ = data.size();

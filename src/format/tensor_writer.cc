@@ -50,8 +50,7 @@ OutputFormat OutputFormatForPath(std::string_view path) {
   return OutputFormat::kTfCheckpoint;
 }
 
-Status TensorWriter::AddPieces(const std::string& key, DataType dtype, const Shape& shape,
-                               const PieceSource& next) {
+Status TensorWriter::AddPieces(const std::string& key, DataType dtype, const Shape& shape, const PieceSource& next) {
   std::vector<uint8_t> whole;
   for (;;) {
     SURGEON_ASSIGN_OR_RETURN(ByteSpan piece, next());

@@ -299,7 +299,9 @@ BadValue FillFormat(const ResolvedInitializer& r, uint64_t key, const Window& w,
 
 }  // namespace
 
-int64_t RandomGroupSize(FloatFormat format) { return format == FloatFormat::kF64 ? 2 : 4; }
+int64_t RandomGroupSize(FloatFormat format) {
+  return format == FloatFormat::kF64 ? Stream<true>::kGroup : Stream<false>::kGroup;
+}
 
 BadValue FillRandomRange(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t first, int64_t end,
                          uint8_t* out, int max_threads) {

@@ -119,45 +119,42 @@ TEST_CASE("Writer rejects bad input with clear messages", "[bundle]") {
   CHECK((*w)->Add("v", DataType::kVariant, {1}, ByteSpan(four.data(), 4)).code() == StatusCode::kUnimplemented);
 }
 
-TEST_CASE("AddPieces writes the concatenation with its checksum and refuses pieces that do not add up", "[bundle]") {
-  const std::vector<uint8_t> bytes = PatternBytes(4 * 1000, 7);
-  std::string prefix = testing::MakeTempDir("pieces") + "/ckpt";
-  StagedOutput out;
-  auto w = BundleWriter::Create(&out, prefix);
-  REQUIRE(w.ok());
-  // Pieces of `sizes` bytes from `bytes`, then the end.
-  auto pieces = [&](std::vector<size_t> sizes) {
-    return [&bytes, sizes, i = size_t{0}, at = size_t{0}]() mutable -> Result<ByteSpan> {
-      if (i == sizes.size()) return ByteSpan();
-      const ByteSpan piece(bytes.data() + at, sizes[i]);
-      at += sizes[i++];
-      return piece;
-    };
+namespace {
+
+// A PieceSource giving pieces of `sizes` bytes of `bytes`, then the end.
+TensorWriter::PieceSource PiecesOf(const std::vector<uint8_t>& bytes, std::vector<size_t> sizes) {
+  return [&bytes, sizes, i = size_t{0}, at = size_t{0}]() mutable -> Result<ByteSpan> {
+    if (i == sizes.size()) return ByteSpan();
+    const ByteSpan piece(bytes.data() + at, sizes[i]);
+    at += sizes[i++];
+    return piece;
   };
-  REQUIRE((*w)->AddPieces("a", DataType::kFloat, {10, 100}, pieces({64, 3000, 936})).ok());
-  REQUIRE((*w)->AddPieces("empty", DataType::kFloat, {0, 3}, pieces({})).ok());
-  CHECK((*w)->AddPieces("short", DataType::kFloat, {10, 100}, pieces({64, 3000})).message() ==
-        "tensor 'short': 3064 bytes given for DT_FLOAT [10, 100], which needs 4000");
-  CHECK((*w)->AddPieces("long", DataType::kFloat, {10, 10}, pieces({64, 3000})).message() ==
-        "tensor 'long': at least 3064 bytes given for DT_FLOAT [10, 10], which needs 400");
-  CHECK((*w)->AddPieces("s", DataType::kString, {1}, pieces({8})).code() == StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("AddPieces: the read-back tensor is the pieces' concatenation, its stored CRC that of the whole", "[bundle]") {
+}  // namespace
+
+TEST_CASE("AddPieces refuses pieces that do not add up to the tensor, naming it", "[bundle]") {
+  const std::vector<uint8_t> bytes = PatternBytes(4 * 1000, 7);
+  StagedOutput out;
+  auto w = BundleWriter::Create(&out, testing::MakeTempDir("pieces") + "/ckpt");
+  REQUIRE(w.ok());
+  REQUIRE((*w)->AddPieces("empty", DataType::kFloat, {0, 3}, PiecesOf(bytes, {})).ok());
+  CHECK((*w)->AddPieces("short", DataType::kFloat, {10, 100}, PiecesOf(bytes, {64, 3000})).message() ==
+        "tensor 'short': 3064 bytes given for DT_FLOAT [10, 100], which needs 4000");
+  CHECK((*w)->AddPieces("long", DataType::kFloat, {10, 10}, PiecesOf(bytes, {64, 3000})).message() ==
+        "tensor 'long': at least 3064 bytes given for DT_FLOAT [10, 10], which needs 400");
+  CHECK((*w)->AddPieces("s", DataType::kString, {1}, PiecesOf(bytes, {8})).code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("AddPieces: the read-back tensor is the pieces' concatenation, its stored CRC that of the whole",
+          "[bundle]") {
   const std::vector<uint8_t> bytes = PatternBytes(4 * 1000, 9);
-  std::string prefix = testing::MakeTempDir("pieces_rt") + "/ckpt";
+  const std::string prefix = testing::MakeTempDir("pieces_rt") + "/ckpt";
   {
     StagedOutput out;
     auto w = BundleWriter::Create(&out, prefix);
     REQUIRE(w.ok());
-    size_t at = 0;
-    auto next = [&]() -> Result<ByteSpan> {
-      const size_t n = std::min<size_t>(1000, bytes.size() - at);
-      const ByteSpan piece(bytes.data() + at, n);
-      at += n;
-      return piece;
-    };
-    REQUIRE((*w)->AddPieces("w", DataType::kFloat, {1000}, next).ok());
+    REQUIRE((*w)->AddPieces("w", DataType::kFloat, {1000}, PiecesOf(bytes, {64, 3000, 936})).ok());
     REQUIRE((*w)->Finish().ok());
     REQUIRE(out.Commit().ok());
   }

@@ -71,13 +71,13 @@ void SortForSequentialReads(std::vector<CopyItem>* items);
 Status CopyTensor(const CheckpointReader& reader, const TensorEntry& entry, const std::string& key, DataType dtype,
                   const Shape& shape, TensorWriter* writer);
 
-// How CopyTensors moves copied bytes into a V2 output. Explicit at each
-// call: nothing process-wide decides it.
 // Whether copies go in runs (CopyOptions::runs) by default: when this
 // process may use two or more CPUs, so that the checking thread has a core
 // of its own.
 bool CopyRunsByDefault();
 
+// How CopyTensors moves copied bytes into a V2 output. Explicit at each
+// call; only the default of `runs` looks at the machine.
 struct CopyOptions {
   // With `runs`: whole tensors that lie back to back in one V2 source shard
   // form a run (up to 1 GiB; a run under 4 MB goes tensor by tensor). A run

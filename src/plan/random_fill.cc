@@ -1,8 +1,9 @@
 // Determinism: samples are computed in double and rounded once to the
 // output dtype (round to nearest even); see philox.h for the rest. This file
 // is compiled with -ffp-contract=off (no FMA, on any compiler),
-// -fno-math-errno (sqrt is one instruction, so loops calling it vectorize)
-// and -O3 (CMakeLists.txt). Neither flag changes a result.
+// -fno-math-errno (sqrt is one instruction, so loops calling it vectorize),
+// -fno-trapping-math (selects become blends without AVX-512's masks) and
+// -O3 (CMakeLists.txt). None of these flags changes a result.
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
@@ -10,12 +11,14 @@
 #include "plan/random_fill.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "plan/philox_lanes.h"
 #include "plan/sample_stream.h"
 #include "surgeon/base/half.h"
 
@@ -89,10 +92,11 @@ BadValue FillGroups(const ResolvedInitializer& r, uint64_t key, uint64_t g_begin
 }
 
 // ---- The 32-bit streams (float32, float16, bfloat16 outputs), a batch of
-// groups at a time: each step is a loop over the batch's Philox blocks that
-// calls philox.h's scalar functions, which compilers vectorize. Every lane
-// does the scalar operations in the scalar order, so the values are those of
-// Stream<false> (sample_stream.h), bit for bit, on any vector width.
+// groups at a time: each step is a loop over the batch's Philox blocks
+// (philox_lanes.h, integers only) or one that calls philox.h's scalar
+// functions, which compilers vectorize. Every lane does the scalar
+// operations in the scalar order, so the values are those of Stream<false>
+// (sample_stream.h), bit for bit, on any vector width.
 
 constexpr int kBatch = 256;        // groups (Philox blocks) per batch
 constexpr int kLaneMultiple = 16;  // a multiple of every vector's lane count
@@ -114,11 +118,8 @@ struct Blocks {
 #define SURGEON_VECTOR_CLONES
 #endif
 
-SURGEON_VECTOR_CLONES void PhiloxLanes(Blocks& b, int n, uint64_t key) {
-  for (int i = 0; i < n; ++i) {
-    const random::PhiloxBlock x = random::Philox4x32(b.counter[i], 0, key);
-    b.x[0][i] = x[0], b.x[1][i] = x[1], b.x[2][i] = x[2], b.x[3][i] = x[3];
-  }
+void PhiloxLanes(Blocks& b, int n, uint64_t key) {
+  random::PhiloxLanes(b.counter, n, key, {b.x[0], b.x[1], b.x[2], b.x[3]});
 }
 
 SURGEON_VECTOR_CLONES void BoxMullerLanes(Blocks& b, int n) {
@@ -170,14 +171,12 @@ SURGEON_VECTOR_CLONES void TruncatedNormals(Blocks& b, uint64_t key, uint64_t g0
     int still = 0;
     for (int j = 0; j < np; ++j) {
       const int i = pending[j];
-      double got[8];  // the group's accepted values, then this block's in order
       int f = filled[i];
-      for (int k = 0; k < 4; ++k) got[k] = s[4 * i + k];
+      double spare;  // where the values past a full group go
       for (int k = 0; k < 4; ++k) {
-        got[f] = b.z[k][j];
+        *(f < 4 ? &s[4 * i + f] : &spare) = b.z[k][j];
         f += std::fabs(b.z[k][j]) < kTruncateValue;
       }
-      for (int k = 0; k < 4; ++k) s[4 * i + k] = got[k];
       filled[i] = std::min(f, 4);
       pending[still] = i;
       still += f < 4;
@@ -257,7 +256,9 @@ BadValue FillBatches(const ResolvedInitializer& r, uint64_t key, uint64_t g_begi
   return bad;
 }
 
-// Splits w's groups over threads. Output bytes do not depend on the split.
+// Splits w's groups over threads, in chunks taken in turn, so a thread that
+// shares its core (with the writer of the previous piece, say) takes fewer.
+// The calling thread is one of them. Output bytes do not depend on the split.
 template <FloatFormat F, bool kDouble>
 BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, const Window& w, int max_threads) {
   constexpr int kGroup = Stream<kDouble>::kGroup;
@@ -274,18 +275,24 @@ BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, const Window& 
     }
   };
   if (threads <= 1) return fill(0, groups);
-  std::vector<BadValue> bad(threads);
+  constexpr uint64_t kChunk = kMinGroupsPerThread / 8;
+  std::atomic<uint64_t> next_chunk{0};
+  std::vector<BadValue> bad(threads);  // each thread's lowest
+  auto work = [&](uint64_t t) {
+    for (uint64_t begin; (begin = next_chunk.fetch_add(1) * kChunk) < groups;) {
+      const BadValue b = fill(begin, std::min(groups, begin + kChunk));
+      if (b.index >= 0 && (bad[t].index < 0 || b.index < bad[t].index)) bad[t] = b;
+    }
+  };
   std::vector<std::thread> workers;
-  const uint64_t per = (groups + threads - 1) / threads;
-  for (uint64_t t = 0; t < threads; ++t) {
-    const uint64_t begin = std::min(groups, t * per), end = std::min(groups, begin + per);
-    workers.emplace_back([&, t, begin, end] { bad[t] = fill(begin, end); });
-  }
-  for (auto& w : workers) w.join();
+  for (uint64_t t = 1; t < threads; ++t) workers.emplace_back(work, t);
+  work(0);
+  for (auto& worker : workers) worker.join();
+  BadValue first;
   for (const BadValue& b : bad) {
-    if (b.index >= 0) return b;  // chunks are in order: the first is the lowest index
+    if (b.index >= 0 && (first.index < 0 || b.index < first.index)) first = b;
   }
-  return {};
+  return first;
 }
 
 template <FloatFormat F>

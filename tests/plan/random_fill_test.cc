@@ -87,6 +87,48 @@ TEST_CASE("FillRandom: the vectorized batches give the scalar stream's values bi
   }
 }
 
+// Philox blocks group g of the 32-bit truncated normal stream draws until
+// it holds 4 values with |z| < 2.
+int BlocksDrawn(const Stream<false>& stream, uint64_t g) {
+  int accepted = 0, blocks = 0;
+  while (accepted < 4) {
+    double z[4];
+    Stream<false>::Normals(random::Philox4x32(g * kReservedBlocksPerGroup + blocks++, 0, stream.key), z);
+    for (double v : z) accepted += std::fabs(v) < kTruncateValue;
+  }
+  return blocks;
+}
+
+TEST_CASE("FillRandomRange: groups that draw 3 or more Philox blocks match the scalar stream") {
+  // About 1 group in 100,000 draws a third block (fewer than 4 of 8 normals
+  // under 2 sigma): the batches' later redraw rounds, and the second pair of
+  // a redrawn block, which they compute only when the first pair left the
+  // group short.
+  const uint64_t key = random::StreamKey(11, "rare");
+  const Stream<false> stream{key};
+  std::vector<uint64_t> rare;
+  for (uint64_t g = 0; g < (uint64_t{1} << 20) && rare.size() < 4; ++g) {
+    if (BlocksDrawn(stream, g) >= 3) rare.push_back(g);
+  }
+  REQUIRE(rare.size() == 4);
+  const ResolvedInitializer r{D::kTruncatedNormal, 0, 1};
+  for (const uint64_t g : rare) {
+    INFO("group " << g);
+    const uint64_t first_group = g - std::min<uint64_t>(g, 300), groups = 600;
+    std::vector<uint8_t> got(groups * 16);
+    CHECK(FillRandomRange(FloatFormat::kF32, r, key, static_cast<int64_t>(first_group * 4),
+                          static_cast<int64_t>((first_group + groups) * 4), got.data(), 1)
+              .index == -1);
+    std::vector<uint8_t> want(got.size());
+    for (uint64_t i = 0; i < groups; ++i) {
+      double z[4];
+      stream.TruncatedNormal(first_group + i, z);
+      for (int k = 0; k < 4; ++k) StoreFloat(z[k], FloatFormat::kF32, want.data() + 16 * i + 4 * k);
+    }
+    CHECK(got == want);
+  }
+}
+
 TEST_CASE("FillRandom: the same bytes on 1, 2, 3 and 7 threads") {
   // Large enough that 7 threads each get more than the minimum of groups,
   // and not a multiple of any group size.

@@ -11,6 +11,9 @@ PACKAGES=(
   libisal-dev libcli11-dev nlohmann-json3-dev libsnappy-dev
   libhdf5-dev libzip-dev
   python3 python3-venv python3-dev
+  # tests/tf/test_link.py formats a loop-mounted XFS image to test --link's
+  # reflink path (as root; skipped elsewhere).
+  xfsprogs
 )
 if [[ "${SURGEON_WITH_CLANG:-0}" == 1 ]]; then
   # Debian's default clang: 14 on Debian 12, 19 on Debian 13; its sanitizer

@@ -265,7 +265,15 @@ fi
 if [[ -x "$BUILD/init_micro" ]]; then
   echo
   say "initializer micro benchmark (bench/init_micro.cc), load $(cut -d' ' -f1 /proc/loadavg)"
-  "$BUILD/init_micro" 89468928 "$ROUNDS" f32 || status=1
+  "$BUILD/init_micro" 89468928 "$ROUNDS" f32 | tee "$WORK/init_micro.txt" || status=1
+  # Item 3's goal (bench/README.md): truncated normal float32 on 2 threads.
+  awk -v goal=300 '/^truncated_normal f32 fill 2 / {
+      for (i = 1; i <= NF; i++) if ($i == "median") got = $(i + 3)
+    }
+    END {
+      printf "\n%-22s = %.1f M/s  (target >= %d M/s)  %s\n", "truncated normal fill 2", got, goal, ((got >= goal) ? "ok" : "MISSED")
+      exit (got >= goal) ? 0 : 1
+    }' "$WORK/init_micro.txt" || status=1
 else
   say "no $BUILD/init_micro: build it with cmake --build $BUILD --target init_micro"
 fi

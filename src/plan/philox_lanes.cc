@@ -78,11 +78,12 @@ bool HasAvx512() {
 #endif
 #endif
 
-// Elsewhere compilers vectorize this loop (AVX2 gets its own clone).
+// Without AVX-512 (and for the last n % 16 blocks) compilers vectorize this
+// loop; AVX2 gets its own clone.
 #if defined(SURGEON_PHILOX_AVX512) && !defined(__clang__)
 __attribute__((target_clones("default", "avx2")))
 #endif
-void PhiloxScalar(const uint64_t* counter, int n, uint64_t key, const std::array<uint32_t*, 4>& words) {
+void PhiloxPortable(const uint64_t* counter, int n, uint64_t key, const std::array<uint32_t*, 4>& words) {
   uint32_t* const w0 = words[0];
   uint32_t* const w1 = words[1];
   uint32_t* const w2 = words[2];
@@ -101,7 +102,7 @@ void PhiloxLanes(const uint64_t* counter, int n, uint64_t key, const std::array<
   if (HasAvx512()) done = PhiloxAvx512(counter, n, key, words);
 #endif
   const std::array<uint32_t*, 4> rest = {words[0] + done, words[1] + done, words[2] + done, words[3] + done};
-  PhiloxScalar(counter + done, n - done, key, rest);
+  PhiloxPortable(counter + done, n - done, key, rest);
 }
 
 }  // namespace surgeon::random

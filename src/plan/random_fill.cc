@@ -268,6 +268,11 @@ BadValue FillBatches(const ResolvedInitializer& r, uint64_t key, uint64_t g_begi
   return bad;
 }
 
+// Keeps in *kept whichever of the two has the lower index (-1: none).
+void KeepLowest(BadValue* kept, const BadValue& b) {
+  if (b.index >= 0 && (kept->index < 0 || b.index < kept->index)) *kept = b;
+}
+
 // Splits w's groups over threads, in chunks taken in turn, so a thread that
 // shares its core (with the writer of the previous piece, say) takes fewer.
 // The calling thread is one of them. Output bytes do not depend on the split.
@@ -292,8 +297,7 @@ BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, const Window& 
   std::vector<BadValue> bad(threads);  // each thread's lowest
   auto work = [&](uint64_t t) {
     for (uint64_t begin; (begin = next_chunk.fetch_add(1) * kChunk) < groups;) {
-      const BadValue b = fill(begin, std::min(groups, begin + kChunk));
-      if (b.index >= 0 && (bad[t].index < 0 || b.index < bad[t].index)) bad[t] = b;
+      KeepLowest(&bad[t], fill(begin, std::min(groups, begin + kChunk)));
     }
   };
   std::vector<std::thread> workers;
@@ -301,9 +305,7 @@ BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, const Window& 
   work(0);
   for (auto& worker : workers) worker.join();
   BadValue first;
-  for (const BadValue& b : bad) {
-    if (b.index >= 0 && (first.index < 0 || b.index < first.index)) first = b;
-  }
+  for (const BadValue& b : bad) KeepLowest(&first, b);
   return first;
 }
 

@@ -3,15 +3,21 @@
 
     bench.py --config CONFIG.json
     bench.py --size-group GROUP.json
+    bench.py --init-micro INIT_MICRO.txt --config CONFIG.json
 
 CONFIG.json (written by run.sh) names the commands to time and the files
-they work on. Every round runs each command once, in the same order
-(interleaved), after removing its previous output and `sync` (untimed), so
-no command pays for another's writeback. One untimed warm-up round first
-(warm page cache). Wall time is measured around `/usr/bin/time -v CMD`;
-max RSS is what `time -v` reports. Prints a table of medians and the
-ratios the targets (bench/README.md) are stated in; exits 1 when a target is
-missed.
+they work on. A round is `repeat` passes over the commands in the same
+order (interleaved); a peer (a whole TensorFlow or PyTorch process, seconds
+long) runs in the last pass only. Before each command its previous output is
+removed and `sync` runs (untimed), so no command pays for another's
+writeback. One untimed warm-up pass first (warm page cache). Wall time is
+measured around `/usr/bin/time -v CMD`; max RSS is what `time -v` reports.
+
+A ratio between two commands is the median of the ratios of their samples
+from the same pass, taken a second or two apart: this shared machine's speed
+drifts by 20-30 % within a minute, which a ratio of medians taken minutes
+apart would count. Prints a table of medians and those ratios, checks the
+targets (bench/README.md), and exits 1 when one is missed.
 
 A size group (GROUP.json, one generated checkpoint of 1 to 16+ GB) runs each
 command directly and samples /proc/PID/status every 2 ms for peak RssAnon /
@@ -23,6 +29,9 @@ machine loses its cache). Ratios are to `cp` in the same cache state, and
 cold rows also to `read`, a plain sequential read of the source files from
 the disk (dd), the disk's speed. Exits 1 when a bounded command's peak
 anonymous memory exceeds the group's limit (64 MB + its largest new tensor).
+
+--init-micro checks the output of bench/init_micro against CONFIG's
+initializer target (the median of truncated normal float32 on 2 threads).
 """
 import argparse
 import json
@@ -179,20 +188,43 @@ def run_size_group(group):
     return 1 if failures else 0
 
 
+def check_init_micro(path, targets):
+    """Checks init_micro's `truncated_normal f32 fill 2` median M/s; returns the exit status."""
+    got = None
+    for line in open(path):
+        if line.startswith("truncated_normal f32 fill 2 "):
+            words = line.split()
+            got = float(words[words.index("median") + 3])
+    if got is None:
+        print(f"bench: no 'truncated_normal f32 fill 2' line in {path}")
+        return 1
+    failures = []
+    check_ratio("truncated normal fill 2", got, targets["init_fill2_mps"], False, failures, " M/s")
+    return 1 if failures else 0
+
+
+def paired_ratio(a, b):
+    """Median of a[k] / b[k] over the passes both were timed in."""
+    return statistics.median(a[k] / b[k] for k in a if k in b)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config")
     ap.add_argument("--size-group")
+    ap.add_argument("--init-micro")
     args = ap.parse_args()
     if args.size_group:
         return run_size_group(json.load(open(args.size_group)))
     cfg = json.load(open(args.config))
+    if args.init_micro:
+        return check_init_micro(args.init_micro, cfg["targets"])
     cwd = cfg["cwd"]
     # [{name, cmd, clean, bytes, peer}]; a row with "skip" (the reason) is
     # not run, only printed.
     skipped = [r for r in cfg["rows"] if r.get("skip")]
     rows = [r for r in cfg["rows"] if not r.get("skip")]
-    rounds = cfg["rounds"]
+    rounds, repeat = cfg["rounds"], cfg.get("repeat", 1)
     failures = []
 
     def run_once(row):
@@ -200,34 +232,42 @@ def main():
         subprocess.run(["sync"])
         return timed(row["cmd"], cwd)
 
-    print(f"# warm-up round (untimed), then {rounds} interleaved rounds; load: {os.getloadavg()[0]:.2f}",
-          flush=True)
+    print(f"# warm-up pass (untimed), then {rounds} rounds of {repeat} interleaved passes (peers in the last); "
+          f"load: {os.getloadavg()[0]:.2f}", flush=True)
     for row in rows:
         run_once(row)
-    times = {r["name"]: [] for r in rows}
+    times = {r["name"]: {} for r in rows}  # name -> {(round, pass): seconds}
     rss = {r["name"]: [] for r in rows}
     for i in range(rounds):
-        for row in rows:
-            dt, kb = run_once(row)
-            times[row["name"]].append(dt)
-            rss[row["name"]].append(kb)
-        print(f"#  round {i + 1} (load {os.getloadavg()[0]:.1f}): " + ", ".join(f"{r['name']} {times[r['name']][-1]:.3f}" for r in rows), flush=True)
+        for p in range(repeat):
+            for row in rows:
+                if row.get("peer") and p != repeat - 1:
+                    continue
+                dt, kb = run_once(row)
+                times[row["name"]][(i, p)] = dt
+                rss[row["name"]].append(kb)
+        print(f"#  round {i + 1} (load {os.getloadavg()[0]:.1f}): " + ", ".join(
+            f"{n} " + "/".join(f"{t:.3f}" for (r, _), t in sorted(v.items()) if r == i) for n, v in times.items()),
+              flush=True)
     for row in rows:
         sh_remove(row.get("clean", []))
     print(f"# load after: {os.getloadavg()[0]:.2f}")
 
-    med = {n: statistics.median(v) for n, v in times.items()}
-    cp = med.get("cp")
+    med = {n: statistics.median(v.values()) for n, v in times.items()}
+    ratio = {}  # (name, base) -> paired median ratio
+    for base in ("cp", "run"):
+        if base in times:
+            for n in times:
+                ratio[(n, base)] = paired_ratio(times[n], times[base])
     print()
-    run = med.get("run")
-    print(f"{'command':<22} {'median s':>9} {'min s':>8} {'MB/s':>8} {'max RSS MB':>11} {'x cp':>7} {'x run':>7}")
+    print(f"{'command':<22} {'samples':>7} {'median s':>9} {'min s':>8} {'MB/s':>8} {'max RSS MB':>11} {'x cp':>7} "
+          f"{'x run':>7}")
     for row in rows:
         n = row["name"]
-        mbs = row["bytes"] / med[n] / 1e6 if row.get("bytes") else float("nan")
-        ratio = f"{med[n] / cp:7.2f}" if cp else f"{'':7}"
-        vs_run = f"{med[n] / run:7.2f}" if run else ""
-        mbs_s = f"{mbs:8.0f}" if row.get("bytes") else f"{'-':>8}"
-        print(f"{n:<22} {med[n]:9.3f} {min(times[n]):8.3f} {mbs_s} {fmt_mb(max(rss[n])):>11} {ratio} {vs_run}")
+        mbs = f"{row['bytes'] / med[n] / 1e6:8.0f}" if row.get("bytes") else f"{'-':>8}"
+        x = [f"{ratio[(n, b)]:7.2f}" if (n, b) in ratio else f"{'':7}" for b in ("cp", "run")]
+        print(f"{n:<22} {len(times[n]):7d} {med[n]:9.3f} {min(times[n].values()):8.3f} {mbs} "
+              f"{fmt_mb(max(rss[n])):>11} {x[0]} {x[1]}")
     for row in rows:
         if row.get("elements"):
             n = row["name"]
@@ -237,20 +277,19 @@ def main():
     print()
 
     t = cfg["targets"]
-    if "run" in med and cp:
-        check_ratio("run / cp", med["run"] / cp, t["run_vs_cp"], True, failures)
-    if "run --link --no-verify" in med and cp:
+    if ("run", "cp") in ratio:
+        check_ratio("run / cp", ratio[("run", "cp")], t["run_vs_cp"], True, failures)
+    if ("run --link --no-verify", "cp") in ratio:
         # The goal is for sharing itself; checking the shared CRCs (the
         # default) reads every shared byte, so `verify` is its floor.
-        check_ratio("run --link --no-verify / cp", med["run --link --no-verify"] / cp, t["link_vs_cp"], True,
+        check_ratio("run --link --no-verify / cp", ratio[("run --link --no-verify", "cp")], t["link_vs_cp"], True,
                     failures)
-        if "run --link" in med:
-            floor = f", verify / cp = {med['verify'] / cp:.3f}" if "verify" in med else ""
-            print(f"{'run --link / cp':<22} = {med['run --link'] / cp:.3f}  (CRCs checked: no target{floor})")
-    if "run" in med:
-        for row in rows:
-            if row.get("peer"):
-                check_ratio(row["name"] + " / run", med[row["name"]] / med["run"], t["peer_vs_run"], False, failures)
+        if ("run --link", "cp") in ratio:
+            floor = f", verify / cp = {ratio[('verify', 'cp')]:.3f}" if ("verify", "cp") in ratio else ""
+            print(f"{'run --link / cp':<22} = {ratio[('run --link', 'cp')]:.3f}  (CRCs checked: no target{floor})")
+    for row in rows:
+        if row.get("peer") and (row["name"], "run") in ratio:
+            check_ratio(row["name"] + " / run", ratio[(row["name"], "run")], t["peer_vs_run"], False, failures)
     if "verify" in med:
         gbs = next(r for r in rows if r["name"] == "verify")["bytes"] / med["verify"] / 1e9
         check_ratio("verify GB/s", gbs, t["verify_gbs"], False, failures)

@@ -1,22 +1,17 @@
 #include "surgeon/exec/copy.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <tuple>
 
 #include "surgeon/base/background_checksums.h"
+#include "surgeon/base/cpus.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/dtype.h"
 #include "surgeon/plan/cast.h"
 
 namespace surgeon {
 
-bool CopyRunsByDefault() {
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  return ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
-}
+bool CopyRunsByDefault() { return UsableCpus() >= 2; }
 
 namespace {
 

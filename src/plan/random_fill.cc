@@ -20,6 +20,7 @@
 
 #include "plan/philox_lanes.h"
 #include "plan/sample_stream.h"
+#include "surgeon/base/cpus.h"
 #include "surgeon/base/half.h"
 
 namespace surgeon {
@@ -281,8 +282,7 @@ BadValue FillParallel(const ResolvedInitializer& r, uint64_t key, const Window& 
   constexpr int kGroup = Stream<kDouble>::kGroup;
   const uint64_t g_first = static_cast<uint64_t>(w.first) / kGroup;
   const uint64_t groups = (static_cast<uint64_t>(w.end) + kGroup - 1) / kGroup - g_first;
-  const uint64_t hw =
-      max_threads > 0 ? static_cast<uint64_t>(max_threads) : std::max(1u, std::thread::hardware_concurrency());
+  const auto hw = static_cast<uint64_t>(max_threads > 0 ? max_threads : UsableCpus());
   const uint64_t threads = std::min<uint64_t>({hw, 16, std::max<uint64_t>(1, groups / kMinGroupsPerThread)});
   auto fill = [&](uint64_t begin, uint64_t end) {
     if constexpr (kDouble) {

@@ -21,7 +21,7 @@ struct BadValue {
 };
 
 // Fills the n elements at `out` (n * FloatFormatSize(format) bytes) from the
-// stream `key`, on up to `max_threads` threads (0: one per hardware thread;
+// stream `key`, on up to `max_threads` threads (0: one per usable CPU, UsableCpus();
 // small tensors use fewer). The bytes do not depend on the thread count.
 // REQUIRES: r.distribution is kUniform, kNormal or kTruncatedNormal.
 BadValue FillRandom(FloatFormat format, const ResolvedInitializer& r, uint64_t key, int64_t n, uint8_t* out,

@@ -185,7 +185,7 @@ Result<uint64_t> WriteTensors(const std::vector<Var>& vars, const Options& o, co
     SURGEON_ASSIGN_OR_RETURN(WritableFile * f, out->Add(DataFilename(prefix, s, o.shards)));
     files.push_back(f);
   }
-  SURGEON_ASSIGN_OR_RETURN(*writer, BundleWriter::CreateAfterShards(out, prefix, o.shards - 1));
+  SURGEON_ASSIGN_OR_RETURN(*writer, BundleWriter::Create(out, prefix, {o.shards - 1}));
   std::vector<uint64_t> offsets(o.shards, 0);
   uint64_t params = 0;
   std::vector<uint8_t> buf;

@@ -277,13 +277,15 @@ class ConvertResult:
 
 
 def convert(src: PathLike, dst: PathLike, force: bool = False, *, format: str = "",
+            max_shard_bytes: Union[int, str] = 0,
             progress: Optional[ProgressCallback] = None) -> ConvertResult:
     """`surgeon convert`: any readable checkpoint or weight file at `src` ->
-    a fresh single-shard V2 checkpoint at prefix `dst` (byte-identical for a
-    single-shard V2 source), or one safetensors / npz / keras_h5 file.
-    `format` as in `surgeon convert --format`; "" picks it from dst's
-    extension."""
-    d = _core.convert(os.fspath(src), os.fspath(dst), force, format, progress)
+    a fresh V2 checkpoint at prefix `dst` (byte-identical for a single-shard
+    V2 source), or one safetensors / npz / keras_h5 file. `format` as in
+    `surgeon convert --format`; "" picks it from dst's extension.
+    `max_shard_bytes` (bytes, or a size such as "2GiB") spreads a V2
+    checkpoint's data over files of at most that size; 0: one data file."""
+    d = _core.convert(os.fspath(src), os.fspath(dst), force, format, str(max_shard_bytes), progress)
     return ConvertResult(d["target_prefix"], d["tensors"], d["bytes"], list(d["files"]), list(d["warnings"]))
 
 

@@ -1,17 +1,19 @@
-// surgeon convert SRC DST [--format F]: any readable source -> a fresh V2
-// checkpoint, or one safetensors / npz / Keras HDF5 file.
+// surgeon convert SRC DST [--format F] [--max-shard-bytes SIZE]: any
+// readable source -> a fresh V2 checkpoint, or one safetensors / npz / Keras
+// HDF5 file.
 #include <cstdio>
 
 #include "cli/command.h"
+#include "surgeon/base/byte_size.h"
 #include "surgeon/exec/convert.h"
 
 namespace surgeon::cli {
 
 void RegisterConvert(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "convert", "Rewrite a checkpoint or weight file as a single-shard V2 checkpoint, safetensors, npz or Keras HDF5");
+      "convert", "Rewrite a checkpoint or weight file as a V2 checkpoint, safetensors, npz or Keras HDF5");
   struct Args {
-    std::string src, dst, format;
+    std::string src, dst, format, max_shard_bytes;
     OutputOptions options;
   };
   auto args = std::make_shared<Args>();
@@ -23,6 +25,8 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
   cmd->add_option("--format", args->format,
                   "tf_checkpoint | safetensors | npz | keras_h5 (default: from DST's extension "
                   ".safetensors/.npz/.h5, else tf_checkpoint)");
+  cmd->add_option("--max-shard-bytes", args->max_shard_bytes,
+                  "tf_checkpoint: data files of at most this size (2GiB, 500MB, or bytes; default: one data file)");
   cmd->add_flag("--force", args->options.force, "replace an existing checkpoint or file at DST");
   cmd->add_flag("--fsync", args->options.sync, "fsync the output before renaming it into place");
   AddCopyPathOption(cmd, &args->options.copy);
@@ -37,7 +41,19 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
       }
       format = *f;
     }
-    auto result = ConvertCheckpoint(args->src, args->dst, format, args->options, TerminalProgress("convert"));
+    uint64_t max_shard_bytes = 0;
+    if (!args->max_shard_bytes.empty()) {
+      const std::optional<uint64_t> size = ParseByteSize(args->max_shard_bytes);
+      if (!size || *size == 0) {
+        *exit_code = ReportError(Status::InvalidArgument("--max-shard-bytes '" + args->max_shard_bytes +
+                                                         "': expected a size above 0 such as 2GiB or 500MB (units: " +
+                                                         std::string(ByteSizeUnits()) + ") or a number of bytes"));
+        return;
+      }
+      max_shard_bytes = *size;
+    }
+    auto result =
+        ConvertCheckpoint(args->src, args->dst, format, max_shard_bytes, args->options, TerminalProgress("convert"));
     if (!result.ok()) {
       *exit_code = ReportError(result.status());
       return;

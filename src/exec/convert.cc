@@ -42,7 +42,7 @@ std::vector<TensorSpec> WriterSpecs(const std::vector<CopyItem>& items) {
   for (const CopyItem& item : items) {
     if (!seen.insert(item.target_key).second) continue;
     const TensorEntry& full = item.partitioned != nullptr ? *item.partitioned : *item.source;
-    specs.push_back({item.target_key, full.dtype, full.shape});
+    specs.push_back({item.target_key, full.dtype, full.shape, full.size});
   }
   return specs;
 }
@@ -50,7 +50,8 @@ std::vector<TensorSpec> WriterSpecs(const std::vector<CopyItem>& items) {
 }  // namespace
 
 Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::string& target_prefix,
-                                        OutputFormat format, const OutputOptions& options, const ProgressFn& progress) {
+                                        OutputFormat format, uint64_t max_shard_bytes, const OutputOptions& options,
+                                        const ProgressFn& progress) {
   SURGEON_ASSIGN_OR_RETURN(CheckpointLocation loc, ResolveCheckpoint(source));
   SURGEON_ASSIGN_OR_RETURN(auto reader, OpenCheckpoint(loc.prefix));
   ConvertResult result;
@@ -62,7 +63,8 @@ Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::st
   SURGEON_RETURN_IF_ERROR(checkpoint ? PrepareTarget(SourceFiles(loc), target_prefix, options, &out)
                                      : PrepareFileTarget(SourceFiles(loc), target_prefix, options, &out));
   SURGEON_ASSIGN_OR_RETURN(std::vector<CopyItem> items, ConvertItems(*reader, checkpoint));
-  SURGEON_ASSIGN_OR_RETURN(auto writer, CreateTensorWriter(format, &out, target_prefix, WriterSpecs(items)));
+  SURGEON_ASSIGN_OR_RETURN(auto writer,
+                           CreateTensorWriter(format, &out, target_prefix, WriterSpecs(items), max_shard_bytes));
   uint64_t bytes_total = 0;
   for (const CopyItem& item : items) bytes_total += item.source->size;
   ProgressMeter meter(items.size(), bytes_total, progress);

@@ -58,12 +58,13 @@ uint64_t DeadBytes(const BundleReader& reader, const std::vector<CopyItem>& shar
   return total;
 }
 
-Result<ShareKind> StageSharedShards(const BundleReader& reader, const std::string& target_prefix, StagedOutput* out) {
+Result<ShareKind> StageSharedShards(const BundleReader& reader, const std::string& target_prefix, int num_shards,
+                                    StagedOutput* out) {
   const int n = reader.num_shards();
   ShareKind kind = ShareKind::kHardLink;
   for (int i = 0; i < n; ++i) {
     const std::string& source = reader.shard(i).path();
-    auto shared = out->AddShared(DataFilename(target_prefix, i, n + 1), source);
+    auto shared = out->AddShared(DataFilename(target_prefix, i, num_shards), source);
     if (!shared.ok()) {
       if (i == 0) return shared.status();
       return Status::IoError(shared.status().message() + " (after sharing the source's first " + std::to_string(i) +

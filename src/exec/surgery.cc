@@ -155,16 +155,16 @@ struct TensorOrder {
   std::vector<const PlanAction*> inits;
   uint64_t bytes_total = 0;
 
-  // The writer's view of the same order (safetensors lays out its header
-  // from it before the first tensor).
+  // The writer's view of what it writes (not `shared`), in the same order:
+  // safetensors lays out its header from it, a size-bounded bundle its data
+  // files, before the first tensor.
   std::vector<TensorSpec> Specs() const {
     std::vector<TensorSpec> specs;
-    for (const CopyItem& c : shared) specs.push_back({c.target_key, c.dtype, c.shape});
     for (const auto& from_source : copies) {
-      for (const CopyItem& c : from_source) specs.push_back({c.target_key, c.dtype, c.shape});
+      for (const CopyItem& c : from_source) specs.push_back({c.target_key, c.dtype, c.shape, c.source->size});
     }
-    for (const PlanAction* a : transformed) specs.push_back({a->target, a->dtype, a->shape});
-    for (const PlanAction* a : inits) specs.push_back({a->target, a->dtype, a->shape});
+    for (const PlanAction* a : transformed) specs.push_back({a->target, a->dtype, a->shape, a->bytes});
+    for (const PlanAction* a : inits) specs.push_back({a->target, a->dtype, a->shape, a->bytes});
     return specs;
   }
 };
@@ -265,14 +265,17 @@ Result<std::unique_ptr<TensorWriter>> CreateWriter(const Surgery& s, TensorOrder
     std::string refusal = LinkRefusalFor(s, *order);
     if (refusal.empty()) {
       const auto& bundle = dynamic_cast<const BundleReader&>(*s.reader);
-      auto kind = StageSharedShards(bundle, plan.target_prefix, out);
+      TensorOrder linked = *order;
+      SplitShared(bundle, &linked);
+      const BundleLayout layout{bundle.num_shards(), plan.max_shard_bytes, linked.Specs()};
+      SURGEON_ASSIGN_OR_RETURN(const int num_shards, NumDataShards(layout));
+      auto kind = StageSharedShards(bundle, plan.target_prefix, num_shards, out);
       if (kind.ok()) {
-        SplitShared(bundle, order);
+        *order = std::move(linked);
         report->link_kind = ShareKindName(*kind);
         report->shared_shards = bundle.num_shards();
         report->dead_bytes = DeadBytes(bundle, order->shared);
-        SURGEON_ASSIGN_OR_RETURN(auto writer,
-                                 BundleWriter::CreateAfterShards(out, plan.target_prefix, bundle.num_shards()));
+        SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(out, plan.target_prefix, layout));
         return std::unique_ptr<TensorWriter>(std::move(writer));
       }
       if (kind.status().code() != StatusCode::kFailedPrecondition) return kind.status();
@@ -280,7 +283,7 @@ Result<std::unique_ptr<TensorWriter>> CreateWriter(const Surgery& s, TensorOrder
     }
     report->link_note = "cannot link: " + refusal + "; copying instead";
   }
-  return CreateTensorWriter(plan.target_format, out, plan.target_prefix, order->Specs());
+  return CreateTensorWriter(plan.target_format, out, plan.target_prefix, order->Specs(), plan.max_shard_bytes);
 }
 
 // The target's meta graph for the plan's mode (nullopt for none); a

@@ -120,7 +120,9 @@ Status BundleWriter::AddSlice(const std::string& key, DataType dtype, const Shap
     }
   }
   // The slice's data entry first (it validates the bytes), then the record
-  // on the full entry, so a rejected slice leaves no trace.
+  // on the full entry, so a rejected slice leaves no trace. A size-bounded
+  // layout places slices by the full key (their keys are made here).
+  SURGEON_RETURN_IF_ERROR(rep_->MoveToShardOf(key));
   SURGEON_RETURN_IF_ERROR(Add(EncodeTensorNameSlice(key, slice), dtype, SliceShape(slice, full_shape), bytes)
                               .WithContext("tensor '" + key + "', slice " + SliceToString(slice)));
   tensorflow::BundleEntryProto& full = rep_->entries[key];

@@ -5,14 +5,17 @@
 //   index:     "" -> BundleHeaderProto{num_shards: 1, version{producer: 1}},
 //              then key -> BundleEntryProto{dtype, shape, [shard_id 0], offset, size, crc32c}
 //              in key order, built by TableBuilder with TF's options.
-// After N shared shards (CreateAfterShards) the header says num_shards N+1,
-// stored tensors keep their shard/offset, added ones are in shard N (TF's
-// layout for such a bundle is the same; its writer just never makes one).
+// After N shared shards (BundleLayout) the header says num_shards N+1,
+// stored tensors keep their shard/offset, added ones are in shard N. With
+// max_shard_bytes, added tensors fill shards N, N+1, ... in Add order (TF
+// reads such a bundle like any other; its own writer makes one data file
+// per saving device).
 #include <set>
 #include <string_view>
 
 #include "format/bundle_entry_codec.h"
 #include "format/bundle_writer_rep.h"
+#include "format/data_shards.h"
 #include "surgeon/base/crc32c.h"
 #include "surgeon/format/checkpoint_path.h"
 #include "surgeon/format/string_tensor.h"
@@ -41,45 +44,103 @@ void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Sha
 
 void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Shape& shape, uint64_t size,
                                uint32_t masked_crc32c) {
-  Record(key, dtype, shape, own_shard, offset, size, masked_crc32c);
+  Record(key, dtype, shape, current_shard, offset, size, masked_crc32c);
   offset += size;
+  written += size;
+}
+
+Status BundleWriter::Rep::StageThrough(int32_t shard) {
+  while (current_shard < shard) {
+    SURGEON_ASSIGN_OR_RETURN(data, out->Add(DataFilename(prefix, ++current_shard, num_shards)));
+    offset = 0;
+  }
+  return Status::OK();
+}
+
+Status BundleWriter::Rep::MoveToShardOf(std::string_view key) {
+  const auto it = shard_of.find(key);
+  if (it == shard_of.end() || it->second == current_shard) return Status::OK();
+  if (it->second < current_shard) {
+    return Status::Internal("BundleWriter: tensor '" + std::string(key) + "' laid out in data file " +
+                            std::to_string(it->second) + " was added after file " + std::to_string(current_shard) +
+                            " was begun (tensors added out of the order given)");
+  }
+  return StageThrough(it->second);
 }
 
 Status BundleWriter::Rep::Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
                                  uint32_t masked_crc32c) {
   SURGEON_RETURN_IF_ERROR(CheckNewKey(key));
+  SURGEON_RETURN_IF_ERROR(MoveToShardOf(key));
   SURGEON_RETURN_IF_ERROR(data->Append(bytes));
   Record(key, dtype, shape, bytes.size(), masked_crc32c);
   return Status::OK();
 }
 
+namespace {
+
+// TF names data files with 5 digits ("-00000-of-00001").
+constexpr int kMaxDataShards = 99999;
+
+// Each spec's data file among the writer's own (0: its first).
+Result<std::vector<int>> OwnShardOfSpecs(const BundleLayout& layout) {
+  if (layout.max_shard_bytes == 0) return std::vector<int>(layout.specs.size(), 0);
+  std::vector<uint64_t> sizes;
+  sizes.reserve(layout.specs.size());
+  for (const TensorSpec& t : layout.specs) {
+    if (DataTypeSize(t.dtype) == 0) {
+      sizes.push_back(t.stored_bytes);
+      continue;
+    }
+    auto bytes = FixedTensorBytes(t.dtype, t.shape);
+    if (!bytes.ok()) return bytes.status().WithContext("tensor '" + t.key + "'");
+    sizes.push_back(*bytes);
+  }
+  return AssignDataShards(sizes, layout.max_shard_bytes);
+}
+
+}  // namespace
+
+Result<int> NumDataShards(const BundleLayout& layout) {
+  SURGEON_ASSIGN_OR_RETURN(std::vector<int> own, OwnShardOfSpecs(layout));
+  const int64_t total = int64_t{layout.shared_shards} + (own.empty() ? 1 : own.back() + 1);
+  if (layout.shared_shards < 0 || total > kMaxDataShards) {
+    return Status::InvalidArgument(std::to_string(total) + " data files (" + std::to_string(layout.shared_shards) +
+                                   " shared), more than the " + std::to_string(kMaxDataShards) +
+                                   " a V2 checkpoint can name; raise the shard size limit");
+  }
+  return static_cast<int>(total);
+}
+
 BundleWriter::BundleWriter(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 BundleWriter::~BundleWriter() = default;
 
-Result<std::unique_ptr<BundleWriter>> BundleWriter::Create(StagedOutput* out, const std::string& prefix) {
-  return CreateAfterShards(out, prefix, 0);
-}
-
-Result<std::unique_ptr<BundleWriter>> BundleWriter::CreateAfterShards(StagedOutput* out, const std::string& prefix,
-                                                                      int shared_shards) {
-  if (shared_shards < 0 || shared_shards >= 99999) {
-    return Status::InvalidArgument(prefix + ": " + std::to_string(shared_shards) + " shared shards");
-  }
+Result<std::unique_ptr<BundleWriter>> BundleWriter::Create(StagedOutput* out, const std::string& prefix,
+                                                           const BundleLayout& layout) {
+  auto num_shards = NumDataShards(layout);
+  if (!num_shards.ok()) return num_shards.status().WithContext(prefix);
+  SURGEON_ASSIGN_OR_RETURN(const std::vector<int> own, OwnShardOfSpecs(layout));
   auto rep = std::make_unique<Rep>();
   rep->out = out;
   rep->prefix = prefix;
-  rep->own_shard = shared_shards;
-  rep->num_shards = shared_shards + 1;
-  SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, rep->own_shard, rep->num_shards)));
+  rep->shared_shards = layout.shared_shards;
+  rep->current_shard = layout.shared_shards;
+  rep->num_shards = *num_shards;
+  if (layout.max_shard_bytes > 0) {
+    // A key listed more than once (the slices of a partitioned tensor) stays
+    // in the first file it was laid out in.
+    for (size_t i = 0; i < own.size(); ++i) rep->shard_of.emplace(layout.specs[i].key, layout.shared_shards + own[i]);
+  }
+  SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, rep->current_shard, *num_shards)));
   return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(rep)));
 }
 
 Status BundleWriter::AddStored(const std::string& key, DataType dtype, const Shape& shape, int shard_id,
                                uint64_t offset, uint64_t size, uint32_t masked_crc32c) {
   SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));
-  if (shard_id < 0 || shard_id >= rep_->own_shard) {
+  if (shard_id < 0 || shard_id >= rep_->shared_shards) {
     return Status::Internal("tensor '" + key + "': stored in shard " + std::to_string(shard_id) + ", but " +
-                            rep_->prefix + " shares " + std::to_string(rep_->own_shard));
+                            rep_->prefix + " shares " + std::to_string(rep_->shared_shards));
   }
   if (DataTypeSize(dtype) > 0) {
     SURGEON_ASSIGN_OR_RETURN(uint64_t expected, FixedTensorBytes(dtype, shape));
@@ -120,6 +181,7 @@ Status BundleWriter::AddVerified(const std::string& key, DataType dtype, const S
 
 Status BundleWriter::AddPieces(const std::string& key, DataType dtype, const Shape& shape, const PieceSource& next) {
   SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));
+  SURGEON_RETURN_IF_ERROR(rep_->MoveToShardOf(key));
   SURGEON_ASSIGN_OR_RETURN(const uint64_t expected, FixedTensorBytes(dtype, shape));
   uint64_t size = 0;
   uint32_t crc = 0;
@@ -143,6 +205,7 @@ Status BundleWriter::AddPieces(const std::string& key, DataType dtype, const Sha
 Status BundleWriter::AddMapped(const std::string& key, DataType dtype, const Shape& shape, const MappedRange& src,
                                uint32_t masked_crc32c, uint32_t* crc) {
   SURGEON_RETURN_IF_ERROR(rep_->CheckNewKey(key));
+  SURGEON_RETURN_IF_ERROR(rep_->MoveToShardOf(key));
   SURGEON_RETURN_IF_ERROR(rep_->data->AppendMapped(src, crc));
   rep_->Record(key, dtype, shape, src.size, masked_crc32c);
   return Status::OK();
@@ -162,8 +225,21 @@ Status BundleWriter::AddCopiedRun(const MappedRange& src, const std::vector<Copi
     return Status::Internal("BundleWriter: a copied run of " + std::to_string(src.size) + " bytes from " +
                             src.file->path() + " given tensors of " + std::to_string(total));
   }
-  SURGEON_RETURN_IF_ERROR(rep_->data->AppendCopy(src, path));
-  for (const CopiedTensor& t : tensors) rep_->Record(t.key, t.dtype, t.shape, t.size, t.masked_crc32c);
+  // One copy per data file the run's tensors were laid out in.
+  uint64_t at = src.offset;
+  for (size_t begin = 0, end; begin < tensors.size(); begin = end) {
+    SURGEON_RETURN_IF_ERROR(rep_->MoveToShardOf(tensors[begin].key));
+    uint64_t size = tensors[begin].size;
+    for (end = begin + 1; end < tensors.size() && !rep_->LeavesCurrentShard(tensors[end].key); ++end) {
+      size += tensors[end].size;
+    }
+    SURGEON_RETURN_IF_ERROR(rep_->data->AppendCopy(MappedRange{src.file, at, size}, path));
+    for (size_t i = begin; i < end; ++i) {
+      const CopiedTensor& t = tensors[i];
+      rep_->Record(t.key, t.dtype, t.shape, t.size, t.masked_crc32c);
+    }
+    at += size;
+  }
   return Status::OK();
 }
 
@@ -171,6 +247,9 @@ Status BundleWriter::Finish() {
   Rep& r = *rep_;
   if (r.finished) return Status::Internal("BundleWriter: Finish called twice");
   r.finished = true;
+  // Files laid out for tensors that were never added: TF opens every shard
+  // the header counts.
+  SURGEON_RETURN_IF_ERROR(r.StageThrough(r.num_shards - 1));
   BundleHeader header;  // Little-endian, version {producer 1}.
   header.num_shards = r.num_shards;
   TableBuilder table;
@@ -182,7 +261,7 @@ Status BundleWriter::Finish() {
   return index->Append(table.Finish());
 }
 
-uint64_t BundleWriter::data_bytes() const { return rep_->offset; }
+uint64_t BundleWriter::data_bytes() const { return rep_->written; }
 const std::string& BundleWriter::prefix() const { return rep_->prefix; }
 
 }  // namespace surgeon

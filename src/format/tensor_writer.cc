@@ -61,11 +61,15 @@ Status TensorWriter::AddPieces(const std::string& key, DataType dtype, const Sha
 }
 
 Result<std::unique_ptr<TensorWriter>> CreateTensorWriter(OutputFormat format, StagedOutput* out,
-                                                         const std::string& path,
-                                                         const std::vector<TensorSpec>& specs) {
+                                                         const std::string& path, const std::vector<TensorSpec>& specs,
+                                                         uint64_t max_shard_bytes) {
+  if (max_shard_bytes > 0 && format != OutputFormat::kTfCheckpoint) {
+    return Status::InvalidArgument(path + ": a " + std::string(OutputFormatName(format)) +
+                                   " output is one file; a shard size limit applies to tf_checkpoint output only");
+  }
   switch (format) {
     case OutputFormat::kTfCheckpoint: {
-      SURGEON_ASSIGN_OR_RETURN(auto w, BundleWriter::Create(out, path));
+      SURGEON_ASSIGN_OR_RETURN(auto w, BundleWriter::Create(out, path, {0, max_shard_bytes, specs}));
       return std::unique_ptr<TensorWriter>(std::move(w));
     }
     case OutputFormat::kSafetensors: return CreateSafetensorsWriter(out, path, specs);

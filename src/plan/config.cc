@@ -5,6 +5,7 @@
 #include <map>
 
 #include "plan/config_parser.h"
+#include "surgeon/base/byte_size.h"
 
 namespace surgeon {
 
@@ -169,7 +170,7 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
     return CheckTargetFormat(node, path, std::nullopt, std::nullopt, c);
   }
   std::optional<OutputFormat> format;
-  std::optional<YAML::Node> meta_node;
+  std::optional<YAML::Node> meta_node, shard_node;
   SURGEON_RETURN_IF_ERROR(ForEachKey(
       node, path, ConfigKeysIn("target"),
       [&](const std::string& key, const YAML::Node& v, const std::string& kp) -> Status {
@@ -183,6 +184,17 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
           SURGEON_ASSIGN_OR_RETURN(std::string f, String(v, kp));
           format = ParseOutputFormat(f);
           if (!format) return Error(v, kp, "expected one of " + OutputFormatChoices() + ", got '" + f + "'");
+          return Status::OK();
+        }
+        if (key == "max_shard_bytes") {
+          const std::optional<uint64_t> size = v.IsScalar() ? ParseByteSize(v.Scalar()) : std::nullopt;
+          if (!size || *size == 0) {
+            return Error(v, kp,
+                         "expected a size above 0 such as 2GiB, 500MB or 1000000 (bytes; units: " +
+                             std::string(ByteSizeUnits()) + "), got " + Describe(v));
+          }
+          c->target_max_shard_bytes = *size;
+          shard_node = v;
           return Status::OK();
         }
         meta_node = v;
@@ -205,7 +217,13 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
         return Status::OK();
       }));
   SURGEON_RETURN_IF_ERROR(RequireKeys(node, path, {"checkpoint"}));
-  return CheckTargetFormat(node, path, format, meta_node, c);
+  SURGEON_RETURN_IF_ERROR(CheckTargetFormat(node, path, format, meta_node, c));
+  if (shard_node && c->target_format != OutputFormat::kTfCheckpoint) {
+    return Error(*shard_node, path + ".max_shard_bytes",
+                 "a " + std::string(OutputFormatName(c->target_format)) +
+                     " target is one file; max_shard_bytes applies to tf_checkpoint targets");
+  }
+  return Status::OK();
 }
 
 // Sets target_format (given, or from the extension); a weight-file target

@@ -126,7 +126,7 @@ std::string FormatPlanTable(const Plan& plan, const PlanTableOptions& options) {
   AddDropRows(plan, options, &rows, &grouped);
   std::string out = "plan: " + plan.source_checkpoint + " -> " + plan.target_prefix + "  (seed " +
                     std::to_string(plan.seed) + ", meta graph: " + std::string(MetaGraphModeName(plan.meta_mode)) +
-                    ")\n";
+                    (plan.max_shard_bytes ? ", data files of at most " + HumanBytes(plan.max_shard_bytes) : "") + ")\n";
   for (size_t i = 1; i < plan.sources.size(); ++i) {
     out += "also from [" + plan.sources[i].name + "]: " + plan.sources[i].checkpoint + "  (" + plan.sources[i].label +
            ")\n";

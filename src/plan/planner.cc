@@ -274,6 +274,7 @@ Result<Plan> Planner::Run() {
   plan_.source_meta_graph = c_.source_meta_graph.value_or("");
   plan_.target_prefix = c_.target_checkpoint;
   plan_.target_format = c_.target_format;
+  plan_.max_shard_bytes = c_.target_max_shard_bytes;
   plan_.meta_mode = c_.target_meta_graph;
   plan_.seed = c_.seed;
   plan_.sources.push_back({"source", "source", c_.source_checkpoint});

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "surgeon/base/byte_size.h"
 #include "surgeon/exec/average.h"
 #include "surgeon/exec/convert.h"
 #include "surgeon/exec/inspect.h"
@@ -257,14 +258,24 @@ py::dict WrittenDict(const std::string& target_prefix, uint64_t bytes, const std
 }
 
 py::dict Convert(const std::string& src, const std::string& dst, bool force, const std::string& format,
-                 std::optional<py::function> progress) {
+                 const std::string& max_shard_bytes, std::optional<py::function> progress) {
   const OutputFormat output_format = FormatFor(format, dst);
+  uint64_t max_bytes = 0;
+  if (!max_shard_bytes.empty() && max_shard_bytes != "0") {
+    const std::optional<uint64_t> size = ParseByteSize(max_shard_bytes);
+    if (!size) {
+      throw py::value_error("max_shard_bytes '" + max_shard_bytes +
+                            "': expected a size such as '2GiB' or '500MB' (units: " + std::string(ByteSizeUnits()) +
+                            ") or a number of bytes");
+    }
+    max_bytes = *size;
+  }
   ProgressBridge bridge(std::move(progress));
   auto pfn = bridge.fn();
   ConvertResult r = bridge.Run([&] {
     OutputOptions options;
     options.force = force;
-    return Unwrap(ConvertCheckpoint(src, dst, output_format, options, pfn));
+    return Unwrap(ConvertCheckpoint(src, dst, output_format, max_bytes, options, pfn));
   });
   py::dict out = WrittenDict(r.target_prefix, r.bytes, r.files, r.warnings);
   out["tensors"] = r.tensors;
@@ -328,7 +339,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("run", &Run, py::arg("config"), py::arg("is_text"), py::arg("base_dir"), py::arg("force"),
         py::arg("report_path"), py::arg("link"), py::arg("verify"), py::arg("progress"));
   m.def("verify", &Verify, py::arg("path"), py::arg("progress"));
-  m.def("convert", &Convert, py::arg("src"), py::arg("dst"), py::arg("force"), py::arg("format"), py::arg("progress"));
+  m.def("convert", &Convert, py::arg("src"), py::arg("dst"), py::arg("force"), py::arg("format"),
+        py::arg("max_shard_bytes"), py::arg("progress"));
   m.def("average", &Average, py::arg("sources"), py::arg("dst"), py::arg("weights"), py::arg("exclude"),
         py::arg("non_float_from_first"), py::arg("force"), py::arg("format"), py::arg("progress"));
 }

@@ -43,7 +43,7 @@ TEST_CASE("convert: a single-shard V2 source with partitioned tensors comes out 
   const std::string dir = testing::MakeTempDir("convert_slices");
   const std::string src = WritePartitioned(dir);
   const std::string dst = dir + "/out/model.ckpt";
-  auto r = ConvertCheckpoint(src, dst, OutputFormat::kTfCheckpoint, OutputOptions{});
+  auto r = ConvertCheckpoint(src, dst, OutputFormat::kTfCheckpoint, 0, OutputOptions{});
   INFO(r.status().ToString());
   REQUIRE(r.ok());
   CHECK(r->tensors == 3);
@@ -71,7 +71,7 @@ TEST_CASE("convert: a partitioned tensor whose slices leave a gap is refused, na
     REQUIRE((*w)->Finish().ok());
     REQUIRE(out.Commit().ok());
   }
-  auto r = ConvertCheckpoint(src, dir + "/out/model.ckpt", OutputFormat::kTfCheckpoint, OutputOptions{});
+  auto r = ConvertCheckpoint(src, dir + "/out/model.ckpt", OutputFormat::kTfCheckpoint, 0, OutputOptions{});
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kDataLoss);
   CHECK_THAT(r.status().message(), Catch::Contains("tensor 'gap'"));

@@ -51,8 +51,10 @@ std::string WriteSource(const std::string& dir) {
   return prefix;
 }
 
-// Copies every tensor but "c/dropped", renamed under "x/", with `options`.
-Status CopyAll(const std::string& src, const std::string& dst, const CopyOptions& options, bool commit = true) {
+// Copies every tensor but "c/dropped", renamed under "x/", with `options`,
+// into data files of at most `max_shard_bytes` (0: one).
+Status CopyAll(const std::string& src, const std::string& dst, const CopyOptions& options, bool commit = true,
+               uint64_t max_shard_bytes = 0) {
   SURGEON_ASSIGN_OR_RETURN(auto reader, BundleReader::Open(src));
   std::vector<CopyItem> items;
   for (const TensorEntry& e : reader->entries()) {
@@ -62,8 +64,10 @@ Status CopyAll(const std::string& src, const std::string& dst, const CopyOptions
     items.push_back(item);
   }
   SortForSequentialReads(&items);
+  BundleLayout layout{0, max_shard_bytes, {}};
+  for (const CopyItem& item : items) layout.specs.push_back({item.target_key, item.dtype, item.shape});
   StagedOutput out;
-  SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, dst));
+  SURGEON_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(&out, dst, layout));
   SURGEON_ASSIGN_OR_RETURN(CopyTotals totals, CopyTensors(*reader, items, writer.get(), nullptr, options));
   if (totals.copied != 5) return Status::Internal("copied " + std::to_string(totals.copied));
   SURGEON_RETURN_IF_ERROR(writer->Finish());
@@ -109,6 +113,49 @@ TEST_CASE("copy: kernel runs, the write() fallback and tensor by tensor give the
   for (const TensorEntry& e : (*out)->entries()) {
     INFO(e.key);
     CHECK((*out)->Read(e).ok());
+  }
+}
+
+TEST_CASE("copy: runs split where a size limit starts a new data file, the same bytes on every path",
+          "[copy][runs][shards]") {
+  const std::string dir = testing::MakeTempDir("copy_runs_shards");
+  const std::string src = WriteSource(dir);
+  // Write order: a/big 3 MiB, a/small 40 B, b/big 2 MiB (one run), d/big
+  // 5 MiB, e/tail 12 B (another). Under 4 MiB files both runs split: b/big
+  // starts file 1, d/big (over the limit) has file 2 alone, e/tail file 3.
+  const uint64_t kMax = 4 << 20;
+  const std::vector<uint64_t> want_sizes = {(3 << 20) + 40, 2 << 20, 5 << 20, 12};
+  REQUIRE(CopyAll(src, dir + "/whole/model.ckpt", CopyOptions{CopyPath::kUserSpace, true}).ok());
+  const std::string whole = testing::ReadFile(DataFilename(dir + "/whole/model.ckpt", 0, 1));
+  CopyOptions per_tensor;
+  per_tensor.runs = false;
+  for (auto [name, options] : {std::pair{"kernel", CopyOptions{CopyPath::kKernel, true}},
+                               {"fallback", CopyOptions{CopyPath::kUserSpace, true}},
+                               {"per_tensor", per_tensor}}) {
+    INFO(name);
+    const std::string dst = dir + "/" + name + "/model.ckpt";
+    Status s = CopyAll(src, dst, options, true, kMax);
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+    std::string joined;
+    for (int i = 0; i < 4; ++i) {
+      const std::string file = testing::ReadFile(DataFilename(dst, i, 4));
+      CHECK(file.size() == want_sizes[i]);
+      joined += file;
+    }
+    CHECK(joined == whole);
+    CHECK(!std::filesystem::exists(DataFilename(dst, 0, 1)));
+    auto out = BundleReader::Open(dst);
+    REQUIRE(out.ok());
+    CHECK((*out)->header().num_shards == 4);
+    for (auto [key, shard] :
+         {std::pair{"x/a/big", 0}, {"x/a/small", 0}, {"x/b/big", 1}, {"x/d/big", 2}, {"x/e/tail", 3}}) {
+      INFO(key);
+      const TensorEntry* e = (*out)->Find(key);
+      REQUIRE(e != nullptr);
+      CHECK(e->shard_id == shard);
+      CHECK((*out)->Read(*e).ok());
+    }
   }
 }
 

@@ -27,7 +27,8 @@ TEST_CASE("README config reference == ConfigReferenceMarkdown()", "[plan][config
 
 TEST_CASE("Every documented key parses; an undocumented one does not", "[plan][config][docs]") {
   const std::string head =
-      "source: {checkpoint: s, meta_graph: s.meta}\ntarget: {checkpoint: t, format: tf_checkpoint, meta_graph: true}\n";
+      "source: {checkpoint: s, meta_graph: s.meta}\n"
+      "target: {checkpoint: t, format: tf_checkpoint, meta_graph: true, max_shard_bytes: 2GiB}\n";
   const std::string all =
       head +
       "seed: 1\nkeep: [a]\ndrop: [b]\ndrop_optimizer_slots: true\nglobal_step: keep\n"

@@ -92,6 +92,15 @@ TEST_CASE("ParseConfig: defaults and alternative spellings", "[plan][config]") {
   REQUIRE(d->keep->size() == 1);     // a single string is a list of one
   CHECK(d->rename[0].from.empty());  // "/" is the root scope
   CHECK(d->rename[0].to == "top");
+  CHECK(d->target_max_shard_bytes == 0);  // one data file
+
+  for (auto [text, bytes] :
+       {std::pair{"2GiB", uint64_t{1} << 31}, {"'500 MB'", uint64_t{500'000'000}}, {"1000000", uint64_t{1'000'000}}}) {
+    INFO(text);
+    auto e = Parse(std::string("source: s\ntarget: {checkpoint: t, max_shard_bytes: ") + text + "}\n");
+    REQUIRE(e.ok());
+    CHECK(e->target_max_shard_bytes == bytes);
+  }
 }
 
 TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][config]") {
@@ -130,6 +139,18 @@ TEST_CASE("ParseConfig: errors name file:line:col and the key path", "[plan][con
        "test.yaml:2:37: target.meta_graph: expected true, false or {from: source}, got 'maybe'"},
       {"source: s\ntarget: {checkpoint: t, meta_graph: {from: target}}\n",
        "test.yaml:2:44: target.meta_graph.from: expected 'source', got 'target'"},
+      {"source: s\ntarget: {checkpoint: t, max_shard_bytes: 2 G}\n",
+       "test.yaml:2:42: target.max_shard_bytes: expected a size above 0 such as 2GiB, 500MB or 1000000 (bytes; "
+       "units: B, kB, MB, GB, TB, KiB, MiB, GiB, TiB), got '2 G'"},
+      {"source: s\ntarget: {checkpoint: t, max_shard_bytes: 0}\n",
+       "test.yaml:2:42: target.max_shard_bytes: expected a size above 0 such as 2GiB, 500MB or 1000000 (bytes; "
+       "units: B, kB, MB, GB, TB, KiB, MiB, GiB, TiB), got '0'"},
+      {"source: s\ntarget: {checkpoint: t, max_shard_bytes: [1]}\n",
+       "test.yaml:2:42: target.max_shard_bytes: expected a size above 0 such as 2GiB, 500MB or 1000000 (bytes; "
+       "units: B, kB, MB, GB, TB, KiB, MiB, GiB, TiB), got a list"},
+      {"source: s\ntarget: {checkpoint: t.safetensors, max_shard_bytes: 1GB}\n",
+       "test.yaml:2:54: target.max_shard_bytes: a safetensors target is one file; max_shard_bytes applies to "
+       "tf_checkpoint targets"},
       {kHead + "seed: -1\n", "test.yaml:3:7: seed: expected a non-negative integer below 2^64, got '-1'"},
       {kHead + "keep: {a: b}\n", "test.yaml:3:7: keep: expected a list of patterns, got a map"},
       {kHead + "keep: ['re:(']\n",

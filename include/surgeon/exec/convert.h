@@ -1,8 +1,9 @@
 // `surgeon convert`: rewrite any readable source (V2 sharded, V1,
 // partitioned, SavedModel variables, Keras HDF5, safetensors, npz) in one
 // output format, keeping every tensor and the source's data order.
-//   tf_checkpoint: a fresh single-shard V2 checkpoint with its `checkpoint`
-//                  state file; partitioned tensors of a V2 source stay
+//   tf_checkpoint: a fresh V2 checkpoint with its `checkpoint` state file,
+//                  one data file, or files of at most `max_shard_bytes`
+//                  (BundleLayout); partitioned tensors of a V2 source stay
 //                  partitioned (same slices), those of a V1 source are
 //                  assembled. For a single-shard V2 source the output is
 //                  byte-identical to the source's .index and .data files.
@@ -28,8 +29,9 @@ struct ConvertResult {
   std::vector<std::string> warnings;
 };
 
+// `max_shard_bytes` > 0 only for kTfCheckpoint (InvalidArgument otherwise).
 Result<ConvertResult> ConvertCheckpoint(const std::string& source, const std::string& target_prefix,
-                                        OutputFormat format, const OutputOptions& options,
+                                        OutputFormat format, uint64_t max_shard_bytes, const OutputOptions& options,
                                         const ProgressFn& progress = nullptr);
 
 }  // namespace surgeon

@@ -3,7 +3,7 @@
 // name TF expects, as a reflink where the filesystem supports one, else a
 // hard link; tensors copied unchanged keep their shard and offset, and only
 // new, transformed or cast tensors (and slices of partitioned ones) are
-// written, into one more shard:
+// written, into one more shard (or more, with target.max_shard_bytes):
 //
 //   source: s.index, s.data-00000-of-00001
 //   target: t.index                (num_shards 2)
@@ -51,10 +51,12 @@ bool Shareable(const CheckpointReader& reader, const CopyItem& item);
 uint64_t DeadBytes(const BundleReader& reader, const std::vector<CopyItem>& shared);
 
 // Stages each of `reader`'s data shards as DataFilename(target_prefix, i,
-// num_shards + 1) (StagedOutput::AddShared). FailedPrecondition naming why
-// when the first cannot be shared (then nothing is staged); a later failure
-// is an error like any other (the run fails, nothing is committed).
-Result<ShareKind> StageSharedShards(const BundleReader& reader, const std::string& target_prefix, StagedOutput* out);
+// num_shards) (StagedOutput::AddShared), the target's first data files of
+// `num_shards` (NumDataShards). FailedPrecondition naming why when the first
+// cannot be shared (then nothing is staged); a later failure is an error
+// like any other (the run fails, nothing is committed).
+Result<ShareKind> StageSharedShards(const BundleReader& reader, const std::string& target_prefix, int num_shards,
+                                    StagedOutput* out);
 
 struct ShareTotals {
   size_t tensors = 0;

@@ -83,10 +83,35 @@ class BundleReader : public CheckpointReader {
   std::vector<TensorEntry> slice_entries_;
 };
 
-// Writes a V2 bundle into a StagedOutput (single-shard unless created
-// after shared shards, see CreateAfterShards): the data file is
-// staged at Create(), the index when Finish() is called, so the data file is
-// renamed into place before the index (TF's order: an .index means complete).
+// How a BundleWriter lays out its data files.
+struct BundleLayout {
+  // Data files the caller stages itself, before creating the writer, at
+  // DataFilename(prefix, i, NumDataShards(layout)) for i < shared_shards
+  // (e.g. a source's shards shared by StagedOutput::AddShared);
+  // BundleWriter::AddStored records tensors in them. The writer's own data
+  // files follow them.
+  int shared_shards = 0;
+  // 0: everything the writer writes goes into one data file. Otherwise its
+  // tensors are spread over data files of at most this many bytes each, in
+  // write order (a larger tensor gets a file of its own).
+  uint64_t max_shard_bytes = 0;
+  // Every tensor the writer will write (Add*, not AddStored), in that order:
+  // with max_shard_bytes, the files are laid out from these before any is
+  // written (their names count them). A key not listed goes into the file
+  // being written.
+  std::vector<TensorSpec> specs;
+};
+
+// The data files of a bundle written with `layout`: its shared ones plus the
+// writer's own (at least one: TF opens every shard the header counts).
+// InvalidArgument when a spec's shape overflows, or past 99,999 files (the
+// width of TF's shard names).
+Result<int> NumDataShards(const BundleLayout& layout);
+
+// Writes a V2 bundle into a StagedOutput: the first data file is staged at
+// Create(), the others as writing reaches them, the index when Finish() is
+// called, so the data files are renamed into place before the index (TF's
+// order: an .index means complete).
 //
 //   StagedOutput out;
 //   SURGEON_ASSIGN_OR_RETURN(auto w, BundleWriter::Create(&out, "out/model.ckpt-0"));
@@ -95,19 +120,12 @@ class BundleReader : public CheckpointReader {
 //   SURGEON_RETURN_IF_ERROR(out.Commit());
 class BundleWriter : public TensorWriter {
  public:
-  static Result<std::unique_ptr<BundleWriter>> Create(StagedOutput* out, const std::string& prefix);
-  // A bundle of `shared_shards` + 1 shards whose first `shared_shards` data
-  // files the caller stages itself, before calling this, at
-  // DataFilename(prefix, i, shared_shards + 1) (e.g. a source checkpoint's
-  // shards shared by StagedOutput::AddShared). AddStored records tensors in
-  // them; everything added otherwise goes to the last shard, which this
-  // writer stages (possibly empty: TF opens every shard the header counts).
-  static Result<std::unique_ptr<BundleWriter>> CreateAfterShards(StagedOutput* out, const std::string& prefix,
-                                                                 int shared_shards);
+  static Result<std::unique_ptr<BundleWriter>> Create(StagedOutput* out, const std::string& prefix,
+                                                      const BundleLayout& layout = {});
   ~BundleWriter() override;
 
   // Records a tensor whose bytes already lie in shared shard `shard_id`
-  // (< shared_shards) at [offset, offset + size) with `masked_crc32c`; no
+  // (< layout.shared_shards) at [offset, offset + size) with `masked_crc32c`; no
   // bytes are written. A fixed-size dtype's size must match its shape. The
   // caller vouches for the bytes (and verifies their checksum if it must).
   Status AddStored(const std::string& key, DataType dtype, const Shape& shape, int shard_id, uint64_t offset,

@@ -44,6 +44,10 @@ struct TensorSpec {
   std::string key;
   DataType dtype = DataType::kInvalid;
   Shape shape;
+  // Its bytes in V2 data layout where dtype × shape does not give them
+  // (DT_STRING, DT_VARIANT); ignored otherwise. Only a size-bounded
+  // BundleLayout uses it.
+  uint64_t stored_bytes = 0;
 };
 
 class TensorWriter {
@@ -75,8 +79,11 @@ class TensorWriter {
 // file otherwise). `specs` lists every tensor in the order it will be added
 // (safetensors writes its header, with all offsets, first); a dtype the
 // format cannot store is refused here, before anything is written.
+// `max_shard_bytes` > 0 spreads a kTfCheckpoint's data over files of at most
+// that size (BundleLayout); other formats write one file and refuse it.
 Result<std::unique_ptr<TensorWriter>> CreateTensorWriter(OutputFormat format, StagedOutput* out,
-                                                         const std::string& path, const std::vector<TensorSpec>& specs);
+                                                         const std::string& path, const std::vector<TensorSpec>& specs,
+                                                         uint64_t max_shard_bytes = 0);
 
 }  // namespace surgeon
 

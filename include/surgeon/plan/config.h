@@ -258,6 +258,9 @@ struct PlanConfig {
   // .h5), else tf_checkpoint. Only tf_checkpoint targets get a meta graph.
   OutputFormat target_format = OutputFormat::kTfCheckpoint;
   MetaGraphMode target_meta_graph = MetaGraphMode::kFresh;
+  // target.max_shard_bytes: the largest data file a tf_checkpoint target
+  // may have (tensors fill files in write order); 0: one data file.
+  uint64_t target_max_shard_bytes = 0;
   ConfigPos target_pos;
   // CanonicalPath() of both prefixes (symlinks and ".." resolved), computed
   // by LoadConfig so that BuildPlan can refuse target == source without I/O.

@@ -98,6 +98,7 @@ struct Plan {
   std::string source_meta_graph;  // "" when none was given.
   std::string target_prefix;      // Checkpoint prefix, or the file for other formats.
   OutputFormat target_format = OutputFormat::kTfCheckpoint;
+  uint64_t max_shard_bytes = 0;    // target.max_shard_bytes; 0: one data file.
   using MetaMode = MetaGraphMode;  // kNone, kFresh, kFromSource
   MetaMode meta_mode = MetaMode::kFresh;
   uint64_t seed = 0;

@@ -103,7 +103,9 @@ Status StagedOutput::Commit(bool sync) {
       if (sync) SURGEON_RETURN_IF_ERROR(SyncPath(item.temp_path));
       continue;
     }
-    if (sync) SURGEON_RETURN_IF_ERROR(item.file->Sync());
+    // A writer may close a finished file early (BundleWriter, between data
+    // files); its bytes are synced through its name then.
+    if (sync) SURGEON_RETURN_IF_ERROR(item.file->is_open() ? item.file->Sync() : SyncPath(item.temp_path));
     SURGEON_RETURN_IF_ERROR(item.file->Close());
   }
   for (const auto& path : remove_first_) {

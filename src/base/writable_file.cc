@@ -157,6 +157,7 @@ Status WritableFile::Close() {
   Status s = Flush();
   if (::close(fd_) != 0 && s.ok()) s = ErrnoStatus("close failed", path_, errno);
   fd_ = -1;
+  buf_.reset();
   return s;
 }
 

@@ -1,7 +1,5 @@
 #include "surgeon/exec/convert.h"
 
-#include <set>
-
 #include "surgeon/format/bundle.h"
 #include "surgeon/format/checkpoint_path.h"
 
@@ -34,16 +32,12 @@ Result<std::vector<CopyItem>> ConvertItems(const CheckpointReader& reader, bool 
   return items;
 }
 
-// The tensors the writer will be given, in Add order: one per key (the
-// slices of a partitioned tensor make one full tensor).
+// The tensors the writer will be given, in Add order: one per item (a
+// slice of a partitioned tensor is one AddSlice under the full key, as large
+// as the slice: what a size-bounded BundleLayout needs).
 std::vector<TensorSpec> WriterSpecs(const std::vector<CopyItem>& items) {
   std::vector<TensorSpec> specs;
-  std::set<std::string> seen;
-  for (const CopyItem& item : items) {
-    if (!seen.insert(item.target_key).second) continue;
-    const TensorEntry& full = item.partitioned != nullptr ? *item.partitioned : *item.source;
-    specs.push_back({item.target_key, full.dtype, full.shape, full.size});
-  }
+  for (const CopyItem& item : items) specs.push_back({item.target_key, item.dtype, item.shape, item.source->size});
   return specs;
 }
 

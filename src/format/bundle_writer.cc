@@ -51,6 +51,9 @@ void BundleWriter::Rep::Record(const std::string& key, DataType dtype, const Sha
 
 Status BundleWriter::Rep::StageThrough(int32_t shard) {
   while (current_shard < shard) {
+    // Closed now, not at commit: a finished file's descriptor and buffer are
+    // freed, so a layout of thousands of files costs neither.
+    SURGEON_RETURN_IF_ERROR(data->Close());
     SURGEON_ASSIGN_OR_RETURN(data, out->Add(DataFilename(prefix, ++current_shard, num_shards)));
     offset = 0;
   }
@@ -59,13 +62,15 @@ Status BundleWriter::Rep::StageThrough(int32_t shard) {
 
 Status BundleWriter::Rep::MoveToShardOf(std::string_view key) {
   const auto it = shard_of.find(key);
-  if (it == shard_of.end() || it->second == current_shard) return Status::OK();
-  if (it->second < current_shard) {
+  if (it == shard_of.end() || it->second.empty()) return Status::OK();
+  const int32_t shard = it->second.front();
+  it->second.pop_front();
+  if (shard < current_shard) {
     return Status::Internal("BundleWriter: tensor '" + std::string(key) + "' laid out in data file " +
-                            std::to_string(it->second) + " was added after file " + std::to_string(current_shard) +
+                            std::to_string(shard) + " was added after file " + std::to_string(current_shard) +
                             " was begun (tensors added out of the order given)");
   }
-  return StageThrough(it->second);
+  return StageThrough(shard);
 }
 
 Status BundleWriter::Rep::Append(const std::string& key, DataType dtype, const Shape& shape, ByteSpan bytes,
@@ -127,9 +132,7 @@ Result<std::unique_ptr<BundleWriter>> BundleWriter::Create(StagedOutput* out, co
   rep->current_shard = layout.shared_shards;
   rep->num_shards = *num_shards;
   if (layout.max_shard_bytes > 0) {
-    // A key listed more than once (the slices of a partitioned tensor) stays
-    // in the first file it was laid out in.
-    for (size_t i = 0; i < own.size(); ++i) rep->shard_of.emplace(layout.specs[i].key, layout.shared_shards + own[i]);
+    for (size_t i = 0; i < own.size(); ++i) rep->shard_of[layout.specs[i].key].push_back(layout.shared_shards + own[i]);
   }
   SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, rep->current_shard, *num_shards)));
   return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(rep)));

@@ -2,6 +2,7 @@
 #ifndef SURGEON_FORMAT_BUNDLE_WRITER_REP_H_
 #define SURGEON_FORMAT_BUNDLE_WRITER_REP_H_
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -21,25 +22,27 @@ struct BundleWriter::Rep {
   int32_t shared_shards = 0;     // Data files below it are the caller's.
   int32_t current_shard = 0;     // The data file `data` is (>= shared_shards).
   int32_t num_shards = 1;
-  // Key -> its data file, for the keys a size-bounded layout placed; others
-  // go into the current one.
-  std::map<std::string, int32_t, std::less<>> shard_of;
+  // Key -> the data files of its adds, in order (one, or one per slice of a
+  // partitioned tensor), for the keys a size-bounded layout placed; others
+  // go into the current file.
+  std::map<std::string, std::deque<int32_t>, std::less<>> shard_of;
   // Sorted by key: the index is written in key order whatever the data order.
   std::map<std::string, tensorflow::BundleEntryProto> entries;
   bool finished = false;
 
   // InvalidArgument for an empty or repeated key, Internal after Finish.
   Status CheckNewKey(const std::string& key) const;
-  // Makes `data` the data file `key` belongs in: the current one, or a
-  // later one (staging those up to it). Internal when the layout put `key`
-  // in an earlier file (tensors added out of the specs' order).
+  // Makes `data` the data file of `key`'s next add: the current one, or a
+  // later one (staging those up to it). Internal when the layout put it in
+  // an earlier file (tensors added out of the specs' order).
   Status MoveToShardOf(std::string_view key);
-  // Whether `key` was laid out in a later data file than the current one.
+  // Whether `key`'s next add was laid out in another data file.
   bool LeavesCurrentShard(std::string_view key) const {
     const auto it = shard_of.find(key);
-    return it != shard_of.end() && it->second != current_shard;
+    return it != shard_of.end() && !it->second.empty() && it->second.front() != current_shard;
   }
-  // Stages data files current_shard + 1 .. shard; `data` is the last.
+  // Closes `data` and stages data files current_shard + 1 .. shard; `data`
+  // is the last.
   Status StageThrough(int32_t shard);
   // Records the entry for `size` bytes just appended at `offset` of the
   // current data file.

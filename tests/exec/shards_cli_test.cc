@@ -154,4 +154,25 @@ TEST_CASE("convert --max-shard-bytes: the same tensors over several files; bad s
   CHECK(!fs::exists(dir + "/w.safetensors"));
 }
 
+TEST_CASE("convert into more data files than the process may hold open, fsynced", "[cli][shards]") {
+  const std::string dir = testing::MakeTempDir("shards_many");
+  std::vector<testing::FixtureTensor> tensors;
+  for (int i = 0; i < 600; ++i) {
+    tensors.push_back({"t" + std::to_string(1000 + i), DataType::kUint8, {8}, testing::PatternBytes(8, i)});
+  }
+  testing::WriteFixture(dir + "/src/model.ckpt", tensors);
+  // A file per tensor, with 256 descriptors: each data file is closed when
+  // the next is begun, and --fsync syncs the closed ones by name.
+  auto [rc, out] =
+      Run("ulimit -n 256 && " + testing::SurgeonBinary() + " convert --fsync " + Quote(dir + "/src/model.ckpt") + " " +
+          Quote(dir + "/out/model.ckpt") + " --max-shard-bytes 8 2>&1");
+  INFO(out);
+  REQUIRE(rc == 0);
+  CHECK(DataFiles(dir + "/out").size() == 600);
+  auto r = BundleReader::Open(dir + "/out/model.ckpt");
+  REQUIRE(r.ok());
+  CHECK((*r)->Find("t1599")->shard_id == 599);
+  CHECK((*r)->Read(*(*r)->Find("t1599")).ok());
+}
+
 }  // namespace surgeon

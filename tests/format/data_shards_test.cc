@@ -44,7 +44,8 @@ TEST_CASE("BundleWriter with a size limit: Add, AddPieces and AddSlice go where 
   const std::vector<TensorSpec> specs = {{"a", DataType::kUint8, {4000}},
                                          {"b", DataType::kUint8, {4000}},
                                          {"p", DataType::kUint8, {400}},
-                                         {"part", DataType::kUint8, {4000}}};
+                                         {"part", DataType::kUint8, {2000}},  // one spec per slice
+                                         {"part", DataType::kUint8, {2000}}};
   StagedOutput out;
   auto w = BundleWriter::Create(&out, prefix, {0, 6000, specs});
   REQUIRE(w.ok());
@@ -58,7 +59,8 @@ TEST_CASE("BundleWriter with a size limit: Add, AddPieces and AddSlice go where 
                             return ByteSpan(c.data(), c.size());
                           })
               .ok());
-  // Two slices of "part", [0, 2000) and [2000, 4000): placed by the full key.
+  // Two slices of "part", [0, 2000) and [2000, 4000): placed by the full key,
+  // the first one past the second file's limit.
   for (int64_t start : {0, 2000}) {
     const TensorSlice slice = {{start, 2000}};
     REQUIRE((*w)->AddSlice("part", DataType::kUint8, {4000}, slice, ByteSpan(half.data(), half.size())).ok());

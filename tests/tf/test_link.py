@@ -20,40 +20,9 @@ import subprocess
 
 import pytest
 
-from conftest import localized_config, run_python, run_surgeon
+from conftest import localized_config, run_surgeon
+from restore_check import tf_compare
 import slim_vgg16
-
-CHECK = r"""
-import json
-import tensorflow as tf
-v1 = tf.compat.v1
-linked, copied = json.loads(%r)
-def values(prefix):
-    r = tf.train.load_checkpoint(prefix)
-    return {k: r.get_tensor(k) for k in r.get_variable_to_shape_map()}
-def restore(prefix):
-    with tf.Graph().as_default() as g:
-        saver = v1.train.import_meta_graph(prefix + ".meta")
-        with v1.Session(graph=g) as sess:
-            saver.restore(sess, prefix)
-            assert sess.run(v1.report_uninitialized_variables()).size == 0
-            return {v.op.name: sess.run(v) for v in v1.global_variables()}
-restored = restore(linked)
-got, want = values(linked), values(copied)
-out = {"keys": sorted(got), "want_keys": sorted(want), "restored": sorted(restored),
-       "differ": sorted(k for k in got if k in want and
-                        (got[k].dtype != want[k].dtype or got[k].shape != want[k].shape or
-                         got[k].tobytes() != want[k].tobytes())),
-       "restored_differ": sorted(k for k, v in restored.items() if v.tobytes() != got[k].tobytes())}
-print(json.dumps(out))
-"""
-
-
-def run_tf_check(linked, copied):
-    p = run_python(CHECK % json.dumps([linked, copied]))
-    assert p.returncode == 0, f"the TensorFlow process failed:\n{p.stderr[-4000:]}"
-    return json.loads(p.stdout.strip().splitlines()[-1])
-
 
 def share_or_copy(src, dst):
     """dst gets src's bytes: a hard link where possible (the cached 1.1 GB
@@ -118,7 +87,7 @@ def link_demo(work_dir, case):
     # The Momentum slots, global_step and the old fc8 stay in shard 0 unused.
     assert link["dead_bytes"] > 0 and link["shared"] == 30
 
-    got = run_tf_check(linked, copied)
+    got = tf_compare(linked, copied)
     assert got["keys"] == got["want_keys"] and len(got["keys"]) == 32
     assert got["differ"] == []
     assert set(got["restored"]) == set(got["keys"])
@@ -133,7 +102,7 @@ def shard0(linked):
 def check_outlives_source(source_files, copied, linked):
     for f in source_files:
         os.remove(f)
-    again = run_tf_check(linked, copied)
+    again = tf_compare(linked, copied)
     assert again["differ"] == [] and again["restored_differ"] == [] and len(again["keys"]) == 32
     run_surgeon("verify", linked)
 
@@ -163,6 +132,6 @@ def test_reflinked_demo_keeps_its_bytes_when_the_source_is_overwritten(work_dir,
         f.write(b"\0" * (1 << 20))
         f.seek(data_bytes // 2)
         f.write(b"\xff" * (1 << 20))
-    again = run_tf_check(linked, copied)
+    again = tf_compare(linked, copied)
     assert again["differ"] == [] and again["restored_differ"] == [] and len(again["keys"]) == 32
     check_outlives_source(source_files, copied, linked)

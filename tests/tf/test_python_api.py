@@ -200,6 +200,18 @@ def test_convert(ckpt):
     with pytest.raises(surgeon.RequestError) as e:  # exists, no force
         surgeon.convert(ckpt.surgeon_path, prefix)
     assert e.value.exit_code == 2
+    # Again, its data in files of at most 1 kB (a larger tensor alone): the
+    # same bytes, and no two neighbouring files would have fit in one.
+    whole = os.path.getsize(prefix + ".data-00000-of-00001")
+    r = surgeon.convert(ckpt.surgeon_path, prefix, force=True, max_shard_bytes="1kB")
+    sizes = [os.path.getsize(f) for f in r.files if ".data-" in f]
+    assert sum(sizes) == whole
+    assert all(a + b > 1000 for a, b in zip(sizes, sizes[1:])), sizes
+    out = tf.train.load_checkpoint(prefix)
+    differ = [n for n in src if not same_value(src[n], tf_tensor(out, prefix, n, dtypes[n]))]
+    assert not differ, differ[:20]
+    with pytest.raises(ValueError, match="max_shard_bytes '1 kilobyte'"):
+        surgeon.convert(ckpt.surgeon_path, prefix, force=True, max_shard_bytes="1 kilobyte")
 
 
 def first_single_v2(manifest):

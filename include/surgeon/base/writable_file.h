@@ -53,8 +53,11 @@ class WritableFile {
   // are never mapped into this process by the copy.
   Status AppendCopy(const MappedRange& src, CopyPath path);
   Status Flush();
+  // Flush + fsync. REQUIRES: is_open().
   Status Sync();
+  // Flushes, closes the descriptor and frees the buffer; idempotent.
   Status Close();
+  bool is_open() const { return fd_ >= 0; }
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
 

@@ -95,10 +95,11 @@ struct BundleLayout {
   // tensors are spread over data files of at most this many bytes each, in
   // write order (a larger tensor gets a file of its own).
   uint64_t max_shard_bytes = 0;
-  // Every tensor the writer will write (Add*, not AddStored), in that order:
-  // with max_shard_bytes, the files are laid out from these before any is
-  // written (their names count them). A key not listed goes into the file
-  // being written.
+  // Every tensor the writer will write (Add*, not AddStored), in that order,
+  // a partitioned one as one spec per AddSlice (the full key, the slice's
+  // dtype and shape): with max_shard_bytes, the files are laid out from
+  // these before any is written (their names count them). A key not listed
+  // goes into the file being written.
   std::vector<TensorSpec> specs;
 };
 

@@ -8,9 +8,9 @@
 CONFIG.json (written by run.sh) names the commands to time and the files
 they work on. A round is `repeat` passes over the commands in the same
 order (interleaved); a peer (a whole TensorFlow or PyTorch process, seconds
-long) runs in the last pass only. Before each command its previous output is
-removed and `sync` runs (untimed), so no command pays for another's
-writeback. One untimed warm-up pass first (warm page cache). Wall time is
+long) runs in the last pass only, and an untimed `settle` command (a copy)
+follows the peers. Before each command its previous output is removed and
+`sync` runs (untimed), so no command pays for another's writeback. One untimed warm-up pass first (warm page cache). Wall time is
 measured around `/usr/bin/time -v CMD`; max RSS is what `time -v` reports.
 
 A ratio between two commands is the median of the ratios of their samples
@@ -232,6 +232,14 @@ def main():
         subprocess.run(["sync"])
         return timed(row["cmd"], cwd)
 
+    def settle():
+        # The first large write after a peer's process exits (1-2 GB freed)
+        # was up to 4x slower on this VM, whichever row it was; an untimed
+        # one takes that cost instead of the next timed row.
+        if cfg.get("settle"):
+            run_once(cfg["settle"])
+            sh_remove(cfg["settle"].get("clean", []))
+
     print(f"# warm-up pass (untimed), then {rounds} rounds of {repeat} interleaved passes (peers in the last); "
           f"load: {os.getloadavg()[0]:.2f}", flush=True)
     for row in rows:
@@ -239,6 +247,7 @@ def main():
     times = {r["name"]: {} for r in rows}  # name -> {(round, pass): seconds}
     rss = {r["name"]: [] for r in rows}
     for i in range(rounds):
+        settle()
         for p in range(repeat):
             for row in rows:
                 if row.get("peer") and p != repeat - 1:

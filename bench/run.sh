@@ -28,7 +28,8 @@
 # and prints medians and ratios. Then, for each size in --sizes (GB; default
 # 4.4) and each shard count in --shards (default 1), it generates a VGG16 x K
 # checkpoint of at least that size in that many data files, times cp, run,
-# run --link, verify, inspect and plan with a warm page cache and read (dd),
+# run --link, run into 1 GB data files (target.max_shard_bytes), verify,
+# inspect and plan with a warm page cache and read (dd),
 # cp, run, verify and inspect with a cold one (--size-rounds rounds, default
 # 3), checks that peak anonymous memory stays within 64 MB + the largest new
 # tensor, and deletes it. Last comes the initializer
@@ -66,7 +67,7 @@ while [[ $# -gt 0 ]]; do
     --clean) CLEAN=1; shift ;;
     --build) BUILD_DIR="$2"; shift 2 ;;
     --init-only) INIT_ONLY=1; BIG=0; shift ;;
-    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -173,6 +174,8 @@ cat >"$WORK/bench.json" <<EOF
   "rounds": $ROUNDS,
   "repeat": $REPEAT,
   "targets": $TARGETS,
+  "settle": {"clean": ["bench/work/settle"],
+             "cmd": ["sh", "-c", "mkdir -p bench/work/settle && exec cp '$DATA' bench/work/settle/"]},
   "rows": [
     {"name": "cp", "bytes": $DATA_BYTES, "clean": ["bench/work/cp"],
      "cmd": ["sh", "-c", "mkdir -p bench/work/cp && exec cp '$DATA' bench/work/cp/"]},
@@ -226,6 +229,9 @@ size_group() {
   sync  # its dirty pages would otherwise be written back during the first timed command
   sed -e 's#work/vgg_16x8/#src/#' -e 's#work/out8/#out/#' \
     "$ROOT/bench/vgg16x8_to_mycls.yaml" >"$dir/surgery.yaml"
+  # The same with the output in data files of at most 1 GB (target.max_shard_bytes).
+  sed -e 's#^  meta_graph: true$#  meta_graph: true\n  max_shard_bytes: 1GB#' "$dir/surgery.yaml" >"$dir/surgery_1gb.yaml"
+  grep -q 'max_shard_bytes: 1GB' "$dir/surgery_1gb.yaml"
   local ckpt="bench/work/size/src/vgg_16.ckpt" cfg="bench/work/size/surgery.yaml"
   local files bytes
   files=$(cd "$ROOT" && python3 -c "import glob, json; print(json.dumps(sorted(glob.glob('$ckpt.data-*'))))")
@@ -245,6 +251,8 @@ size_group() {
   {"name": "run", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"], "cmd": $run},
   {"name": "run --link", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"],
    "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "$cfg"]},
+  {"name": "run (1 GB files)", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"],
+   "cmd": ["$SURGEON", "run", "-q", "--force", "bench/work/size/surgery_1gb.yaml"]},
   {"name": "verify", "cache": "warm", "bounded": true, "bytes": $bytes, "cmd": $verify},
   {"name": "inspect", "cache": "warm", "bounded": true, "cmd": $inspect},
   {"name": "plan", "cache": "warm", "bounded": true, "cmd": ["$SURGEON", "plan", "$cfg"]},

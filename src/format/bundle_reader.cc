@@ -16,8 +16,6 @@ namespace {
 // tensor_bundle.cc: kTensorBundleVersion / MinConsumer / MinProducer.
 constexpr int kReaderVersion = 1;
 constexpr int kMinProducer = 0;
-// No real checkpoint has this many shards; reject before opening files.
-constexpr int kMaxShards = 1 << 16;
 
 std::string Hex32(uint32_t v) {
   char buf[16];
@@ -74,7 +72,7 @@ Status BundleReader::LoadHeader(const std::string& index_path, std::string_view 
   SURGEON_RETURN_IF_ERROR(CheckVersions(
       index_path, "bundle", {header_.version_producer, header_.version_min_consumer, header_.version_bad_consumers},
       kReaderVersion, kMinProducer));
-  if (header_.num_shards < 1 || header_.num_shards > kMaxShards) {
+  if (header_.num_shards < 1 || header_.num_shards > kMaxBundleShards) {
     return Status::DataLoss(index_path + ": header says num_shards = " + std::to_string(header_.num_shards));
   }
   return Status::OK();

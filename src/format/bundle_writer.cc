@@ -84,9 +84,6 @@ Status BundleWriter::Rep::Append(const std::string& key, DataType dtype, const S
 
 namespace {
 
-// TF names data files with 5 digits ("-00000-of-00001").
-constexpr int kMaxDataShards = 99999;
-
 // Each spec's data file among the writer's own (0: its first).
 Result<std::vector<int>> OwnShardOfSpecs(const BundleLayout& layout) {
   if (layout.max_shard_bytes == 0) return std::vector<int>(layout.specs.size(), 0);
@@ -109,10 +106,10 @@ Result<std::vector<int>> OwnShardOfSpecs(const BundleLayout& layout) {
 Result<int> NumDataShards(const BundleLayout& layout) {
   SURGEON_ASSIGN_OR_RETURN(std::vector<int> own, OwnShardOfSpecs(layout));
   const int64_t total = int64_t{layout.shared_shards} + (own.empty() ? 1 : own.back() + 1);
-  if (layout.shared_shards < 0 || total > kMaxDataShards) {
+  if (layout.shared_shards < 0 || total > kMaxBundleShards) {
     return Status::InvalidArgument(std::to_string(total) + " data files (" + std::to_string(layout.shared_shards) +
-                                   " shared), more than the " + std::to_string(kMaxDataShards) +
-                                   " a V2 checkpoint can name; raise the shard size limit");
+                                   " shared), more than the " + std::to_string(kMaxBundleShards) +
+                                   " a checkpoint may have; raise the shard size limit");
   }
   return static_cast<int>(total);
 }

@@ -32,9 +32,10 @@ TEST_CASE("NumDataShards: shared files plus at least one of the writer's own", "
   CHECK(*NumDataShards(BundleLayout{2, 0, specs}) == 3);
   CHECK(*NumDataShards(BundleLayout{0, 16, specs}) == 3);  // 16 | 16 | 40 bytes
   CHECK(*NumDataShards(BundleLayout{1, 32, specs}) == 3);  // shared | 32 | 40
-  auto too_many = NumDataShards(BundleLayout{99999, 0, {}});
+  CHECK(*NumDataShards(BundleLayout{kMaxBundleShards - 1, 0, {}}) == kMaxBundleShards);
+  auto too_many = NumDataShards(BundleLayout{kMaxBundleShards, 0, {}});
   REQUIRE(!too_many.ok());
-  CHECK(too_many.status().message().find("99999") != std::string::npos);
+  CHECK(too_many.status().message().find("65536") != std::string::npos);
 }
 
 TEST_CASE("BundleWriter with a size limit: Add, AddPieces and AddSlice go where the layout says", "[shards]") {

@@ -28,6 +28,10 @@
 
 namespace surgeon {
 
+// The most data files a bundle may have: surgeon reads and writes no more.
+// (TF's file names have room for 99,999; no real checkpoint comes close.)
+constexpr int kMaxBundleShards = 1 << 16;
+
 struct BundleHeader {
   int32_t num_shards = 1;
   bool big_endian = false;
@@ -105,8 +109,8 @@ struct BundleLayout {
 
 // The data files of a bundle written with `layout`: its shared ones plus the
 // writer's own (at least one: TF opens every shard the header counts).
-// InvalidArgument when a spec's shape overflows, or past 99,999 files (the
-// width of TF's shard names).
+// InvalidArgument when a spec's shape overflows, or past kMaxBundleShards
+// files.
 Result<int> NumDataShards(const BundleLayout& layout);
 
 // Writes a V2 bundle into a StagedOutput: the first data file is staged at

@@ -142,11 +142,25 @@ if [[ -z "$TORCH_SKIP" && ! -f "$WORK/vgg16.pt" ]]; then
   "$PY" "$ROOT/bench/torch_prep.py" "$WORK/vgg16.json" "$DATA" "$WORK/vgg16.pt"
 fi
 # ---- harness config
+# Each surgeon row writes into a directory of its own (bench/work/out-NAME),
+# so that, like `cp`, it frees its own previous output just before it
+# writes the same amount again. With one shared directory a row freed
+# whatever the row before it had written (nothing, after the --link rows),
+# and this VM hands memory that stays free back to its host at once
+# (bench/README.md): the row then paid the host's page faults, by its
+# position. row_config NAME prints the config for row NAME.
+mkdir -p "$WORK/cfg"
+row_config() {
+  sed -e 's#^  checkpoint: work/vgg_16/#  checkpoint: ../vgg_16/#' -e "s#^  checkpoint: work/out/#  checkpoint: ../out-$1/#" \
+    "$ROOT/bench/vgg16_to_mycls.yaml" >"$WORK/cfg/$1.yaml"
+  grep -q "out-$1/" "$WORK/cfg/$1.yaml" && grep -q '\.\./vgg_16/' "$WORK/cfg/$1.yaml"
+  echo "bench/work/cfg/$1.yaml"
+}
 FSYNC_ROW=""
 if [[ $FSYNC -eq 1 ]]; then
   FSYNC_ROW=$(cat <<EOF
-    {"name": "run --fsync", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "--fsync", "bench/vgg16_to_mycls.yaml"]},
+    {"name": "run --fsync", "bytes": $DATA_BYTES, "clean": ["bench/work/out-fsync"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--fsync", "$(row_config fsync)"]},
 EOF
 )
 fi
@@ -179,14 +193,14 @@ cat >"$WORK/bench.json" <<EOF
   "rows": [
     {"name": "cp", "bytes": $DATA_BYTES, "clean": ["bench/work/cp"],
      "cmd": ["sh", "-c", "mkdir -p bench/work/cp && exec cp '$DATA' bench/work/cp/"]},
-    {"name": "run", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "bench/vgg16_to_mycls.yaml"]},
-    {"name": "run (per-tensor)", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "per-tensor", "bench/vgg16_to_mycls.yaml"]},
-    {"name": "run --link", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "bench/vgg16_to_mycls.yaml"]},
-    {"name": "run --link --no-verify", "bytes": $DATA_BYTES, "clean": ["bench/work/out"],
-     "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "--no-verify", "bench/vgg16_to_mycls.yaml"]},
+    {"name": "run", "bytes": $DATA_BYTES, "clean": ["bench/work/out-run"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "$(row_config run)"]},
+    {"name": "run (per-tensor)", "bytes": $DATA_BYTES, "clean": ["bench/work/out-per-tensor"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--copy-path", "per-tensor", "$(row_config per-tensor)"]},
+    {"name": "run --link", "bytes": $DATA_BYTES, "clean": ["bench/work/out-link"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "$(row_config link)"]},
+    {"name": "run --link --no-verify", "bytes": $DATA_BYTES, "clean": ["bench/work/out-link-nv"],
+     "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "--no-verify", "$(row_config link-nv)"]},
 $FSYNC_ROW
 $HEAD_ROW
     {"name": "convert", "bytes": $DATA_BYTES, "clean": ["bench/work/conv"],

@@ -8,7 +8,8 @@
 # checkpoint (553 MB) under bench/work/, installs torch into a bench venv if it is missing (saying so),
 # then times, interleaved and repeated with a warm page cache:
 #   cp       cp of the source .data file (the floor: a kernel copy_file_range)
-#   run      surgeon run bench/vgg16_to_mycls.yaml (the demo surgery)
+#   run      surgeon run bench/vgg16_to_mycls.yaml (the demo surgery; each
+#            surgeon row runs a copy with an output directory of its own)
 #            (on 2+ CPUs: runs of tensors moved with copy_file_range while
 #            a second thread checks their CRCs)
 #   run (per-tensor)  the same with --copy-path per-tensor (one pass per
@@ -67,7 +68,7 @@ while [[ $# -gt 0 ]]; do
     --clean) CLEAN=1; shift ;;
     --build) BUILD_DIR="$2"; shift 2 ;;
     --init-only) INIT_ONLY=1; BIG=0; shift ;;
-    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -231,7 +231,7 @@ size_group() {
   local gb="$1" shards="$2" dir="$WORK/size"
   local copies
   copies=$(python3 -c "import math; print(max(1, math.ceil($gb * 1e9 / 553.43e6)))")
-  local need_kb=$((copies * 553430 * 2 + 1024 * 1024))   # source + one output + 1 GB
+  local need_kb=$((copies * 553430 * 4 + 1024 * 1024))   # source + cp's, run's and the 1 GB files' outputs + 1 GB
   local avail_kb
   avail_kb=$(df -Pk "$WORK" | awk 'NR==2 {print $4}')
   if [[ $avail_kb -lt $need_kb ]]; then
@@ -244,9 +244,14 @@ size_group() {
   sync  # its dirty pages would otherwise be written back during the first timed command
   sed -e 's#work/vgg_16x8/#src/#' -e 's#work/out8/#out/#' \
     "$ROOT/bench/vgg16x8_to_mycls.yaml" >"$dir/surgery.yaml"
-  # The same with the output in data files of at most 1 GB (target.max_shard_bytes).
-  sed -e 's#^  meta_graph: true$#  meta_graph: true\n  max_shard_bytes: 1GB#' "$dir/surgery.yaml" >"$dir/surgery_1gb.yaml"
-  grep -q 'max_shard_bytes: 1GB' "$dir/surgery_1gb.yaml"
+  # The same into other directories (each writing row frees its own previous
+  # output, as in the main rows), and with the output in data files of at
+  # most 1 GB (target.max_shard_bytes).
+  sed -e 's#^  checkpoint: out/#  checkpoint: out-link/#' "$dir/surgery.yaml" >"$dir/surgery_link.yaml"
+  sed -e 's#^  checkpoint: out/#  checkpoint: out-1gb/#' -e 's#^  meta_graph: true$#  meta_graph: true\n  max_shard_bytes: 1GB#' \
+    "$dir/surgery.yaml" >"$dir/surgery_1gb.yaml"
+  grep -q 'out-link/' "$dir/surgery_link.yaml" && grep -q 'out-1gb/' "$dir/surgery_1gb.yaml" &&
+    grep -q 'max_shard_bytes: 1GB' "$dir/surgery_1gb.yaml"
   local ckpt="bench/work/size/src/vgg_16.ckpt" cfg="bench/work/size/surgery.yaml"
   local files bytes
   files=$(cd "$ROOT" && python3 -c "import glob, json; print(json.dumps(sorted(glob.glob('$ckpt.data-*'))))")
@@ -264,9 +269,9 @@ size_group() {
  "rows": [
   {"name": "cp", "cache": "warm", "bytes": $bytes, "clean": ["bench/work/size/cp"], "cmd": ["sh", "-c", "$cp_cmd"]},
   {"name": "run", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"], "cmd": $run},
-  {"name": "run --link", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"],
-   "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "$cfg"]},
-  {"name": "run (1 GB files)", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out"],
+  {"name": "run --link", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out-link"],
+   "cmd": ["$SURGEON", "run", "-q", "--force", "--link", "bench/work/size/surgery_link.yaml"]},
+  {"name": "run (1 GB files)", "cache": "warm", "bounded": true, "bytes": $bytes, "clean": ["bench/work/size/out-1gb"],
    "cmd": ["$SURGEON", "run", "-q", "--force", "bench/work/size/surgery_1gb.yaml"]},
   {"name": "verify", "cache": "warm", "bounded": true, "bytes": $bytes, "cmd": $verify},
   {"name": "inspect", "cache": "warm", "bounded": true, "cmd": $inspect},

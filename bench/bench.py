@@ -8,9 +8,10 @@
 CONFIG.json (written by run.sh) names the commands to time and the files
 they work on. A round is `repeat` passes over the commands in the same
 order (interleaved); a peer (a whole TensorFlow or PyTorch process, seconds
-long) runs in the last pass only, and an untimed `settle` command (a copy)
-follows the peers. Before each command its previous output is removed and
-`sync` runs (untimed), so no command pays for another's writeback. One untimed warm-up pass first (warm page cache). Wall time is
+long) runs in the last pass only, and each round begins with an untimed
+`settle` command (a copy). Before each command its previous output is
+removed and `sync` runs (untimed), so no command pays for another's
+writeback. One untimed warm-up pass first (warm page cache). Wall time is
 measured around `/usr/bin/time -v CMD`; max RSS is what `time -v` reports.
 
 A ratio between two commands is the median of the ratios of their samples
@@ -233,9 +234,10 @@ def main():
         return timed(row["cmd"], cwd)
 
     def settle():
-        # The first large write after a peer's process exits (1-2 GB freed)
-        # was up to 4x slower on this VM, whichever row it was; an untimed
-        # one takes that cost instead of the next timed row.
+        # A peer's process frees 1-2 GB on exit, which this VM hands to its
+        # host; the first large write after it, whichever row it was, paid
+        # the host's page faults (up to 4x slower). An untimed one takes
+        # that cost instead of the next timed row.
         if cfg.get("settle"):
             run_once(cfg["settle"])
             sh_remove(cfg["settle"].get("clean", []))

@@ -84,7 +84,14 @@ Status BundleWriter::Rep::Append(const std::string& key, DataType dtype, const S
 
 namespace {
 
-// Each spec's data file among the writer's own (0: its first).
+// A layout resolved: each spec's data file among the writer's own (0: its
+// first) and the bundle's total count of data files.
+struct ResolvedLayout {
+  std::vector<int> own_shard_of_spec;
+  int num_shards = 1;
+};
+
+// ResolvedLayout::own_shard_of_spec.
 Result<std::vector<int>> OwnShardOfSpecs(const BundleLayout& layout) {
   if (layout.max_shard_bytes == 0) return std::vector<int>(layout.specs.size(), 0);
   std::vector<uint64_t> sizes;
@@ -101,17 +108,25 @@ Result<std::vector<int>> OwnShardOfSpecs(const BundleLayout& layout) {
   return AssignDataShards(sizes, layout.max_shard_bytes);
 }
 
-}  // namespace
-
-Result<int> NumDataShards(const BundleLayout& layout) {
-  SURGEON_ASSIGN_OR_RETURN(std::vector<int> own, OwnShardOfSpecs(layout));
+Result<ResolvedLayout> Resolve(const BundleLayout& layout) {
+  ResolvedLayout r;
+  SURGEON_ASSIGN_OR_RETURN(r.own_shard_of_spec, OwnShardOfSpecs(layout));
+  const std::vector<int>& own = r.own_shard_of_spec;
   const int64_t total = int64_t{layout.shared_shards} + (own.empty() ? 1 : own.back() + 1);
   if (layout.shared_shards < 0 || total > kMaxBundleShards) {
     return Status::InvalidArgument(std::to_string(total) + " data files (" + std::to_string(layout.shared_shards) +
                                    " shared), more than the " + std::to_string(kMaxBundleShards) +
                                    " a checkpoint may have; raise the shard size limit");
   }
-  return static_cast<int>(total);
+  r.num_shards = static_cast<int>(total);
+  return r;
+}
+
+}  // namespace
+
+Result<int> NumDataShards(const BundleLayout& layout) {
+  SURGEON_ASSIGN_OR_RETURN(const ResolvedLayout r, Resolve(layout));
+  return r.num_shards;
 }
 
 BundleWriter::BundleWriter(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
@@ -119,19 +134,19 @@ BundleWriter::~BundleWriter() = default;
 
 Result<std::unique_ptr<BundleWriter>> BundleWriter::Create(StagedOutput* out, const std::string& prefix,
                                                            const BundleLayout& layout) {
-  auto num_shards = NumDataShards(layout);
-  if (!num_shards.ok()) return num_shards.status().WithContext(prefix);
-  SURGEON_ASSIGN_OR_RETURN(const std::vector<int> own, OwnShardOfSpecs(layout));
+  auto resolved = Resolve(layout);
+  if (!resolved.ok()) return resolved.status().WithContext(prefix);
+  const std::vector<int>& own = resolved->own_shard_of_spec;
   auto rep = std::make_unique<Rep>();
   rep->out = out;
   rep->prefix = prefix;
   rep->shared_shards = layout.shared_shards;
   rep->current_shard = layout.shared_shards;
-  rep->num_shards = *num_shards;
+  rep->num_shards = resolved->num_shards;
   if (layout.max_shard_bytes > 0) {
     for (size_t i = 0; i < own.size(); ++i) rep->shard_of[layout.specs[i].key].push_back(layout.shared_shards + own[i]);
   }
-  SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, rep->current_shard, *num_shards)));
+  SURGEON_ASSIGN_OR_RETURN(rep->data, out->Add(DataFilename(prefix, rep->current_shard, rep->num_shards)));
   return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(rep)));
 }
 

@@ -1,21 +1,26 @@
 #include "surgeon/base/byte_size.h"
 
-#include <utility>
+#include <string>
 
 namespace surgeon {
 namespace {
 
-constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
-    {"B", 1},
-    {"kB", 1000},
-    {"KB", 1000},
-    {"MB", 1000 * 1000},
-    {"GB", 1000 * 1000 * 1000},
-    {"TB", uint64_t{1000} * 1000 * 1000 * 1000},
-    {"KiB", uint64_t{1} << 10},
-    {"MiB", uint64_t{1} << 20},
-    {"GiB", uint64_t{1} << 30},
-    {"TiB", uint64_t{1} << 40},
+struct Unit {
+  std::string_view name;
+  uint64_t bytes;
+  bool listed;  // false: an alias, left out of ByteSizeExpectation's list
+};
+constexpr Unit kUnits[] = {
+    {"B", 1, true},
+    {"kB", 1000, true},
+    {"KB", 1000, false},
+    {"MB", 1000 * 1000, true},
+    {"GB", 1000 * 1000 * 1000, true},
+    {"TB", uint64_t{1000} * 1000 * 1000 * 1000, true},
+    {"KiB", uint64_t{1} << 10, true},
+    {"MiB", uint64_t{1} << 20, true},
+    {"GiB", uint64_t{1} << 30, true},
+    {"TiB", uint64_t{1} << 40, true},
 };
 
 // Wide enough for every product below: whole <= 2^63 / factor, 10^18 scale.
@@ -41,8 +46,8 @@ std::optional<uint64_t> ParseByteSize(std::string_view text) {
   std::string_view unit = number_end == std::string_view::npos ? "" : text.substr(number_end);
   if (unit.size() > 1 && unit.front() == ' ') unit.remove_prefix(1);
   uint64_t factor = 0;
-  for (const auto& [name, f] : kUnits) {
-    if (unit == name) factor = f;
+  for (const Unit& u : kUnits) {
+    if (unit == u.name) factor = u.bytes;
   }
   if (unit.empty()) factor = 1;
   const size_t dot = number.find('.');
@@ -59,6 +64,12 @@ std::optional<uint64_t> ParseByteSize(std::string_view text) {
   return static_cast<uint64_t>(bytes);
 }
 
-std::string_view ByteSizeUnits() { return "B, kB, MB, GB, TB, KiB, MiB, GiB, TiB"; }
+std::string ByteSizeExpectation() {
+  std::string units;
+  for (const Unit& u : kUnits) {
+    if (u.listed) units += (units.empty() ? "" : ", ") + std::string(u.name);
+  }
+  return "a size above 0 such as 2GiB, 500MB or 1000000 (bytes; units: " + units + ")";
+}
 
 }  // namespace surgeon

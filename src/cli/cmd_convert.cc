@@ -46,8 +46,7 @@ void RegisterConvert(CLI::App& app, int* exit_code) {
       const std::optional<uint64_t> size = ParseByteSize(args->max_shard_bytes);
       if (!size || *size == 0) {
         *exit_code = ReportError(Status::InvalidArgument("--max-shard-bytes '" + args->max_shard_bytes +
-                                                         "': expected a size above 0 such as 2GiB or 500MB (units: " +
-                                                         std::string(ByteSizeUnits()) + ") or a number of bytes"));
+                                                         "': expected " + ByteSizeExpectation()));
         return;
       }
       max_shard_bytes = *size;

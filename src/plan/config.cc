@@ -189,9 +189,7 @@ Status ConfigParser::ParseTarget(const YAML::Node& node, const std::string& path
         if (key == "max_shard_bytes") {
           const std::optional<uint64_t> size = v.IsScalar() ? ParseByteSize(v.Scalar()) : std::nullopt;
           if (!size || *size == 0) {
-            return Error(v, kp,
-                         "expected a size above 0 such as 2GiB, 500MB or 1000000 (bytes; units: " +
-                             std::string(ByteSizeUnits()) + "), got " + Describe(v));
+            return Error(v, kp, "expected " + ByteSizeExpectation() + ", got " + Describe(v));
           }
           c->target_max_shard_bytes = *size;
           shard_node = v;

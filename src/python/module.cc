@@ -264,9 +264,8 @@ py::dict Convert(const std::string& src, const std::string& dst, bool force, con
   if (!max_shard_bytes.empty() && max_shard_bytes != "0") {
     const std::optional<uint64_t> size = ParseByteSize(max_shard_bytes);
     if (!size) {
-      throw py::value_error("max_shard_bytes '" + max_shard_bytes +
-                            "': expected a size such as '2GiB' or '500MB' (units: " + std::string(ByteSizeUnits()) +
-                            ") or a number of bytes");
+      throw py::value_error("max_shard_bytes '" + max_shard_bytes + "': expected 0 (one data file) or " +
+                            ByteSizeExpectation());
     }
     max_bytes = *size;
   }

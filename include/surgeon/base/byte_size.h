@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace surgeon {
@@ -15,8 +16,9 @@ namespace surgeon {
 // past 2^63 bytes.
 std::optional<uint64_t> ParseByteSize(std::string_view text);
 
-// The units ParseByteSize accepts, for error messages: "B, kB, MB, ...".
-std::string_view ByteSizeUnits();
+// What a size limit must be, for error messages ("expected " + this):
+// "a size above 0 such as 2GiB, ... (bytes; units: B, kB, MB, ...)".
+std::string ByteSizeExpectation();
 
 }  // namespace surgeon
 
